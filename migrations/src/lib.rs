@@ -1,0 +1,38 @@
+//! ferrid's schema, one migration a file, written with sea-query builders so
+//! that the same DDL runs on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_users;
+mod m20261124_000002_create_clients;
+mod m20261124_000003_create_signing_keys;
+mod m20261124_000004_create_otp_challenges;
+mod m20261124_000005_create_login_transactions;
+mod m20261124_000006_create_sso_sessions;
+mod m20261124_000007_create_authorization_codes;
+mod m20261124_000008_create_refresh_tokens;
+mod m20261124_000009_create_audit_events;
+mod m20261124_000010_create_outbox;
+mod m20261124_000011_create_settings;
+
+/// Every migration of ferrid's schema, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_users::Migration),
+            Box::new(m20261124_000002_create_clients::Migration),
+            Box::new(m20261124_000003_create_signing_keys::Migration),
+            Box::new(m20261124_000004_create_otp_challenges::Migration),
+            Box::new(m20261124_000005_create_login_transactions::Migration),
+            Box::new(m20261124_000006_create_sso_sessions::Migration),
+            Box::new(m20261124_000007_create_authorization_codes::Migration),
+            Box::new(m20261124_000008_create_refresh_tokens::Migration),
+            Box::new(m20261124_000009_create_audit_events::Migration),
+            Box::new(m20261124_000010_create_outbox::Migration),
+            Box::new(m20261124_000011_create_settings::Migration),
+        ]
+    }
+}

@@ -1,0 +1,127 @@
+//! Registering, listing and removing applications.
+
+use crate::crypto::{random_token, sha256_hex};
+use crate::domain::{ClientId, ClientName, ClientType, GrantType, Origin, RedirectUri};
+use crate::store::{self, ConnectionTrait, StoreError, clients::Client, clients::NewClient};
+
+/// A request to register an application, already parsed into domain types.
+#[derive(Clone, Debug)]
+pub struct CreateClient {
+    /// A chosen id; a random one is made when `None`.
+    pub client_id: Option<ClientId>,
+    pub name: ClientName,
+    pub client_type: ClientType,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    pub allowed_origins: Vec<Origin>,
+    /// Empty means the default, `authorization_code`.
+    pub grant_types: Vec<GrantType>,
+    pub first_party: bool,
+}
+
+/// A registered client and, for confidential clients, its secret: shown
+/// once, stored only as a hash.
+#[derive(Debug)]
+pub struct CreatedClient {
+    pub client: Client,
+    pub client_secret: Option<String>,
+}
+
+/// Why a client could not be registered.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateClientError {
+    #[error("a client with id `{0}` already exists")]
+    Taken(ClientId),
+    #[error("the authorization_code grant needs at least one --redirect-uri")]
+    NoRedirectUri,
+    #[error("a public client cannot use the client_credentials grant (it has no secret)")]
+    PublicClientCredentials,
+    #[error(
+        "the refresh_token grant needs a grant that issues tokens to a user (authorization_code)"
+    )]
+    RefreshWithoutCode,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Registers an application.
+pub async fn create_client(
+    db: &impl ConnectionTrait,
+    req: CreateClient,
+) -> Result<CreatedClient, CreateClientError> {
+    let mut grant_types = req.grant_types;
+    if grant_types.is_empty() {
+        grant_types.push(GrantType::AuthorizationCode);
+    }
+    grant_types.sort();
+    grant_types.dedup();
+    let has_code = grant_types.contains(&GrantType::AuthorizationCode);
+    if has_code && req.redirect_uris.is_empty() {
+        return Err(CreateClientError::NoRedirectUri);
+    }
+    if grant_types.contains(&GrantType::RefreshToken) && !has_code {
+        return Err(CreateClientError::RefreshWithoutCode);
+    }
+    if req.client_type == ClientType::Public && grant_types.contains(&GrantType::ClientCredentials)
+    {
+        return Err(CreateClientError::PublicClientCredentials);
+    }
+    let client_id = match req.client_id {
+        Some(id) => id,
+        // 128 random bits: unguessable without being a secret.
+        None => ClientId::parse(&random_token()[..22]).map_err(anyhow::Error::msg)?,
+    };
+    let client_secret = (req.client_type == ClientType::Confidential).then(random_token);
+    let new = NewClient {
+        client_id: client_id.clone(),
+        secret_hash: client_secret.as_deref().map(sha256_hex),
+        name: req.name,
+        client_type: req.client_type,
+        redirect_uris: req.redirect_uris,
+        post_logout_redirect_uris: req.post_logout_redirect_uris,
+        allowed_origins: req.allowed_origins,
+        grant_types,
+        connections: vec!["sms".to_owned()],
+        first_party: req.first_party,
+    };
+    match store::clients::insert(db, new).await {
+        Ok(client) => Ok(CreatedClient {
+            client,
+            client_secret,
+        }),
+        Err(StoreError::Conflict) => Err(CreateClientError::Taken(client_id)),
+        Err(StoreError::Unexpected(e)) => Err(CreateClientError::Unexpected(e)),
+    }
+}
+
+/// Every registered client.
+pub async fn list_clients(db: &impl ConnectionTrait) -> anyhow::Result<Vec<Client>> {
+    store::clients::list(db).await.map_err(into_anyhow)
+}
+
+/// One client by id.
+pub async fn find_client(
+    db: &impl ConnectionTrait,
+    client_id: &ClientId,
+) -> anyhow::Result<Option<Client>> {
+    store::clients::find_by_client_id(db, client_id)
+        .await
+        .map_err(into_anyhow)
+}
+
+/// Removes a client; whether it existed.
+pub async fn delete_client(
+    db: &impl ConnectionTrait,
+    client_id: &ClientId,
+) -> anyhow::Result<bool> {
+    store::clients::delete_by_client_id(db, client_id)
+        .await
+        .map_err(into_anyhow)
+}
+
+fn into_anyhow(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::Conflict => anyhow::anyhow!("conflict"),
+        StoreError::Unexpected(e) => e,
+    }
+}

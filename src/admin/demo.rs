@@ -1,0 +1,55 @@
+//! Dev mode's demo application: a client `demo` whose redirect URI is
+//! ferrid's own `/demo/callback`, so a newcomer can sign in from a browser.
+
+use crate::admin::clients::{CreateClient, CreateClientError, create_client};
+use crate::config::Settings;
+use crate::domain::{ClientId, ClientName, ClientType, GrantType, RedirectUri};
+use crate::store::{self, ConnectionTrait};
+
+/// The demo client's id.
+pub const DEMO_CLIENT_ID: &str = "demo";
+
+/// Registers the demo client when missing, or fixes its redirect URI when the
+/// issuer changed. It is a public client: the demo page runs PKCE like a
+/// single-page app would, and needs no secret.
+pub async fn ensure_demo_client(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+) -> anyhow::Result<()> {
+    let client_id = ClientId::parse(DEMO_CLIENT_ID).map_err(anyhow::Error::msg)?;
+    let redirect_uri = RedirectUri::parse(&format!("{}/demo/callback", settings.issuer_base()))
+        .map_err(|e| {
+            anyhow::anyhow!("the issuer cannot host the demo application's redirect URI: {e}")
+        })?;
+    let post_logout = RedirectUri::parse(&format!("{}/demo", settings.issuer_base()))
+        .map_err(anyhow::Error::msg)?;
+    if let Some(existing) = store::clients::find_by_client_id(db, &client_id)
+        .await
+        .map_err(anyhow_from_store)?
+    {
+        if existing.redirect_uris == [redirect_uri.clone()] {
+            return Ok(());
+        }
+        store::clients::delete_by_client_id(db, &client_id)
+            .await
+            .map_err(anyhow_from_store)?;
+    }
+    let request = CreateClient {
+        client_id: Some(client_id),
+        name: ClientName::parse("ferrid demo").map_err(anyhow::Error::msg)?,
+        client_type: ClientType::Public,
+        redirect_uris: vec![redirect_uri],
+        post_logout_redirect_uris: vec![post_logout],
+        allowed_origins: vec![],
+        grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+        first_party: true,
+    };
+    match create_client(db, request).await {
+        Ok(_) | Err(CreateClientError::Taken(_)) => Ok(()),
+        Err(e) => Err(anyhow::anyhow!(e)),
+    }
+}
+
+fn anyhow_from_store(e: store::StoreError) -> anyhow::Error {
+    anyhow::anyhow!(e)
+}

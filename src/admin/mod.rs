@@ -1,0 +1,4 @@
+//! Use cases of the dashboard, the management API and the CLI.
+
+pub mod clients;
+pub mod demo;

@@ -1,0 +1,670 @@
+//! Typed settings. Sources, lowest first: built-in defaults < `ferrid.toml` <
+//! `FERRID_*` environment variables (nested keys joined with `__`, as in
+//! `FERRID_TOKENS__ACCESS_TOKEN_TTL=15m`) < command-line flags.
+//!
+//! Loading is two steps: [`RawSettings`] is what the sources say, [`Settings`]
+//! is what ferrid runs with, built by [`Settings::from_raw`], which checks
+//! every value and names the key of the first bad one. Nothing is created on
+//! disk until the settings are valid.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+use crate::crypto::MasterKey;
+
+/// A setting that could not be read or has a bad value; names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid setting `{key}`: {problem}")]
+    Invalid { key: String, problem: String },
+    #[error("configuration file {path}: {problem}")]
+    File { path: String, problem: String },
+    #[error("{0}")]
+    Source(String),
+}
+
+impl ConfigError {
+    fn invalid(key: &str, problem: impl Into<String>) -> Self {
+        Self::Invalid {
+            key: key.to_owned(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Where the database lives; the scheme picks the backend.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+/// The database backend a [`DatabaseUrl`] names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatabaseBackend {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let scheme = raw.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
+        match scheme {
+            "sqlite" | "postgres" | "postgresql" => Ok(Self(raw.to_owned())),
+            "" => Err(format!(
+                "`{raw}` is not a URL (expected sqlite://… or postgres://…)"
+            )),
+            other => Err(format!(
+                "unsupported scheme `{other}` (expected sqlite://… or postgres://…)"
+            )),
+        }
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        if self.0.starts_with("sqlite:") {
+            DatabaseBackend::Sqlite
+        } else {
+            DatabaseBackend::Postgres
+        }
+    }
+
+    /// The folder an SQLite file lives in, to be created when missing.
+    pub fn sqlite_parent_dir(&self) -> Option<PathBuf> {
+        let rest = self.0.strip_prefix("sqlite:")?;
+        let path = rest.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or("");
+        if path.is_empty() || path == ":memory:" {
+            return None;
+        }
+        Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with any password replaced, for printing.
+    pub fn redacted(&self) -> String {
+        match Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("REDACTED"));
+                url.to_string()
+            }
+            _ => self.0.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// A duration written as whole seconds (`600`) or in words (`10m`, `1h 30m`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span(pub Duration);
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Secs(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Secs(s) => Ok(Span(Duration::from_secs(s))),
+            Raw::Text(t) => humantime::parse_duration(t.trim())
+                .map(Span)
+                .map_err(|e| serde::de::Error::custom(format!("`{t}` is not a duration ({e})"))),
+        }
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", humantime::format_duration(self.0))
+    }
+}
+
+/// Lifetimes of what ferrid issues.
+#[derive(Clone, Debug, Deserialize)]
+pub struct TokenSettings {
+    pub access_token_ttl: Span,
+    pub id_token_ttl: Span,
+    pub authorization_code_ttl: Span,
+    pub refresh_token_ttl: Span,
+    pub refresh_token_idle_ttl: Span,
+    pub login_transaction_ttl: Span,
+    pub sso_session_ttl: Span,
+    /// How long a rotated-out signing key stays published.
+    pub key_rotation_grace: Span,
+}
+
+/// Cookie behaviour.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CookieSettings {
+    /// `Secure` cookies with the `__Host-` prefix; defaults to on outside dev mode.
+    pub secure: Option<bool>,
+}
+
+/// Rules of the one-time-code engine.
+#[derive(Clone, Debug, Deserialize)]
+pub struct OtpSettings {
+    pub length: u8,
+    pub ttl: Span,
+    pub max_attempts: u32,
+    pub resend_cooldown: Span,
+    pub max_sends_per_phone_per_hour: u32,
+    pub max_sends_per_ip_per_hour: u32,
+    /// ISO 3166 region for numbers typed without `+` (for example `GB`).
+    pub default_region: Option<String>,
+}
+
+/// Who may sign in and how.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LoginSettings {
+    /// A verified phone number without an account creates one.
+    pub signup: bool,
+}
+
+/// Outgoing email (enrollment notifications).
+#[derive(Clone, Debug, Deserialize)]
+pub struct EmailSettings {
+    /// `smtp://host:port` or `smtps://user:pass@host:port`; unset, no email is sent.
+    pub smtp_url: Option<SecretString>,
+    /// The `From` address of ferrid's emails.
+    pub from: String,
+}
+
+/// Settings as the sources give them, before any check.
+#[derive(Clone, Debug, Deserialize)]
+pub struct RawSettings {
+    pub issuer: String,
+    pub bind: String,
+    pub database_url: String,
+    pub redis_url: Option<SecretString>,
+    pub master_key: Option<SecretString>,
+    pub dev: bool,
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    pub tokens: TokenSettings,
+    pub cookies: CookieSettings,
+    pub otp: OtpSettings,
+    pub login: LoginSettings,
+    pub email: EmailSettings,
+}
+
+const DEFAULTS: &str = r#"
+issuer = "http://127.0.0.1:8080"
+bind = "127.0.0.1:8080"
+database_url = "sqlite://data/ferrid.db?mode=rwc"
+dev = false
+data_dir = "data"
+log_format = "human"
+
+[tokens]
+access_token_ttl = "10m"
+id_token_ttl = "1h"
+authorization_code_ttl = "60s"
+refresh_token_ttl = "30d"
+refresh_token_idle_ttl = "7d"
+login_transaction_ttl = "30m"
+sso_session_ttl = "12h"
+key_rotation_grace = "24h"
+
+[cookies]
+
+[otp]
+length = 6
+ttl = "10m"
+max_attempts = 10
+resend_cooldown = "30s"
+max_sends_per_phone_per_hour = 5
+max_sends_per_ip_per_hour = 20
+
+[login]
+signup = true
+
+[email]
+from = "ferrid <no-reply@localhost>"
+"#;
+
+/// Values given on the command line, which win over every other source.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub dev: Option<bool>,
+}
+
+/// Where `ferrid.toml` is looked for.
+#[derive(Clone, Debug)]
+pub enum ConfigFile {
+    /// `./ferrid.toml` when it exists.
+    Default,
+    /// A path given with `--config`: it must exist.
+    Explicit(PathBuf),
+    /// No file at all: defaults and environment only.
+    None,
+}
+
+impl RawSettings {
+    /// Reads defaults, then the file, then the given environment (`FERRID_*`).
+    pub fn load(
+        file: &ConfigFile,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        use config::{Config, Environment, File, FileFormat};
+
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        match file {
+            ConfigFile::Default => {
+                builder =
+                    builder.add_source(File::new("ferrid.toml", FileFormat::Toml).required(false));
+            }
+            ConfigFile::None => {}
+            ConfigFile::Explicit(path) => {
+                if !path.is_file() {
+                    return Err(ConfigError::File {
+                        path: path.display().to_string(),
+                        problem: "no such file".into(),
+                    });
+                }
+                builder = builder.add_source(File::from(path.as_path()).format(FileFormat::Toml));
+            }
+        }
+        let env: config::Map<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("FERRID_"))
+            .collect();
+        builder = builder.add_source(
+            Environment::with_prefix("FERRID")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(env)),
+        );
+        if let Some(dev) = overrides.dev {
+            builder = builder
+                .set_override("dev", dev)
+                .map_err(|e| ConfigError::Source(e.to_string()))?;
+        }
+        let config = builder
+            .build()
+            .map_err(|e| ConfigError::Source(e.to_string()))?;
+        config
+            .try_deserialize()
+            .map_err(|e| ConfigError::Source(e.to_string()))
+    }
+}
+
+/// The master key: given, or (dev mode only) kept in a file under `data_dir`.
+#[derive(Clone, Debug)]
+pub enum MasterKeySource {
+    Given(MasterKey),
+    DevFile(PathBuf),
+}
+
+/// What ferrid runs with: every value checked.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub issuer: Url,
+    pub bind: SocketAddr,
+    pub database_url: DatabaseUrl,
+    pub redis_url: Option<SecretString>,
+    pub master_key: MasterKeySource,
+    pub dev: bool,
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    pub tokens: TokenSettings,
+    pub secure_cookies: bool,
+    pub otp: OtpSettings,
+    pub login: LoginSettings,
+    pub email: EmailSettings,
+}
+
+impl Settings {
+    /// Loads and checks the settings from every source.
+    pub fn load(file: &ConfigFile, overrides: &Overrides) -> Result<Self, ConfigError> {
+        Self::from_raw(RawSettings::load(file, std::env::vars(), overrides)?)
+    }
+
+    /// Checks every raw value; the error names the first bad key.
+    pub fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
+        let issuer = parse_issuer(&raw.issuer, raw.dev)?;
+        let bind: SocketAddr = raw.bind.parse().map_err(|_| {
+            ConfigError::invalid(
+                "bind",
+                format!("`{}` is not an address like 127.0.0.1:8080", raw.bind),
+            )
+        })?;
+        let database_url = DatabaseUrl::parse(&raw.database_url)
+            .map_err(|p| ConfigError::invalid("database_url", p))?;
+        if let Some(redis) = &raw.redis_url {
+            let url = redis.expose_secret();
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(ConfigError::invalid(
+                    "redis_url",
+                    "expected redis://… or rediss://…",
+                ));
+            }
+        }
+        let master_key = match &raw.master_key {
+            Some(key) => MasterKeySource::Given(
+                MasterKey::from_base64(key.expose_secret())
+                    .map_err(|p| ConfigError::invalid("master_key", p))?,
+            ),
+            None if raw.dev => MasterKeySource::DevFile(raw.data_dir.join("master.key")),
+            None => {
+                return Err(ConfigError::invalid(
+                    "master_key",
+                    "required outside dev mode (32 random bytes, base64; `openssl rand -base64 32`)",
+                ));
+            }
+        };
+        if let Some(smtp) = &raw.email.smtp_url {
+            let url = smtp.expose_secret();
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError::invalid(
+                    "email.smtp_url",
+                    "expected smtp://… or smtps://…",
+                ));
+            }
+        }
+        check_tokens(&raw.tokens)?;
+        check_otp(&raw.otp)?;
+        Ok(Self {
+            issuer,
+            bind,
+            database_url,
+            redis_url: raw.redis_url,
+            master_key,
+            secure_cookies: raw.cookies.secure.unwrap_or(!raw.dev),
+            dev: raw.dev,
+            data_dir: raw.data_dir,
+            log_format: raw.log_format,
+            tokens: raw.tokens,
+            otp: raw.otp,
+            login: raw.login,
+            email: raw.email,
+        })
+    }
+
+    /// The effective settings as TOML, secrets replaced by "(set)".
+    pub fn to_redacted_toml(&self) -> String {
+        let secret = |s: &Option<SecretString>| s.as_ref().map(|_| "(set)".to_owned());
+        let t = &self.tokens;
+        let o = &self.otp;
+        let value = serde_json::json!({
+            "issuer": self.issuer_base(),
+            "bind": self.bind.to_string(),
+            "database_url": self.database_url.redacted(),
+            "redis_url": secret(&self.redis_url),
+            "master_key": match &self.master_key {
+                MasterKeySource::Given(_) => "(set)".to_owned(),
+                MasterKeySource::DevFile(path) => format!("(dev: kept in {})", path.display()),
+            },
+            "dev": self.dev,
+            "data_dir": self.data_dir.display().to_string(),
+            "log_format": self.log_format,
+            "tokens": {
+                "access_token_ttl": t.access_token_ttl.to_string(),
+                "id_token_ttl": t.id_token_ttl.to_string(),
+                "authorization_code_ttl": t.authorization_code_ttl.to_string(),
+                "refresh_token_ttl": t.refresh_token_ttl.to_string(),
+                "refresh_token_idle_ttl": t.refresh_token_idle_ttl.to_string(),
+                "login_transaction_ttl": t.login_transaction_ttl.to_string(),
+                "sso_session_ttl": t.sso_session_ttl.to_string(),
+                "key_rotation_grace": t.key_rotation_grace.to_string(),
+            },
+            "cookies": { "secure": self.secure_cookies },
+            "otp": {
+                "length": o.length,
+                "ttl": o.ttl.to_string(),
+                "max_attempts": o.max_attempts,
+                "resend_cooldown": o.resend_cooldown.to_string(),
+                "max_sends_per_phone_per_hour": o.max_sends_per_phone_per_hour,
+                "max_sends_per_ip_per_hour": o.max_sends_per_ip_per_hour,
+                "default_region": o.default_region,
+            },
+            "login": { "signup": self.login.signup },
+            "email": { "smtp_url": secret(&self.email.smtp_url), "from": self.email.from },
+        });
+        toml::to_string_pretty(&strip_nulls(value)).unwrap_or_default()
+    }
+
+    /// The issuer without a trailing slash, for building endpoint URLs.
+    pub fn issuer_base(&self) -> &str {
+        self.issuer.as_str().trim_end_matches('/')
+    }
+}
+
+fn strip_nulls(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn parse_issuer(raw: &str, dev: bool) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw)
+        .map_err(|e| ConfigError::invalid("issuer", format!("`{raw}` is not a URL ({e})")))?;
+    // OIDC Discovery §3: the issuer is an https URL with no query or fragment.
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::invalid(
+            "issuer",
+            "must not have a query or fragment",
+        ));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if dev || crate::domain::is_loopback_host(&url) => {}
+        "http" => {
+            return Err(ConfigError::invalid(
+                "issuer",
+                "must be https outside dev mode",
+            ));
+        }
+        other => {
+            return Err(ConfigError::invalid(
+                "issuer",
+                format!("unsupported scheme `{other}`"),
+            ));
+        }
+    }
+    Ok(url)
+}
+
+fn check_tokens(t: &TokenSettings) -> Result<(), ConfigError> {
+    let positive = [
+        ("tokens.access_token_ttl", t.access_token_ttl),
+        ("tokens.id_token_ttl", t.id_token_ttl),
+        ("tokens.authorization_code_ttl", t.authorization_code_ttl),
+        ("tokens.refresh_token_ttl", t.refresh_token_ttl),
+        ("tokens.refresh_token_idle_ttl", t.refresh_token_idle_ttl),
+        ("tokens.login_transaction_ttl", t.login_transaction_ttl),
+        ("tokens.sso_session_ttl", t.sso_session_ttl),
+    ];
+    for (key, span) in positive {
+        if span.0.is_zero() {
+            return Err(ConfigError::invalid(key, "must be longer than zero"));
+        }
+    }
+    if t.authorization_code_ttl.0 > Duration::from_secs(60) {
+        // ferrid's rule (RFC 6749 §4.1.2 recommends at most 10 minutes).
+        return Err(ConfigError::invalid(
+            "tokens.authorization_code_ttl",
+            "must be 60s or less",
+        ));
+    }
+    Ok(())
+}
+
+fn check_otp(o: &OtpSettings) -> Result<(), ConfigError> {
+    if !(4..=10).contains(&o.length) {
+        return Err(ConfigError::invalid(
+            "otp.length",
+            "must be between 4 and 10 digits",
+        ));
+    }
+    if o.ttl.0.is_zero() {
+        return Err(ConfigError::invalid("otp.ttl", "must be longer than zero"));
+    }
+    if o.max_attempts == 0 {
+        return Err(ConfigError::invalid(
+            "otp.max_attempts",
+            "must be at least 1",
+        ));
+    }
+    if let Some(region) = &o.default_region
+        && region.parse::<phonenumber::country::Id>().is_err()
+    {
+        return Err(ConfigError::invalid(
+            "otp.default_region",
+            format!("`{region}` is not an ISO 3166 region code like GB"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_raw(RawSettings::load(
+            &ConfigFile::None,
+            env(pairs),
+            &Overrides::default(),
+        )?)
+    }
+
+    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    #[test]
+    fn defaults_need_a_master_key_outside_dev() {
+        let err = load(&[]).unwrap_err().to_string();
+        assert!(err.contains("master_key"), "{err}");
+    }
+
+    #[test]
+    fn dev_mode_keeps_the_master_key_in_the_data_dir() {
+        let s = load(&[("FERRID_DEV", "true")]).unwrap();
+        assert!(
+            matches!(s.master_key, MasterKeySource::DevFile(ref p) if p.ends_with("master.key"))
+        );
+        assert!(!s.secure_cookies);
+    }
+
+    #[test]
+    fn env_overrides_nested_keys() {
+        let s = load(&[
+            ("FERRID_MASTER_KEY", KEY),
+            ("FERRID_TOKENS__ACCESS_TOKEN_TTL", "15m"),
+            ("FERRID_OTP__MAX_ATTEMPTS", "3"),
+        ])
+        .unwrap();
+        assert_eq!(s.tokens.access_token_ttl.0, Duration::from_secs(900));
+        assert_eq!(s.otp.max_attempts, 3);
+        assert!(s.secure_cookies);
+    }
+
+    #[test]
+    fn a_bad_database_url_names_the_key() {
+        let err = load(&[
+            ("FERRID_MASTER_KEY", KEY),
+            ("FERRID_DATABASE_URL", "nonsense://x"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("database_url") && err.contains("nonsense"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_short_master_key_names_the_key() {
+        let err = load(&[("FERRID_MASTER_KEY", "short")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("master_key"), "{err}");
+    }
+
+    #[test]
+    fn an_unparseable_duration_names_the_key() {
+        let err = load(&[("FERRID_MASTER_KEY", KEY), ("FERRID_OTP__TTL", "soon")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("otp.ttl") || err.contains("ttl"), "{err}");
+    }
+
+    #[test]
+    fn http_issuer_is_refused_outside_dev_unless_loopback() {
+        let err = load(&[
+            ("FERRID_MASTER_KEY", KEY),
+            ("FERRID_ISSUER", "http://id.example.com"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("issuer"), "{err}");
+        assert!(
+            load(&[
+                ("FERRID_MASTER_KEY", KEY),
+                ("FERRID_ISSUER", "http://localhost:9000")
+            ])
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn sqlite_parent_dir_is_found() {
+        let url = DatabaseUrl::parse("sqlite://data/ferrid.db?mode=rwc").unwrap();
+        assert_eq!(url.sqlite_parent_dir(), Some(PathBuf::from("data")));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite::memory:")
+                .unwrap()
+                .sqlite_parent_dir(),
+            None
+        );
+    }
+
+    #[test]
+    fn redacted_output_hides_secrets() {
+        let s = load(&[
+            ("FERRID_MASTER_KEY", KEY),
+            ("FERRID_DATABASE_URL", "postgres://u:hunter2@db/ferrid"),
+        ])
+        .unwrap();
+        let out = s.to_redacted_toml();
+        assert!(!out.contains("hunter2") && !out.contains(KEY), "{out}");
+        assert!(out.contains("master_key = \"(set)\""), "{out}");
+    }
+}

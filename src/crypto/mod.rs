@@ -1,0 +1,8 @@
+//! The only place that touches key material: the master key and what it
+//! encrypts, hashes of secrets, random tokens, and (in `keys`) the signing keys.
+
+mod master_key;
+mod secrets;
+
+pub use master_key::{MasterKey, load_or_create_dev_master_key};
+pub use secrets::{Pepper, constant_time_eq, random_token, sha256_hex, verify_sha256_hex};

@@ -1,0 +1,21 @@
+//! Pure types that parse, don't validate: once a value exists it is valid.
+//! Nothing here imports the rest of ferrid.
+
+mod client;
+mod phone;
+mod redirect_uri;
+
+pub use client::{ClientId, ClientName, ClientType, GrantType, Origin};
+pub use phone::{PhoneError, PhoneNumber};
+pub use redirect_uri::RedirectUri;
+
+/// Whether a URL's host is the loopback interface, where plain `http` is
+/// acceptable (RFC 8252 §7.3).
+pub fn is_loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}

@@ -1,0 +1,145 @@
+use std::fmt;
+
+use phonenumber::{Mode, PhoneNumber as Parsed, country};
+
+/// Why text is not a phone number we can send to.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("enter a phone number in international format, starting with + and the country code")]
+    NeedsCountryCode,
+    #[error("this is not a valid phone number")]
+    Invalid,
+}
+
+/// A phone number in E.164 form (`+447400123456`), parsed with
+/// libphonenumber's metadata and checked to be a valid number.
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    /// Parses what a person typed. Without a leading `+`, `default_region`
+    /// (ISO 3166, such as `GB`) says which country it is in.
+    pub fn parse(raw: &str, default_region: Option<&str>) -> Result<Self, PhoneError> {
+        let text = raw.trim();
+        if text.is_empty() || text.len() > 40 {
+            return Err(PhoneError::Invalid);
+        }
+        let region = default_region.and_then(|r| r.parse::<country::Id>().ok());
+        if !text.starts_with('+') && !text.starts_with("00") && region.is_none() {
+            return Err(PhoneError::NeedsCountryCode);
+        }
+        let parsed: Parsed = phonenumber::parse(region, text).map_err(|_| PhoneError::Invalid)?;
+        if !phonenumber::is_valid(&parsed) {
+            return Err(PhoneError::Invalid);
+        }
+        Ok(Self(parsed.format().mode(Mode::E164).to_string()))
+    }
+
+    /// Accepts any E.164-shaped string without the validity check: for
+    /// values ferrid wrote itself (read back from storage).
+    pub fn from_trusted_e164(e164: &str) -> Self {
+        Self(e164.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The number with all but the last two digits hidden (`+44 ••••••••56`),
+    /// for pages and logs.
+    pub fn masked(&self) -> String {
+        let digits: Vec<char> = self.0.chars().skip(1).collect();
+        let shown = digits.len().saturating_sub(2);
+        let cc_len = country_code_len(&self.0).min(shown);
+        let mut out = String::from("+");
+        out.extend(&digits[..cc_len]);
+        out.push(' ');
+        out.extend(std::iter::repeat_n('•', shown - cc_len));
+        out.extend(&digits[shown..]);
+        out
+    }
+}
+
+fn country_code_len(e164: &str) -> usize {
+    phonenumber::parse(None, e164)
+        .map(|p| p.code().value().to_string().len())
+        .unwrap_or(1)
+}
+
+impl AsRef<str> for PhoneNumber {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for PhoneNumber {
+    // Never the full number in logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PhoneNumber({})", self.masked())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn international_numbers_become_e164() {
+        assert_eq!(
+            PhoneNumber::parse("+44 7400 123456", None)
+                .unwrap()
+                .as_str(),
+            "+447400123456"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+33 6 12 34 56 78", None)
+                .unwrap()
+                .as_str(),
+            "+33612345678"
+        );
+    }
+
+    #[test]
+    fn national_numbers_need_a_default_region() {
+        assert_eq!(
+            PhoneNumber::parse("07400 123456", None),
+            Err(PhoneError::NeedsCountryCode)
+        );
+        assert_eq!(
+            PhoneNumber::parse("07400 123456", Some("GB"))
+                .unwrap()
+                .as_str(),
+            "+447400123456"
+        );
+    }
+
+    #[test]
+    fn invalid_and_fictional_numbers_are_refused() {
+        assert_eq!(
+            PhoneNumber::parse("+44 7700 900123", None),
+            Err(PhoneError::Invalid)
+        );
+        assert_eq!(
+            PhoneNumber::parse("+1 555 0100", None),
+            Err(PhoneError::Invalid)
+        );
+        assert_eq!(
+            PhoneNumber::parse("not a number", None),
+            Err(PhoneError::NeedsCountryCode)
+        );
+        assert_eq!(PhoneNumber::parse("+12", None), Err(PhoneError::Invalid));
+    }
+
+    #[test]
+    fn masking_keeps_country_code_and_last_two_digits() {
+        let p = PhoneNumber::parse("+447400123456", None).unwrap();
+        assert_eq!(p.masked(), "+44 ••••••••56");
+        assert!(!format!("{p:?}").contains("7400123"));
+    }
+}

@@ -1,0 +1,63 @@
+//! actix-web only: routes, extractors, and the mapping of use-case outcomes
+//! to pages, redirects and JSON.
+
+pub mod errors;
+mod health;
+mod home;
+mod request_span;
+mod static_files;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{HttpMessage, web};
+use tracing_actix_web::RequestId;
+
+pub use request_span::RequestSpan;
+
+/// Every route ferrid serves.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::home))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/static/{file}", web::get().to(static_files::asset));
+}
+
+/// The CSP: only ferrid's own scripts and styles, never framed (clickjacking).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Headers every response carries unless the handler set its own. Pages are
+/// not cached by default; static files opt in.
+pub fn security_headers(dev_mode: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+        .add(("Cache-Control", "no-store"));
+    if dev_mode {
+        headers
+    } else {
+        headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    }
+}
+
+/// Echoes the request id in `x-request-id`, so that a user can quote it and
+/// an operator can find the request's log lines.
+pub async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut res = next.call(req).await?;
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(res)
+}

@@ -1,0 +1,8 @@
+pub mod admin;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

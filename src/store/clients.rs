@@ -1,0 +1,184 @@
+//! Registered applications (OAuth clients).
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+use sea_orm::{ActiveValue::Set, QueryOrder};
+
+use super::{StoreError, from_json_list, to_json_list};
+use crate::domain::{ClientId, ClientName, ClientType, GrantType, Origin, RedirectUri};
+
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "clients")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        #[sea_orm(unique)]
+        pub client_id: String,
+        pub secret_hash: Option<String>,
+        pub name: String,
+        pub client_type: String,
+        pub redirect_uris: String,
+        pub post_logout_redirect_uris: String,
+        pub allowed_origins: String,
+        pub grant_types: String,
+        pub connections: String,
+        pub first_party: bool,
+        pub require_mfa: bool,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// A registered application, as ferrid uses it.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: Uuid,
+    pub client_id: ClientId,
+    /// SHA-256 of the secret; `None` for public clients.
+    pub secret_hash: Option<String>,
+    pub name: ClientName,
+    pub client_type: ClientType,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    pub allowed_origins: Vec<Origin>,
+    pub grant_types: Vec<GrantType>,
+    pub connections: Vec<String>,
+    pub first_party: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a new client is made of.
+#[derive(Clone, Debug)]
+pub struct NewClient {
+    pub client_id: ClientId,
+    pub secret_hash: Option<String>,
+    pub name: ClientName,
+    pub client_type: ClientType,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    pub allowed_origins: Vec<Origin>,
+    pub grant_types: Vec<GrantType>,
+    pub connections: Vec<String>,
+    pub first_party: bool,
+}
+
+impl TryFrom<entity::Model> for Client {
+    type Error = anyhow::Error;
+
+    fn try_from(m: entity::Model) -> anyhow::Result<Self> {
+        let bad = |what: &str| format!("client {}: stored {what} is invalid", m.client_id);
+        Ok(Self {
+            id: m.id,
+            client_id: ClientId::parse(&m.client_id)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| bad("client_id"))?,
+            secret_hash: m.secret_hash.clone(),
+            name: ClientName::parse(&m.name)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| bad("name"))?,
+            client_type: m
+                .client_type
+                .parse()
+                .map_err(anyhow::Error::msg)
+                .with_context(|| bad("type"))?,
+            redirect_uris: parse_list(&m.redirect_uris, RedirectUri::parse)
+                .with_context(|| bad("redirect_uris"))?,
+            post_logout_redirect_uris: parse_list(&m.post_logout_redirect_uris, RedirectUri::parse)
+                .with_context(|| bad("post_logout_redirect_uris"))?,
+            allowed_origins: parse_list(&m.allowed_origins, Origin::parse)
+                .with_context(|| bad("allowed_origins"))?,
+            grant_types: parse_list(&m.grant_types, str::parse)
+                .with_context(|| bad("grant_types"))?,
+            connections: from_json_list(&m.connections)?,
+            first_party: m.first_party,
+            created_at: m.created_at,
+        })
+    }
+}
+
+fn parse_list<T>(text: &str, parse: impl Fn(&str) -> Result<T, String>) -> anyhow::Result<Vec<T>> {
+    from_json_list(text)?
+        .iter()
+        .map(|s| parse(s).map_err(anyhow::Error::msg))
+        .collect()
+}
+
+/// Stores a new client; `Conflict` when the client id is taken.
+pub async fn insert(db: &impl ConnectionTrait, new: NewClient) -> Result<Client, StoreError> {
+    let now = Utc::now();
+    let model = ActiveModel {
+        id: Set(Uuid::new_v4()),
+        client_id: Set(new.client_id.as_str().to_owned()),
+        secret_hash: Set(new.secret_hash),
+        name: Set(new.name.as_str().to_owned()),
+        client_type: Set(new.client_type.as_str().to_owned()),
+        redirect_uris: Set(to_json_list(&new.redirect_uris)),
+        post_logout_redirect_uris: Set(to_json_list(&new.post_logout_redirect_uris)),
+        allowed_origins: Set(to_json_list(
+            &new.allowed_origins
+                .iter()
+                .map(Origin::as_str)
+                .collect::<Vec<_>>(),
+        )),
+        grant_types: Set(to_json_list(
+            &new.grant_types
+                .iter()
+                .map(|g| g.as_str())
+                .collect::<Vec<_>>(),
+        )),
+        connections: Set(to_json_list(&new.connections)),
+        first_party: Set(new.first_party),
+        require_mfa: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let model = model.insert(db).await?;
+    Ok(Client::try_from(model)?)
+}
+
+/// The client with this public id, if any.
+pub async fn find_by_client_id(
+    db: &impl ConnectionTrait,
+    client_id: &ClientId,
+) -> Result<Option<Client>, StoreError> {
+    let found = Entity::find()
+        .filter(Column::ClientId.eq(client_id.as_str()))
+        .one(db)
+        .await?;
+    Ok(found.map(Client::try_from).transpose()?)
+}
+
+/// Every client, oldest first.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Client>, StoreError> {
+    let all = Entity::find()
+        .order_by_asc(Column::CreatedAt)
+        .all(db)
+        .await?;
+    Ok(all
+        .into_iter()
+        .map(Client::try_from)
+        .collect::<anyhow::Result<_>>()?)
+}
+
+/// Deletes a client; whether one was there.
+pub async fn delete_by_client_id(
+    db: &impl ConnectionTrait,
+    client_id: &ClientId,
+) -> Result<bool, StoreError> {
+    let result = Entity::delete_many()
+        .filter(Column::ClientId.eq(client_id.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}

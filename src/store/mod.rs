@@ -1,0 +1,89 @@
+//! Storage: sea-orm entities (private to each module) and the queries on
+//! them, one module per aggregate. Functions take `&impl ConnectionTrait` so
+//! they work inside a transaction, and return plain records.
+
+pub mod clients;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DbErr, SqlErr};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+
+use crate::config::{DatabaseBackend, DatabaseUrl};
+
+/// A storage failure: a broken unique rule is told apart from the rest.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("already exists")]
+    Conflict,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict,
+            _ => Self::Unexpected(anyhow::Error::new(err)),
+        }
+    }
+}
+
+/// Opens a pool on the database the URL names. SQLite gets WAL mode,
+/// foreign keys and a busy timeout; its folder is created when missing.
+pub async fn connect(
+    url: &DatabaseUrl,
+    max_connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
+    if let Some(dir) = url.sqlite_parent_dir() {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut options = ConnectOptions::new(url.as_str());
+    options
+        .max_connections(max_connections)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if url.backend() == DatabaseBackend::Sqlite {
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    }
+    Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to {}", url.redacted()))
+}
+
+/// Applies pending migrations; running it again changes nothing.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await.context("applying migrations")
+}
+
+/// Names of migrations not yet applied.
+pub async fn pending_migrations(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
+    let pending = Migrator::get_pending_migrations(db)
+        .await
+        .context("reading migration state")?;
+    Ok(pending.iter().map(|m| m.name().to_owned()).collect())
+}
+
+/// Whether the database answers a trivial query.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}
+
+/// Encodes a list column (JSON array of strings).
+fn to_json_list<T: AsRef<str>>(items: &[T]) -> String {
+    serde_json::to_string(&items.iter().map(AsRef::as_ref).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into())
+}
+
+/// Decodes a list column written by [`to_json_list`].
+fn from_json_list(text: &str) -> anyhow::Result<Vec<String>> {
+    serde_json::from_str(text).context("list column is not a JSON array of strings")
+}
