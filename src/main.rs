@@ -9,7 +9,7 @@ use ferrid::config::{ConfigFile, Overrides, Settings};
 use ferrid::domain::{ClientId, ClientName, ClientType, GrantType, Origin, RedirectUri};
 use ferrid::startup::{self, Application, MigrateOnStart};
 use ferrid::store::{self, clients::Client};
-use ferrid::telemetry;
+use ferrid::{oidc, telemetry};
 
 /// ferrid: an OpenID Connect identity provider with passwordless SMS sign-in.
 ///
@@ -45,6 +45,18 @@ enum Command {
     /// Manage applications (OAuth clients).
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Manage token signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List signing keys: kid, algorithm, state and dates.
+    List,
+    /// Make a new key active; the previous one stays published for the grace period
+    /// (`tokens.key_rotation_grace`).
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -159,7 +171,49 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Client(command) => client(command, settings).await,
+        Command::Keys(command) => keys(command, settings).await,
     }
+}
+
+async fn keys(command: KeysCommand, settings: Settings) -> anyhow::Result<ExitCode> {
+    let db = startup::open_database(&settings).await?;
+    store::migrate(&db).await?;
+    match command {
+        KeysCommand::List => {
+            let all = oidc::keys::list_keys(&db).await?;
+            if all.is_empty() {
+                println!("no signing keys yet (one is made when ferrid first starts)");
+            } else {
+                println!(
+                    "{:<45} {:<6} {:<9} {:<26} RETIRE AFTER",
+                    "KID", "ALG", "STATE", "CREATED"
+                );
+                for k in all {
+                    println!(
+                        "{:<45} {:<6} {:<9} {:<26} {}",
+                        k.kid,
+                        k.alg,
+                        k.state.as_str(),
+                        k.created_at
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        k.retire_after
+                            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                            .unwrap_or_else(|| "-".into())
+                    );
+                }
+            }
+        }
+        KeysCommand::Rotate => {
+            let master_key = startup::master_key(&settings)?;
+            let grace = settings.tokens.key_rotation_grace;
+            let kid = oidc::keys::rotate(&db, &master_key, grace.0).await?;
+            println!("new active key: {kid}");
+            println!(
+                "the previous key stays published for {grace}; running instances pick the change up within 10s"
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(settings: Settings, no_migrate: bool) -> anyhow::Result<ExitCode> {

@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
@@ -9,9 +10,16 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::{MasterKeySource, Settings};
-use crate::crypto::{MasterKey, load_or_create_dev_master_key};
+use crate::crypto::keys::KeyRing;
+use crate::crypto::{MasterKey, Pepper, load_or_create_dev_master_key};
+use crate::messages::MessageTemplates;
+use crate::otp::{InMemoryRateLimiter, OtpEngine, OtpRules};
+use crate::sms::{OutboxSender, SmsSender};
 use crate::store::{self, DatabaseConnection};
-use crate::{admin, http};
+use crate::{admin, http, oidc};
+
+/// How often each instance looks for rotated or retired signing keys.
+const KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Whether `build` applies pending migrations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +33,14 @@ pub struct AppState {
     pub settings: Settings,
     pub db: DatabaseConnection,
     pub master_key: MasterKey,
+    pub keys: KeyRing,
+    pub otp: OtpEngine,
+    pub sms: Arc<dyn SmsSender>,
+    pub messages: MessageTemplates,
+    /// Keys the CSRF tokens of ferrid's forms.
+    pub csrf_key: Pepper,
+    /// The discovery document, serialized once.
+    pub discovery: Vec<u8>,
 }
 
 /// A bound, ready-to-run ferrid.
@@ -55,9 +71,9 @@ impl Application {
         Self::build_on(settings, listener, migrate).await
     }
 
-    /// Opens the database, applies migrations, prepares dev-mode data and
-    /// serves on a listener bound by the caller (tests bind port 0 first so
-    /// that the issuer can name the port).
+    /// Opens the database, applies migrations, loads the signing keys,
+    /// prepares dev-mode data and serves on a listener bound by the caller
+    /// (tests bind port 0 first so that the issuer can name the port).
     pub async fn build_on(
         settings: Settings,
         listener: TcpListener,
@@ -70,14 +86,33 @@ impl Application {
         }
         if settings.dev {
             admin::demo::ensure_demo_client(&db, &settings).await?;
+        } else {
+            tracing::warn!(
+                "no SMS provider is configured yet: codes are kept in the sms_outbox table"
+            );
         }
-        let port = listener.local_addr()?.port();
+        let keys = KeyRing::new(master_key.clone());
+        oidc::keys::sync_key_ring(&db, &keys, &master_key).await?;
+        let otp = OtpEngine::new(
+            OtpRules::from(&settings.otp),
+            Pepper::new(master_key.derive("otp-pepper")),
+            Arc::new(InMemoryRateLimiter::default()),
+        );
+        let discovery = oidc::discovery::discovery_document(settings.issuer_base())?;
         let state = Arc::new(AppState {
+            sms: Arc::new(OutboxSender::new(db.clone())),
+            messages: MessageTemplates::new()?,
+            csrf_key: Pepper::new(master_key.derive("csrf")),
             settings,
             db,
             master_key,
+            keys,
+            otp,
+            discovery,
         });
+        let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
+        spawn_key_refresh(state.clone());
         Ok(Self {
             port,
             server,
@@ -93,14 +128,36 @@ impl Application {
         self.state.db.clone()
     }
 
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
 }
 
+/// Keeps this instance's key ring in step with rotations made elsewhere
+/// (`ferrid keys rotate`, another instance) and retires expired keys.
+fn spawn_key_refresh(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(KEY_REFRESH_INTERVAL);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) =
+                oidc::keys::sync_key_ring(&state.db, &state.keys, &state.master_key).await
+            {
+                tracing::error!(error = ?e, "refreshing the signing keys failed");
+            }
+        }
+    });
+}
+
 fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
     let data = web::Data::from(state);
+    let demo = web::Data::new(http::demo::DemoState::default());
     let server = HttpServer::new(move || {
         let dev_mode = data.settings.dev;
         App::new()
@@ -108,7 +165,9 @@ fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
             .wrap(actix_web::middleware::from_fn(http::request_id_header))
             .wrap(TracingLogger::<http::RequestSpan>::new())
             .app_data(data.clone())
-            .configure(http::routes)
+            .app_data(demo.clone())
+            .app_data(http::form_config())
+            .configure(|cfg| http::routes(cfg, dev_mode))
             .default_service(web::to(http::errors::not_found))
     })
     .shutdown_timeout(10)

@@ -14,6 +14,8 @@ mod m20261124_000008_create_refresh_tokens;
 mod m20261124_000009_create_audit_events;
 mod m20261124_000010_create_outbox;
 mod m20261124_000011_create_settings;
+mod m20261124_000012_create_sms_outbox;
+mod m20261124_000013_create_revoked_access_tokens;
 
 /// Every migration of ferrid's schema, oldest first.
 pub struct Migrator;
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_create_audit_events::Migration),
             Box::new(m20261124_000010_create_outbox::Migration),
             Box::new(m20261124_000011_create_settings::Migration),
+            Box::new(m20261124_000012_create_sms_outbox::Migration),
+            Box::new(m20261124_000013_create_revoked_access_tokens::Migration),
         ]
     }
 }

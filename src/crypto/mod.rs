@@ -1,6 +1,7 @@
 //! The only place that touches key material: the master key and what it
 //! encrypts, hashes of secrets, random tokens, and (in `keys`) the signing keys.
 
+pub mod keys;
 mod master_key;
 mod secrets;
 

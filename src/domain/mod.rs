@@ -2,12 +2,16 @@
 //! Nothing here imports the rest of ferrid.
 
 mod client;
+mod otp_code;
 mod phone;
 mod redirect_uri;
+mod scope;
 
 pub use client::{ClientId, ClientName, ClientType, GrantType, Origin};
+pub use otp_code::OtpCode;
 pub use phone::{PhoneError, PhoneNumber};
 pub use redirect_uri::RedirectUri;
+pub use scope::{SUPPORTED_SCOPES, Scope};
 
 /// Whether a URL's host is the loopback interface, where plain `http` is
 /// acceptable (RFC 8252 §7.3).

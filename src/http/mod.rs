@@ -1,9 +1,14 @@
 //! actix-web only: routes, extractors, and the mapping of use-case outcomes
 //! to pages, redirects and JSON.
 
+mod cookies;
+pub mod demo;
+mod dev;
 pub mod errors;
 mod health;
 mod home;
+mod login;
+mod oidc;
 mod request_span;
 mod static_files;
 
@@ -16,12 +21,39 @@ use tracing_actix_web::RequestId;
 
 pub use request_span::RequestSpan;
 
-/// Every route ferrid serves.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// Every route ferrid serves; the dev outbox and the demo only in dev mode.
+pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
     cfg.route("/", web::get().to(home::home))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route("/static/{file}", web::get().to(static_files::asset));
+        .route("/static/{file}", web::get().to(static_files::asset))
+        .route(
+            "/.well-known/openid-configuration",
+            web::get().to(oidc::discovery),
+        )
+        .route("/jwks.json", web::get().to(oidc::jwks))
+        .route("/authorize", web::get().to(oidc::authorize_get))
+        .route("/authorize", web::post().to(oidc::authorize_post))
+        .route("/token", web::post().to(oidc::token))
+        .route("/userinfo", web::get().to(oidc::userinfo_get))
+        .route("/userinfo", web::post().to(oidc::userinfo_post))
+        .route("/login", web::get().to(login::phone_form))
+        .route("/login/phone", web::post().to(login::phone))
+        .route("/login/code", web::get().to(login::code_form))
+        .route("/login/code", web::post().to(login::code))
+        .route("/login/resend", web::post().to(login::resend))
+        .route("/login/restart", web::post().to(login::restart));
+    if dev_mode {
+        cfg.route("/dev/outbox", web::get().to(dev::outbox))
+            .route("/demo", web::get().to(demo::index))
+            .route("/demo/login", web::get().to(demo::login))
+            .route("/demo/callback", web::get().to(demo::callback));
+    }
+}
+
+/// Forms are small; a bad one is a 400, never a panic.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default().limit(16 * 1024)
 }
 
 /// The CSP: only ferrid's own scripts and styles, never framed (clickjacking).

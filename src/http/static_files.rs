@@ -9,11 +9,18 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: &[Asset] = &[Asset {
-    name: "ferrid.css",
-    content_type: "text/css; charset=utf-8",
-    body: include_bytes!("../../static/ferrid.css"),
-}];
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "ferrid.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/ferrid.css"),
+    },
+    Asset {
+        name: "login.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/login.js"),
+    },
+];
 
 /// `GET /static/{file}`: a day in caches; unknown names are a 404 page.
 pub async fn asset(path: web::Path<String>, req: actix_web::HttpRequest) -> HttpResponse {

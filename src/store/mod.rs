@@ -2,14 +2,24 @@
 //! them, one module per aggregate. Functions take `&impl ConnectionTrait` so
 //! they work inside a transaction, and return plain records.
 
+pub mod authorization_codes;
 pub mod clients;
+pub mod login_transactions;
+pub mod otp_challenges;
+pub mod revoked_access_tokens;
+pub mod signing_keys;
+pub mod sms_outbox;
+pub mod sso_sessions;
+pub mod users;
 
 use std::time::Duration;
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DbErr, SqlErr};
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+pub use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionSession, TransactionTrait,
+};
 
 use crate::config::{DatabaseBackend, DatabaseUrl};
 

@@ -6,9 +6,13 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
+use ferrid::admin::clients::{CreateClient, create_client};
 use ferrid::config::{ConfigFile, Overrides, RawSettings, Settings};
 use ferrid::crypto::MasterKey;
-use ferrid::startup::{Application, MigrateOnStart};
+use ferrid::domain::{ClientName, ClientType, GrantType, RedirectUri};
+use ferrid::startup::{AppState, Application, MigrateOnStart};
 use ferrid::store::{ConnectionTrait, DatabaseConnection};
 
 /// A database that exists for one test.
@@ -93,6 +97,8 @@ impl Drop for TestDatabase {
 pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
+    pub state: Arc<AppState>,
+    /// A browser: keeps cookies, does not follow redirects.
     pub client: reqwest::Client,
     /// Kept so that the database lives as long as the app.
     _database: TestDatabase,
@@ -133,18 +139,34 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
         .await
         .expect("build the application");
     let db = app.db();
+    let state = app.state();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("http client");
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         db,
-        client,
+        state,
+        client: browser(),
         _database: database,
     }
+}
+
+/// A new browser: its own cookie jar, redirects not followed.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client")
+}
+
+/// A mobile number that libphonenumber accepts as valid.
+pub const PHONE: &str = "+447400123456";
+pub const RP_REDIRECT: &str = "https://rp.example.com/callback";
+
+/// A registered test client.
+pub struct TestClient {
+    pub client_id: String,
+    pub secret: Option<String>,
 }
 
 impl TestApp {
@@ -155,6 +177,214 @@ impl TestApp {
             .await
             .expect("request")
     }
+
+    /// Registers a client with the given redirect URIs.
+    pub async fn register(&self, client_type: ClientType, redirect_uris: &[&str]) -> TestClient {
+        let created = create_client(
+            &self.db,
+            CreateClient {
+                client_id: None,
+                name: ClientName::parse("Test Shop").unwrap(),
+                client_type,
+                redirect_uris: redirect_uris
+                    .iter()
+                    .map(|u| RedirectUri::parse(u).unwrap())
+                    .collect(),
+                post_logout_redirect_uris: vec![],
+                allowed_origins: vec![],
+                grant_types: vec![GrantType::AuthorizationCode],
+                first_party: true,
+            },
+        )
+        .await
+        .expect("register a client");
+        TestClient {
+            client_id: created.client.client_id.as_str().to_owned(),
+            secret: created.client_secret,
+        }
+    }
+
+    /// The code in the newest outbox message to `phone`.
+    pub async fn last_code(&self, phone: &str) -> String {
+        let messages = ferrid::store::sms_outbox::list_recent(&self.db, 50)
+            .await
+            .unwrap();
+        let message = messages
+            .iter()
+            .find(|m| m.to == phone)
+            .expect("a message to the phone");
+        extract_code(&message.body)
+    }
+
+    /// How many messages went to `phone`.
+    pub async fn sent_count(&self, phone: &str) -> usize {
+        let messages = ferrid::store::sms_outbox::list_recent(&self.db, 1000)
+            .await
+            .unwrap();
+        messages.iter().filter(|m| m.to == phone).count()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Follows an authorization URL to the login page; returns the CSRF token.
+    pub async fn open_login(&self, browser: &reqwest::Client, authorize_url: &str) -> String {
+        let res = browser.get(authorize_url).send().await.unwrap();
+        assert_eq!(
+            res.status(),
+            303,
+            "authorize should send the browser to the login page"
+        );
+        assert_eq!(location(&res), "/login");
+        let page = browser.get(self.url("/login")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        csrf_of(&page.text().await.unwrap())
+    }
+
+    /// Posts the phone form.
+    pub async fn submit_phone(
+        &self,
+        browser: &reqwest::Client,
+        csrf: &str,
+        phone: &str,
+    ) -> reqwest::Response {
+        browser
+            .post(self.url("/login/phone"))
+            .form(&[("csrf", csrf), ("phone", phone)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts the code form.
+    pub async fn submit_code(
+        &self,
+        browser: &reqwest::Client,
+        csrf: &str,
+        code: &str,
+    ) -> reqwest::Response {
+        browser
+            .post(self.url("/login/code"))
+            .form(&[("csrf", csrf), ("code", code)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a form with only the CSRF token (resend, restart).
+    pub async fn submit_csrf(
+        &self,
+        browser: &reqwest::Client,
+        path: &str,
+        csrf: &str,
+    ) -> reqwest::Response {
+        browser
+            .post(self.url(path))
+            .form(&[("csrf", csrf)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in through the hosted pages as a browser would and returns the
+    /// redirect back to the application.
+    pub async fn sign_in(
+        &self,
+        browser: &reqwest::Client,
+        authorize_url: &str,
+        phone: &str,
+    ) -> url::Url {
+        let csrf = self.open_login(browser, authorize_url).await;
+        let sent = self.submit_phone(browser, &csrf, phone).await;
+        assert_eq!(sent.status(), 303, "{}", sent.text().await.unwrap());
+        assert_eq!(location(&sent), "/login/code");
+        let code = self.last_code(phone).await;
+        let done = self.submit_code(browser, &csrf, &code).await;
+        assert_eq!(done.status(), 303, "{}", done.text().await.unwrap());
+        url::Url::parse(&location(&done)).unwrap()
+    }
+
+    /// A plain authorization URL for a client, with PKCE when a challenge is given.
+    pub fn authorize_url(&self, client_id: &str, extra: &[(&str, &str)]) -> String {
+        let mut url = url::Url::parse(&self.url("/authorize")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", client_id)
+            .append_pair("redirect_uri", RP_REDIRECT)
+            .append_pair("scope", "openid phone")
+            .append_pair("state", "st4te");
+        for (k, v) in extra {
+            url.query_pairs_mut().append_pair(k, v);
+        }
+        url.to_string()
+    }
+}
+
+impl TestApp {
+    /// Signs in and returns the authorization code sent back.
+    pub async fn code_for(&self, client_id: &str, extra: &[(&str, &str)]) -> String {
+        let callback = self
+            .sign_in(&browser(), &self.authorize_url(client_id, extra), PHONE)
+            .await;
+        param(&callback, "code").expect("a code")
+    }
+
+    /// Posts to the token endpoint, with Basic credentials when given.
+    pub async fn token(
+        &self,
+        form: &[(&str, &str)],
+        basic: Option<(&str, &str)>,
+    ) -> reqwest::Response {
+        let mut req = reqwest::Client::new().post(self.url("/token")).form(form);
+        if let Some((id, secret)) = basic {
+            req = req.basic_auth(id, Some(secret));
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Exchanges a code for a confidential client; returns the JSON body.
+    pub async fn exchange(&self, client: &TestClient, code: &str) -> reqwest::Response {
+        self.token(
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", RP_REDIRECT),
+            ],
+            Some((&client.client_id, client.secret.as_deref().unwrap())),
+        )
+        .await
+    }
+}
+
+/// The `Location` header.
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// A query parameter of a URL.
+pub fn param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a csrf field") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The digits of the code in a message body.
+pub fn extract_code(body: &str) -> String {
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a 6-digit code")
+        .to_owned()
 }
 
 /// The path of the ferrid binary built for these tests.

@@ -1,0 +1,48 @@
+use std::fmt;
+
+/// The scopes ferrid knows; others in a request are ignored (OIDC Core §3.1.2.1).
+pub const SUPPORTED_SCOPES: &[&str] = &["openid", "phone", "email", "profile", "offline_access"];
+
+/// A set of known scope values, in the order first given, without duplicates.
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Scope(Vec<String>);
+
+impl Scope {
+    /// Parses a space-separated scope string, keeping only supported values.
+    pub fn parse_known(raw: &str) -> Self {
+        let mut values: Vec<String> = Vec::new();
+        for value in raw.split(' ').filter(|v| !v.is_empty()) {
+            if SUPPORTED_SCOPES.contains(&value) && !values.iter().any(|v| v == value) {
+                values.push(value.to_owned());
+            }
+        }
+        Self(values)
+    }
+
+    pub fn contains(&self, value: &str) -> bool {
+        self.0.iter().any(|v| v == value)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_and_duplicate_scopes_are_dropped() {
+        let s = Scope::parse_known("openid  phone unknown phone address");
+        assert_eq!(s.to_string(), "openid phone");
+        assert!(s.contains("openid"));
+        assert!(!s.contains("address"));
+    }
+}

@@ -1,0 +1,33 @@
+//! Dev mode only: the SMS outbox.
+
+use actix_web::http::header::ACCEPT;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::errors::{internal_error, render};
+use crate::startup::AppState;
+use crate::store::{self, sms_outbox::OutboxMessage};
+
+#[derive(Template)]
+#[template(path = "dev/outbox.html")]
+struct OutboxPage {
+    messages: Vec<OutboxMessage>,
+}
+
+/// `GET /dev/outbox`: kept messages, newest first; JSON when asked for.
+pub async fn outbox(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let messages = match store::sms_outbox::list_recent(&state.db, 100).await {
+        Ok(m) => m,
+        Err(e) => return internal_error(&req, &e.into()),
+    };
+    let wants_json = req
+        .headers()
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    if wants_json {
+        HttpResponse::Ok().json(serde_json::json!({ "messages": messages }))
+    } else {
+        render(&OutboxPage { messages })
+    }
+}

@@ -1,0 +1,62 @@
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::http::cookies::{self, CookieKind};
+use crate::http::errors::{error_page, internal_error};
+use crate::oidc::authorize::{AuthorizeOutcome, authorize};
+use crate::startup::AppState;
+
+/// `GET /authorize`.
+pub async fn authorize_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    match serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string()) {
+        Ok(params) => handle(&req, &state, &params).await,
+        Err(_) => bad_request(&req),
+    }
+}
+
+/// `POST /authorize` (form-encoded), as OIDC Core §3.1.2.1 allows.
+pub async fn authorize_post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> HttpResponse {
+    match serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
+        Ok(params) => handle(&req, &state, &params).await,
+        Err(_) => bad_request(&req),
+    }
+}
+
+fn bad_request(req: &HttpRequest) -> HttpResponse {
+    error_page(
+        req,
+        StatusCode::BAD_REQUEST,
+        "Invalid sign-in request",
+        "The application sent a request we could not read.",
+    )
+}
+
+async fn handle(req: &HttpRequest, state: &AppState, params: &[(String, String)]) -> HttpResponse {
+    let session = cookies::read(state, req, CookieKind::Session);
+    match authorize(state, params, session.as_deref()).await {
+        Ok(AuthorizeOutcome::Untrusted(reason)) => error_page(
+            req,
+            StatusCode::BAD_REQUEST,
+            "Invalid sign-in request",
+            reason.message(),
+        ),
+        Ok(AuthorizeOutcome::Redirect(url)) => HttpResponse::Found()
+            .insert_header((LOCATION, url.as_str()))
+            .finish(),
+        Ok(AuthorizeOutcome::Login { transaction_id }) => HttpResponse::SeeOther()
+            .cookie(cookies::make(
+                state,
+                CookieKind::Login,
+                transaction_id,
+                state.settings.tokens.login_transaction_ttl.0,
+            ))
+            .insert_header((LOCATION, "/login"))
+            .finish(),
+        Err(e) => internal_error(req, &e),
+    }
+}

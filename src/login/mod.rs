@@ -1,0 +1,11 @@
+//! Use cases of the hosted login: the login transaction (the pending
+//! authorization request), sending and checking a code, completing sign-in.
+
+mod complete;
+mod send_code;
+mod transaction;
+mod verify_code;
+
+pub use send_code::{SendCodeOutcome, resend_code, send_code};
+pub use transaction::{LoginTransaction, begin, check_csrf, csrf_token, load, restart};
+pub use verify_code::{VerifyCodeOutcome, verify_code};

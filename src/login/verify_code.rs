@@ -1,0 +1,54 @@
+use url::Url;
+
+use super::LoginTransaction;
+use super::complete::complete_sign_in;
+use crate::domain::OtpCode;
+use crate::otp::VerifyOutcome;
+use crate::startup::AppState;
+
+/// What became of a submitted code.
+#[derive(Debug)]
+pub enum VerifyCodeOutcome {
+    /// Signed in: set the session cookie, go back to the application.
+    SignedIn {
+        redirect: Url,
+        session_token: String,
+    },
+    Malformed(String),
+    Wrong {
+        attempts_left: u32,
+    },
+    TooManyAttempts,
+    Expired,
+    /// No code was sent yet (or the number was changed).
+    NoChallenge,
+    /// The number is verified but has no account and sign-up is off.
+    NoAccount,
+    Blocked,
+}
+
+/// Checks the code; on success signs the user in and issues the
+/// authorization code.
+pub async fn verify_code(
+    state: &AppState,
+    tx: &LoginTransaction,
+    code_input: &str,
+) -> anyhow::Result<VerifyCodeOutcome> {
+    let Some(challenge_id) = tx.challenge_id else {
+        return Ok(VerifyCodeOutcome::NoChallenge);
+    };
+    let code = match OtpCode::parse(code_input, state.otp.rules().length) {
+        Ok(code) => code,
+        Err(message) => return Ok(VerifyCodeOutcome::Malformed(message)),
+    };
+    Ok(
+        match state.otp.verify(&state.db, challenge_id, &code).await? {
+            VerifyOutcome::Verified { phone } => complete_sign_in(state, tx, &phone).await?,
+            VerifyOutcome::Wrong { attempts_left } => VerifyCodeOutcome::Wrong { attempts_left },
+            VerifyOutcome::TooManyAttempts => VerifyCodeOutcome::TooManyAttempts,
+            // A used code is as good as an expired one to the person typing it.
+            VerifyOutcome::Expired | VerifyOutcome::AlreadyUsed => VerifyCodeOutcome::Expired,
+            VerifyOutcome::UnknownChallenge => VerifyCodeOutcome::NoChallenge,
+        },
+    )
+}

@@ -1,0 +1,422 @@
+//! The authorization endpoint's rules (RFC 6749 §4.1.1, OIDC Core §3.1.2).
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::error::{ErrorCode, OAuthError};
+use crate::crypto::{random_token, sha256_hex};
+use crate::domain::{ClientId, ClientType, GrantType, PhoneNumber, Scope};
+use crate::startup::AppState;
+use crate::store::{self, authorization_codes::CodeGrant, sso_sessions::SsoSession};
+
+/// A validated authorization request, kept in the login transaction while
+/// the user signs in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuthorizationRequest {
+    pub client_id: String,
+    pub client_name: String,
+    pub redirect_uri: String,
+    pub scope: Scope,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub prompt: Prompt,
+    pub max_age: Option<u64>,
+    /// A phone number in E.164 from `login_hint`, to pre-fill the form.
+    pub login_hint: Option<String>,
+    pub ui_locales: Option<String>,
+}
+
+/// What `prompt` asks for (OIDC Core §3.1.2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Prompt {
+    /// No prompt value: sign in only when needed.
+    Default,
+    /// `none`: never show a page; fail with `login_required` instead.
+    None,
+    /// `login`: always sign in again.
+    Login,
+}
+
+/// Why the request cannot even be answered at the redirect URI: shown on
+/// ferrid's own error page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UntrustedRequest {
+    MissingClientId,
+    UnknownClient,
+    MissingRedirectUri,
+    UnregisteredRedirectUri,
+}
+
+impl UntrustedRequest {
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::MissingClientId => {
+                "The application did not say who it is (client_id is missing)."
+            }
+            Self::UnknownClient => {
+                "The application that sent you here is not registered with this sign-in service."
+            }
+            Self::MissingRedirectUri => {
+                "The application did not say where to send you back (redirect_uri is missing)."
+            }
+            Self::UnregisteredRedirectUri => {
+                "The application asked to send you back to an address it has not registered, so we stopped here."
+            }
+        }
+    }
+}
+
+/// The result of an authorization request.
+#[derive(Debug)]
+pub enum AuthorizeOutcome {
+    /// OIDC Core §3.1.2.6: before the client and its redirect URI are
+    /// trusted, an error must not be sent to the URI — an attacker could
+    /// otherwise use ferrid as an open redirector.
+    Untrusted(UntrustedRequest),
+    /// Back to the application: with a code, or with an error.
+    Redirect(Url),
+    /// The user must sign in; the browser keeps the transaction id.
+    Login { transaction_id: String },
+}
+
+/// Handles an authorization request given as name/value pairs (query or
+/// form). `session_token` is the SSO cookie's value, if any.
+pub async fn authorize(
+    state: &AppState,
+    params: &[(String, String)],
+    session_token: Option<&str>,
+) -> anyhow::Result<AuthorizeOutcome> {
+    let mut map: HashMap<&str, &str> = HashMap::new();
+    let mut duplicated = false;
+    for (k, v) in params {
+        // RFC 6749 §3.1: parameters must not be included more than once.
+        if map.insert(k.as_str(), v.as_str()).is_some() {
+            duplicated = true;
+        }
+    }
+    let count = |name: &str| params.iter().filter(|(k, _)| k == name).count();
+
+    let Some(raw_client_id) = map.get("client_id").filter(|v| !v.is_empty()) else {
+        return Ok(AuthorizeOutcome::Untrusted(
+            UntrustedRequest::MissingClientId,
+        ));
+    };
+    if count("client_id") > 1 {
+        return Ok(AuthorizeOutcome::Untrusted(UntrustedRequest::UnknownClient));
+    }
+    let Ok(client_id) = ClientId::parse(raw_client_id) else {
+        return Ok(AuthorizeOutcome::Untrusted(UntrustedRequest::UnknownClient));
+    };
+    let Some(client) = store::clients::find_by_client_id(&state.db, &client_id).await? else {
+        return Ok(AuthorizeOutcome::Untrusted(UntrustedRequest::UnknownClient));
+    };
+    if count("redirect_uri") > 1 {
+        return Ok(AuthorizeOutcome::Untrusted(
+            UntrustedRequest::UnregisteredRedirectUri,
+        ));
+    }
+    let redirect_uri = match map.get("redirect_uri") {
+        // Exact string comparison, query included (OAuth 2.0 Security BCP §4.1.3).
+        Some(given) => match client.redirect_uris.iter().find(|r| r.as_str() == *given) {
+            Some(r) => r.clone(),
+            None => {
+                return Ok(AuthorizeOutcome::Untrusted(
+                    UntrustedRequest::UnregisteredRedirectUri,
+                ));
+            }
+        },
+        None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
+        None => {
+            return Ok(AuthorizeOutcome::Untrusted(
+                UntrustedRequest::MissingRedirectUri,
+            ));
+        }
+    };
+
+    // From here on the redirect URI is trusted: errors go back to it.
+    let state_param = map.get("state").map(|s| (*s).to_owned());
+    let issuer = state.settings.issuer_base();
+    let fail = |code: ErrorCode, description: &'static str| {
+        Ok(AuthorizeOutcome::Redirect(error_redirect(
+            redirect_uri.to_url(),
+            &OAuthError::new(code, description),
+            state_param.as_deref(),
+            issuer,
+        )))
+    };
+
+    if duplicated {
+        return fail(
+            ErrorCode::InvalidRequest,
+            "A parameter was given more than once",
+        );
+    }
+    if map.contains_key("request") {
+        return fail(
+            ErrorCode::RequestNotSupported,
+            "Request objects are not supported",
+        );
+    }
+    if map.contains_key("request_uri") {
+        return fail(
+            ErrorCode::RequestUriNotSupported,
+            "The request_uri parameter is not supported",
+        );
+    }
+    match map.get("response_type") {
+        None | Some(&"") => {
+            return fail(
+                ErrorCode::InvalidRequest,
+                "The response_type parameter is missing",
+            );
+        }
+        Some(&"code") => {}
+        Some(_) => {
+            return fail(
+                ErrorCode::UnsupportedResponseType,
+                "Only response_type=code is supported",
+            );
+        }
+    }
+    if let Some(mode) = map.get("response_mode")
+        && *mode != "query"
+    {
+        return fail(
+            ErrorCode::InvalidRequest,
+            "Only response_mode=query is supported",
+        );
+    }
+    let scope = Scope::parse_known(map.get("scope").copied().unwrap_or(""));
+    if !scope.contains("openid") {
+        return fail(ErrorCode::InvalidScope, "The openid scope is required");
+    }
+    if !client.grant_types.contains(&GrantType::AuthorizationCode) {
+        return fail(
+            ErrorCode::UnauthorizedClient,
+            "This client may not use the authorization code flow",
+        );
+    }
+    let code_challenge = match (map.get("code_challenge"), map.get("code_challenge_method")) {
+        (None, None) => None,
+        (Some(challenge), Some(&"S256")) if is_s256_challenge(challenge) => {
+            Some((*challenge).to_owned())
+        }
+        (Some(_), Some(&"S256")) => {
+            return fail(ErrorCode::InvalidRequest, "The code_challenge is malformed");
+        }
+        (Some(_), None) | (Some(_), Some(&"plain")) => {
+            return fail(
+                ErrorCode::InvalidRequest,
+                "Only code_challenge_method=S256 is supported",
+            );
+        }
+        (Some(_), Some(_)) => {
+            return fail(
+                ErrorCode::InvalidRequest,
+                "Only code_challenge_method=S256 is supported",
+            );
+        }
+        (None, Some(_)) => {
+            return fail(
+                ErrorCode::InvalidRequest,
+                "The code_challenge parameter is missing",
+            );
+        }
+    };
+    if client.client_type == ClientType::Public && code_challenge.is_none() {
+        return fail(
+            ErrorCode::InvalidRequest,
+            "Public clients must use PKCE with code_challenge_method=S256",
+        );
+    }
+    let prompt = match parse_prompt(map.get("prompt").copied()) {
+        Ok(p) => p,
+        Err(description) => return fail(ErrorCode::InvalidRequest, description),
+    };
+    let max_age = match map.get("max_age").map(|v| v.parse::<u64>()) {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(_)) => {
+            return fail(
+                ErrorCode::InvalidRequest,
+                "The max_age parameter is not a number of seconds",
+            );
+        }
+    };
+    // A hint that is not a phone number (an email, say) is ignored.
+    let login_hint = map
+        .get("login_hint")
+        .and_then(|h| PhoneNumber::parse(h, state.settings.otp.default_region.as_deref()).ok())
+        .map(|p| p.as_str().to_owned());
+
+    let request = AuthorizationRequest {
+        client_id: client.client_id.as_str().to_owned(),
+        client_name: client.name.as_str().to_owned(),
+        redirect_uri: redirect_uri.as_str().to_owned(),
+        scope,
+        state: state_param.clone(),
+        nonce: map.get("nonce").map(|s| (*s).to_owned()),
+        code_challenge,
+        prompt,
+        max_age,
+        login_hint,
+        ui_locales: map.get("ui_locales").map(|s| (*s).to_owned()),
+    };
+
+    let session = match session_token {
+        Some(token) => current_session(state, token).await?,
+        None => None,
+    };
+    let now = Utc::now();
+    let session = session.filter(|s| match request.max_age {
+        // OIDC Core §3.1.2.1: re-authenticate when auth_time is older than max_age.
+        Some(max_age) => {
+            (now - s.auth_time).num_seconds() <= i64::try_from(max_age).unwrap_or(i64::MAX)
+        }
+        None => true,
+    });
+    match (request.prompt, session) {
+        (Prompt::Login, _) => {}
+        (_, Some(session)) => {
+            return Ok(AuthorizeOutcome::Redirect(
+                issue_code(state, &request, &session).await?,
+            ));
+        }
+        (Prompt::None, None) => return fail(ErrorCode::LoginRequired, "The user is not signed in"),
+        (Prompt::Default, None) => {}
+    }
+    let transaction_id = crate::login::begin(state, &request).await?;
+    Ok(AuthorizeOutcome::Login { transaction_id })
+}
+
+fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {
+    let Some(raw) = raw else {
+        return Ok(Prompt::Default);
+    };
+    let values: Vec<&str> = raw.split(' ').filter(|v| !v.is_empty()).collect();
+    if values
+        .iter()
+        .any(|v| !matches!(*v, "none" | "login" | "consent" | "select_account"))
+    {
+        return Err("The prompt parameter has an unknown value");
+    }
+    if values.contains(&"none") {
+        return if values.len() == 1 {
+            Ok(Prompt::None)
+        } else {
+            Err("prompt=none cannot be combined with other values")
+        };
+    }
+    Ok(if values.contains(&"login") {
+        Prompt::Login
+    } else {
+        Prompt::Default
+    })
+}
+
+/// RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is 43 characters.
+fn is_s256_challenge(challenge: &str) -> bool {
+    challenge.len() == 43
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The SSO session behind a cookie value, if it is live and its user may sign in.
+pub async fn current_session(state: &AppState, token: &str) -> anyhow::Result<Option<SsoSession>> {
+    let Some(session) =
+        store::sso_sessions::find_live(&state.db, &sha256_hex(token), Utc::now()).await?
+    else {
+        return Ok(None);
+    };
+    let user = store::users::find_by_id(&state.db, session.user_id).await?;
+    Ok(user.filter(|u| !u.blocked).map(|_| session))
+}
+
+/// Issues an authorization code for a signed-in session and builds the
+/// redirect back to the application (with `iss`, RFC 9207).
+pub async fn issue_code(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    session: &SsoSession,
+) -> anyhow::Result<Url> {
+    let code = random_token();
+    let now = Utc::now();
+    let grant = CodeGrant {
+        client_id: request.client_id.clone(),
+        user_id: session.user_id,
+        sid: session.sid.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        scope: request.scope.to_string(),
+        nonce: request.nonce.clone(),
+        code_challenge: request.code_challenge.clone(),
+        auth_time: session.auth_time,
+        amr: session.amr.clone(),
+        acr: session.acr.clone(),
+        expires_at: now + state.settings.tokens.authorization_code_ttl.0,
+    };
+    store::authorization_codes::insert(&state.db, sha256_hex(&code), &grant, now).await?;
+    let mut url = Url::parse(&request.redirect_uri)?;
+    {
+        let mut pairs = url.query_pairs_mut();
+        pairs.append_pair("code", &code);
+        if let Some(s) = &request.state {
+            pairs.append_pair("state", s);
+        }
+        pairs.append_pair("iss", state.settings.issuer_base());
+    }
+    Ok(url)
+}
+
+/// The redirect carrying an error (RFC 6749 §4.1.2.1, with `iss` per RFC 9207).
+pub fn error_redirect(mut url: Url, error: &OAuthError, state: Option<&str>, issuer: &str) -> Url {
+    {
+        let mut pairs = url.query_pairs_mut();
+        pairs.append_pair("error", error.code.as_str());
+        pairs.append_pair("error_description", error.description);
+        if let Some(s) = state {
+            pairs.append_pair("state", s);
+        }
+        pairs.append_pair("iss", issuer);
+    }
+    url
+}
+
+/// BASE64URL(SHA256(verifier)), to compare with a stored challenge.
+pub fn s256(verifier: &str) -> String {
+    use sha2::{Digest, Sha256};
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_values_parse_and_none_stands_alone() {
+        assert_eq!(parse_prompt(None), Ok(Prompt::Default));
+        assert_eq!(parse_prompt(Some("none")), Ok(Prompt::None));
+        assert_eq!(parse_prompt(Some("login consent")), Ok(Prompt::Login));
+        assert_eq!(parse_prompt(Some("select_account")), Ok(Prompt::Default));
+        assert!(parse_prompt(Some("none login")).is_err());
+        assert!(parse_prompt(Some("sometimes")).is_err());
+    }
+
+    #[test]
+    fn s256_matches_rfc_7636_appendix_b() {
+        assert_eq!(
+            s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert!(is_s256_challenge(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
+        assert!(!is_s256_challenge("short"));
+    }
+}

@@ -1,0 +1,16 @@
+//! OpenID Connect and OAuth 2.0 use cases: authorize, token, userinfo,
+//! discovery, keys, and the errors they answer with.
+
+pub mod authorize;
+pub mod discovery;
+pub mod error;
+pub mod issue;
+pub mod keys;
+pub mod token;
+pub mod userinfo;
+
+/// The `aud` of ferrid's access tokens: its own UserInfo endpoint, the only
+/// resource they are for (RFC 9068 §3: a default resource when none is asked).
+pub fn access_token_audience(issuer: &str) -> String {
+    format!("{issuer}/userinfo")
+}

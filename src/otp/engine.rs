@@ -1,0 +1,279 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::generate_code;
+use super::limiter::{Limit, RateLimiter};
+use crate::config::OtpSettings;
+use crate::crypto::Pepper;
+use crate::domain::{OtpCode, PhoneNumber};
+use crate::store::{self, ConnectionTrait, otp_challenges::NewChallenge};
+
+/// What a code is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Login,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+        }
+    }
+}
+
+/// The engine's rules, from the settings.
+#[derive(Clone, Debug)]
+pub struct OtpRules {
+    pub length: u8,
+    pub ttl: Duration,
+    pub max_attempts: u32,
+    pub resend_cooldown: Duration,
+    pub max_sends_per_phone_per_hour: u32,
+    pub max_sends_per_ip_per_hour: u32,
+}
+
+impl From<&OtpSettings> for OtpRules {
+    fn from(s: &OtpSettings) -> Self {
+        Self {
+            length: s.length,
+            ttl: s.ttl.0,
+            max_attempts: s.max_attempts,
+            resend_cooldown: s.resend_cooldown.0,
+            max_sends_per_phone_per_hour: s.max_sends_per_phone_per_hour,
+            max_sends_per_ip_per_hour: s.max_sends_per_ip_per_hour,
+        }
+    }
+}
+
+/// A request for a new code.
+pub struct IssueRequest<'a> {
+    pub purpose: Purpose,
+    pub phone: &'a PhoneNumber,
+    pub client_id: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+/// A code to send, and the challenge that checks it.
+#[derive(Debug)]
+pub struct Issued {
+    pub challenge_id: Uuid,
+    pub code: OtpCode,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Why no code was issued.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error("too many codes were sent to this number; try again later")]
+    PhoneLimit,
+    #[error("too many codes were requested from this network; try again later")]
+    IpLimit,
+    #[error("a new code can be requested in {0} seconds")]
+    Cooldown(u64),
+    #[error("the challenge no longer exists")]
+    UnknownChallenge,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// The result of checking a code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum VerifyOutcome {
+    Verified {
+        phone: PhoneNumber,
+    },
+    Wrong {
+        attempts_left: u32,
+    },
+    /// Every attempt was used: the challenge is dead until a new code is sent.
+    TooManyAttempts,
+    Expired,
+    /// Already used once (codes are single use).
+    AlreadyUsed,
+    UnknownChallenge,
+}
+
+/// Issues and checks codes.
+pub struct OtpEngine {
+    rules: OtpRules,
+    pepper: Pepper,
+    limiter: Arc<dyn RateLimiter>,
+}
+
+impl OtpEngine {
+    pub fn new(rules: OtpRules, pepper: Pepper, limiter: Arc<dyn RateLimiter>) -> Self {
+        Self {
+            rules,
+            pepper,
+            limiter,
+        }
+    }
+
+    pub fn rules(&self) -> &OtpRules {
+        &self.rules
+    }
+
+    fn code_hmac(&self, id: Uuid, code: &OtpCode) -> String {
+        self.pepper
+            .mac_hex(&[id.as_bytes(), code.as_str().as_bytes()])
+    }
+
+    fn acquire_send(&self, phone: &PhoneNumber, ip: Option<&str>) -> Result<(), IssueError> {
+        let hour = Duration::from_secs(3600);
+        let mut limits = vec![Limit {
+            key: format!("otp:phone:{}", phone.as_str()),
+            max: self.rules.max_sends_per_phone_per_hour,
+            window: hour,
+        }];
+        if let Some(ip) = ip {
+            limits.push(Limit {
+                key: format!("otp:ip:{ip}"),
+                max: self.rules.max_sends_per_ip_per_hour,
+                window: hour,
+            });
+        }
+        match self.limiter.try_acquire(&limits) {
+            Ok(()) => Ok(()),
+            Err(0) => Err(IssueError::PhoneLimit),
+            Err(_) => Err(IssueError::IpLimit),
+        }
+    }
+
+    /// Creates a challenge with a fresh code, within the send limits.
+    pub async fn issue(
+        &self,
+        db: &impl ConnectionTrait,
+        req: IssueRequest<'_>,
+    ) -> Result<Issued, IssueError> {
+        self.acquire_send(req.phone, req.ip)?;
+        let now = Utc::now();
+        let id = Uuid::new_v4();
+        let code = generate_code(self.rules.length);
+        let expires_at = now + self.rules.ttl;
+        store::otp_challenges::insert(
+            db,
+            NewChallenge {
+                id,
+                purpose: req.purpose.as_str(),
+                phone: req.phone,
+                code_hmac: self.code_hmac(id, &code),
+                expires_at,
+                max_attempts: self.rules.max_attempts,
+                client_id: req.client_id,
+                ip: req.ip,
+                now,
+            },
+        )
+        .await
+        .map_err(|e| IssueError::Unexpected(e.into()))?;
+        Ok(Issued {
+            challenge_id: id,
+            code,
+            expires_at,
+        })
+    }
+
+    /// Seconds until a new code may be sent for this challenge (0: now).
+    pub fn cooldown_left(&self, last_sent_at: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+        let ready_at = last_sent_at + self.rules.resend_cooldown;
+        let left = (ready_at - now).num_milliseconds();
+        if left <= 0 {
+            0
+        } else {
+            (left as u64).div_ceil(1000)
+        }
+    }
+
+    /// Sends a new code for an existing challenge after the cooldown; the
+    /// previous code stops working and the attempts start again.
+    pub async fn reissue(
+        &self,
+        db: &impl ConnectionTrait,
+        challenge_id: Uuid,
+        ip: Option<&str>,
+    ) -> Result<Issued, IssueError> {
+        let challenge = store::otp_challenges::find_by_id(db, challenge_id)
+            .await
+            .map_err(|e| IssueError::Unexpected(e.into()))?
+            .filter(|c| c.consumed_at.is_none())
+            .ok_or(IssueError::UnknownChallenge)?;
+        let phone = challenge.phone.ok_or(IssueError::UnknownChallenge)?;
+        let now = Utc::now();
+        let left = self.cooldown_left(challenge.last_sent_at, now);
+        if left > 0 {
+            return Err(IssueError::Cooldown(left));
+        }
+        self.acquire_send(&phone, ip)?;
+        let code = generate_code(self.rules.length);
+        let expires_at = now + self.rules.ttl;
+        let updated = store::otp_challenges::update_code(
+            db,
+            challenge_id,
+            self.code_hmac(challenge_id, &code),
+            expires_at,
+            now,
+        )
+        .await
+        .map_err(|e| IssueError::Unexpected(e.into()))?;
+        if !updated {
+            return Err(IssueError::UnknownChallenge);
+        }
+        Ok(Issued {
+            challenge_id,
+            code,
+            expires_at,
+        })
+    }
+
+    /// Checks a code. Every check counts as an attempt, atomically, so
+    /// concurrent guesses cannot exceed the limit; a correct code marks the
+    /// challenge used.
+    pub async fn verify(
+        &self,
+        db: &impl ConnectionTrait,
+        challenge_id: Uuid,
+        code: &OtpCode,
+    ) -> anyhow::Result<VerifyOutcome> {
+        let Some(challenge) = store::otp_challenges::find_by_id(db, challenge_id).await? else {
+            return Ok(VerifyOutcome::UnknownChallenge);
+        };
+        if challenge.consumed_at.is_some() {
+            return Ok(VerifyOutcome::AlreadyUsed);
+        }
+        if challenge.expires_at <= Utc::now() {
+            return Ok(VerifyOutcome::Expired);
+        }
+        if !store::otp_challenges::update_count_attempt(db, challenge_id).await? {
+            // No attempt left, or used by a concurrent request.
+            return Ok(
+                match store::otp_challenges::find_by_id(db, challenge_id).await? {
+                    Some(c) if c.consumed_at.is_some() => VerifyOutcome::AlreadyUsed,
+                    _ => VerifyOutcome::TooManyAttempts,
+                },
+            );
+        }
+        let parts: [&[u8]; 2] = [challenge_id.as_bytes(), code.as_str().as_bytes()];
+        if !self.pepper.verify_hex(&parts, &challenge.code_hmac) {
+            let used = challenge.attempts + 1;
+            let left = challenge.max_attempts.saturating_sub(used);
+            return Ok(if left == 0 {
+                VerifyOutcome::TooManyAttempts
+            } else {
+                VerifyOutcome::Wrong {
+                    attempts_left: left,
+                }
+            });
+        }
+        if !store::otp_challenges::update_consumed(db, challenge_id, Utc::now()).await? {
+            return Ok(VerifyOutcome::AlreadyUsed);
+        }
+        let phone = challenge
+            .phone
+            .ok_or_else(|| anyhow::anyhow!("challenge without a phone number"))?;
+        Ok(VerifyOutcome::Verified { phone })
+    }
+}

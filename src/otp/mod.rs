@@ -1,0 +1,11 @@
+//! The one-time-code engine: issue, hash, verify, attempts, expiry, resend
+//! cooldown and send limits. Codes are stored only as
+//! HMAC-SHA256(pepper, challenge id ‖ code) and compared in constant time.
+
+mod code;
+mod engine;
+mod limiter;
+
+pub use code::generate_code;
+pub use engine::{IssueError, IssueRequest, Issued, OtpEngine, OtpRules, Purpose, VerifyOutcome};
+pub use limiter::{InMemoryRateLimiter, Limit, RateLimiter};

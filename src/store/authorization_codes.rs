@@ -1,0 +1,162 @@
+//! Authorization codes, stored as SHA-256 hashes, single use.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
+
+use super::{StoreError, from_json_list, to_json_list};
+
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "authorization_codes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code_hash: String,
+        pub client_id: String,
+        pub user_id: Uuid,
+        pub sid: String,
+        pub redirect_uri: String,
+        pub scope: String,
+        pub nonce: Option<String>,
+        pub code_challenge: Option<String>,
+        pub auth_time: DateTimeUtc,
+        pub amr: String,
+        pub acr: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+        pub consumed_at: Option<DateTimeUtc>,
+        pub access_token_jti: Option<String>,
+        pub access_token_expires_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// An authorization code's grant: what the exchange will issue.
+#[derive(Clone, Debug)]
+pub struct CodeGrant {
+    pub client_id: String,
+    pub user_id: Uuid,
+    pub sid: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    /// PKCE S256 challenge, base64url.
+    pub code_challenge: Option<String>,
+    pub auth_time: DateTime<Utc>,
+    pub amr: Vec<String>,
+    pub acr: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored code: its grant and what became of it.
+#[derive(Clone, Debug)]
+pub struct StoredCode {
+    pub grant: CodeGrant,
+    pub consumed_at: Option<DateTime<Utc>>,
+    pub access_token_jti: Option<String>,
+    pub access_token_expires_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<entity::Model> for StoredCode {
+    type Error = anyhow::Error;
+    fn try_from(m: entity::Model) -> anyhow::Result<Self> {
+        Ok(Self {
+            grant: CodeGrant {
+                amr: from_json_list(&m.amr)?,
+                client_id: m.client_id,
+                user_id: m.user_id,
+                sid: m.sid,
+                redirect_uri: m.redirect_uri,
+                scope: m.scope,
+                nonce: m.nonce,
+                code_challenge: m.code_challenge,
+                auth_time: m.auth_time,
+                acr: m.acr,
+                expires_at: m.expires_at,
+            },
+            consumed_at: m.consumed_at,
+            access_token_jti: m.access_token_jti,
+            access_token_expires_at: m.access_token_expires_at,
+        })
+    }
+}
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    code_hash: String,
+    grant: &CodeGrant,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    ActiveModel {
+        code_hash: Set(code_hash),
+        client_id: Set(grant.client_id.clone()),
+        user_id: Set(grant.user_id),
+        sid: Set(grant.sid.clone()),
+        redirect_uri: Set(grant.redirect_uri.clone()),
+        scope: Set(grant.scope.clone()),
+        nonce: Set(grant.nonce.clone()),
+        code_challenge: Set(grant.code_challenge.clone()),
+        auth_time: Set(grant.auth_time),
+        amr: Set(to_json_list(&grant.amr)),
+        acr: Set(grant.acr.clone()),
+        created_at: Set(now),
+        expires_at: Set(grant.expires_at),
+        consumed_at: Set(None),
+        access_token_jti: Set(None),
+        access_token_expires_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_by_hash(
+    db: &impl ConnectionTrait,
+    code_hash: &str,
+) -> Result<Option<StoredCode>, StoreError> {
+    Ok(Entity::find_by_id(code_hash.to_owned())
+        .one(db)
+        .await?
+        .map(StoredCode::try_from)
+        .transpose()?)
+}
+
+/// Marks the code used; `false` when it already was (a replay).
+pub async fn update_consumed(
+    db: &impl ConnectionTrait,
+    code_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = Entity::update_many()
+        .col_expr(Column::ConsumedAt, Expr::value(now))
+        .filter(Column::CodeHash.eq(code_hash))
+        .filter(Column::ConsumedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Records the access token issued from the code, so a replay can revoke it.
+pub async fn update_issued_access_token(
+    db: &impl ConnectionTrait,
+    code_hash: &str,
+    jti: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::AccessTokenJti, Expr::value(jti))
+        .col_expr(Column::AccessTokenExpiresAt, Expr::value(expires_at))
+        .filter(Column::CodeHash.eq(code_hash))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! One-time-code challenges: only the HMAC of the code is kept.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::{Expr, ExprTrait};
+
+use super::StoreError;
+use crate::domain::PhoneNumber;
+
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "otp_challenges")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub purpose: String,
+        pub phone_e164: Option<String>,
+        pub email: Option<String>,
+        pub user_id: Option<Uuid>,
+        pub code_hmac: String,
+        pub expires_at: DateTimeUtc,
+        pub attempts: i32,
+        pub max_attempts: i32,
+        pub consumed_at: Option<DateTimeUtc>,
+        pub send_count: i32,
+        pub last_sent_at: DateTimeUtc,
+        pub client_id: Option<String>,
+        pub ip: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// A challenge as stored.
+#[derive(Clone, Debug)]
+pub struct Challenge {
+    pub id: Uuid,
+    pub purpose: String,
+    pub phone: Option<PhoneNumber>,
+    pub code_hmac: String,
+    pub expires_at: DateTime<Utc>,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub consumed_at: Option<DateTime<Utc>>,
+    pub send_count: u32,
+    pub last_sent_at: DateTime<Utc>,
+    pub client_id: Option<String>,
+}
+
+impl From<entity::Model> for Challenge {
+    fn from(m: entity::Model) -> Self {
+        Self {
+            id: m.id,
+            purpose: m.purpose,
+            phone: m.phone_e164.as_deref().map(PhoneNumber::from_trusted_e164),
+            code_hmac: m.code_hmac,
+            expires_at: m.expires_at,
+            attempts: u32::try_from(m.attempts).unwrap_or(u32::MAX),
+            max_attempts: u32::try_from(m.max_attempts).unwrap_or(0),
+            consumed_at: m.consumed_at,
+            send_count: u32::try_from(m.send_count).unwrap_or(u32::MAX),
+            last_sent_at: m.last_sent_at,
+            client_id: m.client_id,
+        }
+    }
+}
+
+/// What a new challenge is made of.
+#[derive(Clone, Debug)]
+pub struct NewChallenge<'a> {
+    pub id: Uuid,
+    pub purpose: &'a str,
+    pub phone: &'a PhoneNumber,
+    pub code_hmac: String,
+    pub expires_at: DateTime<Utc>,
+    pub max_attempts: u32,
+    pub client_id: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, new: NewChallenge<'_>) -> Result<(), StoreError> {
+    ActiveModel {
+        id: Set(new.id),
+        purpose: Set(new.purpose.to_owned()),
+        phone_e164: Set(Some(new.phone.as_str().to_owned())),
+        email: Set(None),
+        user_id: Set(None),
+        code_hmac: Set(new.code_hmac),
+        expires_at: Set(new.expires_at),
+        attempts: Set(0),
+        max_attempts: Set(i32::try_from(new.max_attempts).unwrap_or(i32::MAX)),
+        consumed_at: Set(None),
+        send_count: Set(1),
+        last_sent_at: Set(new.now),
+        client_id: Set(new.client_id.map(str::to_owned)),
+        ip: Set(new.ip.map(str::to_owned)),
+        created_at: Set(new.now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_by_id(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<Challenge>, StoreError> {
+    Ok(Entity::find_by_id(id).one(db).await?.map(Challenge::from))
+}
+
+/// Replaces the code of an unconsumed challenge (a resend): the old code
+/// stops working, attempts start again.
+pub async fn update_code(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    code_hmac: String,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = Entity::update_many()
+        .col_expr(Column::CodeHmac, Expr::value(code_hmac))
+        .col_expr(Column::ExpiresAt, Expr::value(expires_at))
+        .col_expr(Column::Attempts, Expr::value(0))
+        .col_expr(Column::SendCount, Expr::col(Column::SendCount).add(1))
+        .col_expr(Column::LastSentAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ConsumedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Counts one attempt, atomically, only while attempts remain and the code
+/// is unused; `false` means no attempt was left.
+pub async fn update_count_attempt(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreError> {
+    let res = Entity::update_many()
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ConsumedAt.is_null())
+        .filter(Expr::col(Column::Attempts).lt(Expr::col(Column::MaxAttempts)))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Marks the challenge used; `false` when it already was (single use).
+pub async fn update_consumed(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = Entity::update_many()
+        .col_expr(Column::ConsumedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ConsumedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}

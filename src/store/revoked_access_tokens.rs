@@ -1,0 +1,51 @@
+//! The deny list of access tokens (JWTs) revoked before they expire.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::entity::prelude::*;
+
+use super::StoreError;
+
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "revoked_access_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub jti: String,
+        pub expires_at: DateTimeUtc,
+        pub revoked_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Entity};
+
+/// Denies the token with this `jti`; revoking twice is harmless.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    jti: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let result = ActiveModel {
+        jti: Set(jti.to_owned()),
+        expires_at: Set(expires_at),
+        revoked_at: Set(now),
+    }
+    .insert(db)
+    .await;
+    match result.map_err(StoreError::from) {
+        Ok(_) | Err(StoreError::Conflict) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn is_revoked(db: &impl ConnectionTrait, jti: &str) -> Result<bool, StoreError> {
+    Ok(Entity::find_by_id(jti.to_owned()).one(db).await?.is_some())
+}

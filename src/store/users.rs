@@ -1,0 +1,109 @@
+//! People who sign in.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::entity::prelude::*;
+
+use super::StoreError;
+use crate::domain::PhoneNumber;
+
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "users")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        #[sea_orm(unique)]
+        pub phone_e164: Option<String>,
+        pub phone_verified_at: Option<DateTimeUtc>,
+        pub email: Option<String>,
+        pub email_verified_at: Option<DateTimeUtc>,
+        pub name: Option<String>,
+        pub locale: Option<String>,
+        pub blocked: bool,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// A user account.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: Uuid,
+    pub phone: Option<PhoneNumber>,
+    pub phone_verified_at: Option<DateTime<Utc>>,
+    pub email: Option<String>,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub name: Option<String>,
+    pub locale: Option<String>,
+    pub blocked: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<entity::Model> for User {
+    fn from(m: entity::Model) -> Self {
+        Self {
+            id: m.id,
+            phone: m.phone_e164.as_deref().map(PhoneNumber::from_trusted_e164),
+            phone_verified_at: m.phone_verified_at,
+            email: m.email,
+            email_verified_at: m.email_verified_at,
+            name: m.name,
+            locale: m.locale,
+            blocked: m.blocked,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// The user whose phone number this is.
+pub async fn find_by_phone(
+    db: &impl ConnectionTrait,
+    phone: &PhoneNumber,
+) -> Result<Option<User>, StoreError> {
+    let found = Entity::find()
+        .filter(Column::PhoneE164.eq(phone.as_str()))
+        .one(db)
+        .await?;
+    Ok(found.map(User::from))
+}
+
+/// The user with this id.
+pub async fn find_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<User>, StoreError> {
+    Ok(Entity::find_by_id(id).one(db).await?.map(User::from))
+}
+
+/// Creates a user whose phone number was just verified; `Conflict` when the
+/// number already belongs to someone.
+pub async fn insert_with_verified_phone(
+    db: &impl ConnectionTrait,
+    phone: &PhoneNumber,
+    now: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    let model = ActiveModel {
+        id: Set(Uuid::new_v4()),
+        phone_e164: Set(Some(phone.as_str().to_owned())),
+        phone_verified_at: Set(Some(now)),
+        email: Set(None),
+        email_verified_at: Set(None),
+        name: Set(None),
+        locale: Set(None),
+        blocked: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(User::from(model))
+}

@@ -1,0 +1,315 @@
+//! The hosted SMS login and the OTP engine's rules over HTTP.
+
+use ferrid::config::Span;
+use ferrid::domain::ClientType;
+use std::time::Duration;
+
+use crate::helpers::{PHONE, RP_REDIRECT, TestApp, browser, location, spawn_app, spawn_app_with};
+
+/// A browser at the code page: returns it and its CSRF token.
+async fn at_code_page(app: &TestApp) -> (reqwest::Client, String) {
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let b = browser();
+    let csrf = app
+        .open_login(&b, &app.authorize_url(&client.client_id, &[]))
+        .await;
+    let res = app.submit_phone(&b, &csrf, PHONE).await;
+    assert_eq!(res.status(), 303);
+    (b, csrf)
+}
+
+fn wrong(code: &str) -> String {
+    // A different 6-digit code.
+    let first = code.as_bytes()[0];
+    let other = if first == b'9' { b'0' } else { first + 1 };
+    format!("{}{}", other as char, &code[1..])
+}
+
+#[tokio::test]
+async fn the_pages_use_the_right_input_attributes_and_csrf_tokens() {
+    let app = spawn_app().await;
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let b = browser();
+    b.get(app.authorize_url(&client.client_id, &[]))
+        .send()
+        .await
+        .unwrap();
+    let phone_page = b.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(phone_page.headers()["cache-control"], "no-store");
+    let html = phone_page.text().await.unwrap();
+    assert!(html.contains(r#"type="tel" autocomplete="tel""#), "{html}");
+    assert!(html.contains(r#"name="phone""#));
+    assert!(
+        html.contains("Test Shop"),
+        "the application's name is shown"
+    );
+    assert!(html.contains(r#"name="csrf""#));
+    let csrf = crate::helpers::csrf_of(&html);
+    app.submit_phone(&b, &csrf, PHONE).await;
+    let code_page = b
+        .get(app.url("/login/code"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        code_page.contains(r#"autocomplete="one-time-code" inputmode="numeric" pattern="[0-9]*""#),
+        "{code_page}"
+    );
+    assert!(code_page.contains(r#"name="code""#));
+    assert!(
+        code_page.contains("+44 ••••••••56"),
+        "the masked number is shown"
+    );
+    assert!(!code_page.contains("7400123456"), "never the full number");
+    assert!(code_page.contains("Send a new code"));
+    assert!(code_page.contains("Use a different number"));
+    assert!(
+        code_page.contains("You can request a new code in"),
+        "the cooldown is visible"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_code_says_how_many_attempts_remain() {
+    let app = spawn_app().await;
+    let (b, csrf) = at_code_page(&app).await;
+    let code = app.last_code(PHONE).await;
+    let res = app.submit_code(&b, &csrf, &wrong(&code)).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("9 attempts left"));
+    let res = app.submit_code(&b, &csrf, &wrong(&code)).await;
+    assert!(res.text().await.unwrap().contains("8 attempts left"));
+    let res = app.submit_code(&b, &csrf, &code).await;
+    assert_eq!(res.status(), 303, "the right code still works");
+    assert!(location(&res).starts_with(RP_REDIRECT));
+}
+
+#[tokio::test]
+async fn the_eleventh_attempt_is_refused_even_with_the_right_code() {
+    let app = spawn_app().await;
+    let (b, csrf) = at_code_page(&app).await;
+    let code = app.last_code(PHONE).await;
+    for _ in 0..10 {
+        assert_eq!(
+            app.submit_code(&b, &csrf, &wrong(&code)).await.status(),
+            400
+        );
+    }
+    let res = app.submit_code(&b, &csrf, &code).await;
+    assert_eq!(res.status(), 400);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Too many wrong codes"), "{body}");
+    assert!(body.contains("Send a new code"), "a new code is offered");
+}
+
+#[tokio::test]
+async fn an_expired_code_is_refused_and_a_new_one_offered() {
+    let app = spawn_app_with(|s| s.otp.ttl = Span(Duration::from_secs(1))).await;
+    let (b, csrf) = at_code_page(&app).await;
+    let code = app.last_code(PHONE).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let res = app.submit_code(&b, &csrf, &code).await;
+    assert_eq!(res.status(), 400);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("expired"), "{body}");
+    assert!(body.contains("Send a new code"));
+}
+
+#[tokio::test]
+async fn a_used_code_cannot_be_used_again() {
+    let app = spawn_app().await;
+    let (b, csrf) = at_code_page(&app).await;
+    let code = app.last_code(PHONE).await;
+    assert_eq!(app.submit_code(&b, &csrf, &code).await.status(), 303);
+    // Replaying the same form: the sign-in is over.
+    let res = app.submit_code(&b, &csrf, &code).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("location").is_none());
+
+    // And at the engine: a consumed challenge answers AlreadyUsed.
+    let phone = ferrid::domain::PhoneNumber::parse(PHONE, None).unwrap();
+    let issued = app
+        .state
+        .otp
+        .issue(
+            &app.db,
+            ferrid::otp::IssueRequest {
+                purpose: ferrid::otp::Purpose::Login,
+                phone: &phone,
+                client_id: None,
+                ip: None,
+            },
+        )
+        .await
+        .unwrap();
+    let first = app
+        .state
+        .otp
+        .verify(&app.db, issued.challenge_id, &issued.code)
+        .await
+        .unwrap();
+    assert!(matches!(first, ferrid::otp::VerifyOutcome::Verified { .. }));
+    let second = app
+        .state
+        .otp
+        .verify(&app.db, issued.challenge_id, &issued.code)
+        .await
+        .unwrap();
+    assert_eq!(second, ferrid::otp::VerifyOutcome::AlreadyUsed);
+}
+
+#[tokio::test]
+async fn a_resend_within_the_cooldown_is_refused() {
+    let app = spawn_app().await;
+    let (b, csrf) = at_code_page(&app).await;
+    let res = app.submit_csrf(&b, "/login/resend", &csrf).await;
+    assert_eq!(res.status(), 429);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("A new code can be requested in"), "{body}");
+    assert_eq!(app.sent_count(PHONE).await, 1, "nothing more was sent");
+}
+
+#[tokio::test]
+async fn a_resend_after_the_cooldown_invalidates_the_previous_code() {
+    let app = spawn_app_with(|s| s.otp.resend_cooldown = Span(Duration::ZERO)).await;
+    let (b, csrf) = at_code_page(&app).await;
+    let old = app.last_code(PHONE).await;
+    let res = app.submit_csrf(&b, "/login/resend", &csrf).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/login/code?sent=1");
+    assert_eq!(app.sent_count(PHONE).await, 2);
+    let new = app.last_code(PHONE).await;
+    if old != new {
+        assert_eq!(
+            app.submit_code(&b, &csrf, &old).await.status(),
+            400,
+            "the old code is dead"
+        );
+    }
+    assert_eq!(app.submit_code(&b, &csrf, &new).await.status(), 303);
+}
+
+#[tokio::test]
+async fn the_send_limit_per_phone_number_is_enforced() {
+    let app = spawn_app_with(|s| {
+        s.otp.max_sends_per_phone_per_hour = 2;
+        s.otp.resend_cooldown = Span(Duration::ZERO);
+    })
+    .await;
+    let (b, csrf) = at_code_page(&app).await;
+    assert_eq!(
+        app.submit_csrf(&b, "/login/resend", &csrf).await.status(),
+        303
+    );
+    let res = app.submit_csrf(&b, "/login/resend", &csrf).await;
+    assert_eq!(res.status(), 429);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Too many codes were sent to this number")
+    );
+    assert_eq!(app.sent_count(PHONE).await, 2);
+    // A fresh sign-in for the same number is held to the same limit.
+    let (_, _) = (b, csrf);
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let other = browser();
+    let csrf = app
+        .open_login(&other, &app.authorize_url(&client.client_id, &[]))
+        .await;
+    assert_eq!(app.submit_phone(&other, &csrf, PHONE).await.status(), 429);
+}
+
+#[tokio::test]
+async fn the_send_limit_per_ip_is_enforced() {
+    let app = spawn_app_with(|s| s.otp.max_sends_per_ip_per_hour = 2).await;
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    for (i, phone) in ["+447400123451", "+447400123452", "+447400123453"]
+        .iter()
+        .enumerate()
+    {
+        let b = browser();
+        let csrf = app
+            .open_login(&b, &app.authorize_url(&client.client_id, &[]))
+            .await;
+        let res = app.submit_phone(&b, &csrf, phone).await;
+        if i < 2 {
+            assert_eq!(res.status(), 303);
+        } else {
+            assert_eq!(res.status(), 429);
+            assert!(res.text().await.unwrap().contains("from this network"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_phone_number_is_re_rendered_with_a_message() {
+    let app = spawn_app().await;
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let b = browser();
+    let csrf = app
+        .open_login(&b, &app.authorize_url(&client.client_id, &[]))
+        .await;
+    for (input, message) in [
+        ("12345", "country code"),
+        ("+44 7700 900123", "not a valid phone number"),
+    ] {
+        let res = app.submit_phone(&b, &csrf, input).await;
+        assert_eq!(res.status(), 400);
+        let body = res.text().await.unwrap();
+        assert!(body.contains(message), "{input}: {body}");
+        assert!(
+            body.contains(&format!("value=\"{input}\"")),
+            "the input is kept"
+        );
+        assert!(body.contains(r#"type="tel""#), "the form is shown again");
+    }
+    assert!(
+        ferrid::store::sms_outbox::list_recent(&app.db, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing sent"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_csrf_token_is_refused_and_nothing_is_sent() {
+    let app = spawn_app().await;
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let b = browser();
+    app.open_login(&b, &app.authorize_url(&client.client_id, &[]))
+        .await;
+    let res = b
+        .post(app.url("/login/phone"))
+        .form(&[("phone", PHONE)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = app.submit_phone(&b, "forged", PHONE).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(app.sent_count(PHONE).await, 0);
+}
+
+#[tokio::test]
+async fn use_a_different_number_goes_back_to_the_phone_page() {
+    let app = spawn_app().await;
+    let (b, csrf) = at_code_page(&app).await;
+    let res = app.submit_csrf(&b, "/login/restart", &csrf).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/login");
+    let res = b.get(app.url("/login/code")).send().await.unwrap();
+    assert_eq!(res.status(), 303, "no code page without a challenge");
+}
+
+#[tokio::test]
+async fn without_a_login_transaction_the_pages_say_the_sign_in_expired() {
+    let app = spawn_app().await;
+    let res = app.get("/login").await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("expired"));
+}
