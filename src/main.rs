@@ -116,6 +116,12 @@ struct CreateArgs {
     /// A first-party application: users are not asked for consent.
     #[arg(long)]
     first_party: bool,
+    /// Scope the client may ask for with client_credentials (repeatable).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// Issue refresh tokens without the offline_access scope (first-party clients only).
+    #[arg(long)]
+    refresh_without_offline_access: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -252,6 +258,8 @@ async fn client(command: ClientCommand, settings: Settings) -> anyhow::Result<Ex
                 allowed_origins: args.allowed_origins,
                 grant_types: args.grants,
                 first_party: args.first_party,
+                allowed_scopes: args.scopes,
+                refresh_without_offline_access: args.refresh_without_offline_access,
             };
             match clients::create_client(&db, request).await {
                 Ok(created) => {
@@ -328,6 +336,8 @@ fn client_json(c: &Client) -> serde_json::Value {
         "allowed_origins": c.allowed_origins,
         "grant_types": c.grant_types,
         "first_party": c.first_party,
+        "allowed_scopes": c.allowed_scopes,
+        "refresh_without_offline_access": c.refresh_without_offline_access,
         "created_at": c.created_at,
     })
 }

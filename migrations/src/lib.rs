@@ -16,6 +16,9 @@ mod m20261124_000010_create_outbox;
 mod m20261124_000011_create_settings;
 mod m20261124_000012_create_sms_outbox;
 mod m20261124_000013_create_revoked_access_tokens;
+mod m20261124_000014_alter_clients;
+mod m20261124_000015_create_consents;
+mod m20261124_000016_alter_refresh_tokens;
 
 /// Every migration of ferrid's schema, oldest first.
 pub struct Migrator;
@@ -37,6 +40,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_create_settings::Migration),
             Box::new(m20261124_000012_create_sms_outbox::Migration),
             Box::new(m20261124_000013_create_revoked_access_tokens::Migration),
+            Box::new(m20261124_000014_alter_clients::Migration),
+            Box::new(m20261124_000015_create_consents::Migration),
+            Box::new(m20261124_000016_alter_refresh_tokens::Migration),
         ]
     }
 }

@@ -17,6 +17,10 @@ pub struct CreateClient {
     /// Empty means the default, `authorization_code`.
     pub grant_types: Vec<GrantType>,
     pub first_party: bool,
+    /// Scopes the client may ask for with `client_credentials`.
+    pub allowed_scopes: Vec<String>,
+    /// Issue refresh tokens without `offline_access` (first-party clients only).
+    pub refresh_without_offline_access: bool,
 }
 
 /// A registered client and, for confidential clients, its secret: shown
@@ -40,6 +44,10 @@ pub enum CreateClientError {
         "the refresh_token grant needs a grant that issues tokens to a user (authorization_code)"
     )]
     RefreshWithoutCode,
+    #[error("--refresh-without-offline-access is only for first-party clients")]
+    RefreshWithoutOfflineAccessThirdParty,
+    #[error("the scope `{0}` is not a valid scope token")]
+    BadScope(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -83,6 +91,8 @@ pub async fn create_client(
         grant_types,
         connections: vec!["sms".to_owned()],
         first_party: req.first_party,
+        allowed_scopes: req.allowed_scopes,
+        refresh_without_offline_access: req.refresh_without_offline_access,
     };
     match store::clients::insert(db, new).await {
         Ok(client) => Ok(CreatedClient {

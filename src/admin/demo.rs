@@ -43,6 +43,8 @@ pub async fn ensure_demo_client(
         allowed_origins: vec![],
         grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
         first_party: true,
+        allowed_scopes: vec![],
+        refresh_without_offline_access: false,
     };
     match create_client(db, request).await {
         Ok(_) | Err(CreateClientError::Taken(_)) => Ok(()),

@@ -102,6 +102,9 @@ impl FromStr for ClientType {
     }
 }
 
+/// The grant type URI of Auth0's passwordless OTP grant.
+pub const PASSWORDLESS_OTP_GRANT: &str = "http://auth0.com/oauth/grant-type/passwordless/otp";
+
 /// The OAuth grants a client may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum GrantType {
@@ -111,6 +114,9 @@ pub enum GrantType {
     RefreshToken,
     #[serde(rename = "client_credentials")]
     ClientCredentials,
+    /// Auth0's passwordless OTP grant, for apps with their own sign-in UI.
+    #[serde(rename = "http://auth0.com/oauth/grant-type/passwordless/otp")]
+    PasswordlessOtp,
 }
 
 impl GrantType {
@@ -119,6 +125,7 @@ impl GrantType {
             Self::AuthorizationCode => "authorization_code",
             Self::RefreshToken => "refresh_token",
             Self::ClientCredentials => "client_credentials",
+            Self::PasswordlessOtp => PASSWORDLESS_OTP_GRANT,
         }
     }
 }
@@ -136,8 +143,9 @@ impl FromStr for GrantType {
             "authorization_code" => Ok(Self::AuthorizationCode),
             "refresh_token" => Ok(Self::RefreshToken),
             "client_credentials" => Ok(Self::ClientCredentials),
+            PASSWORDLESS_OTP_GRANT | "passwordless_otp" => Ok(Self::PasswordlessOtp),
             other => Err(format!(
-                "`{other}` is not a grant type (authorization_code, refresh_token, client_credentials)"
+                "`{other}` is not a grant type (authorization_code, refresh_token, client_credentials, passwordless_otp)"
             )),
         }
     }

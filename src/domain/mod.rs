@@ -7,7 +7,7 @@ mod phone;
 mod redirect_uri;
 mod scope;
 
-pub use client::{ClientId, ClientName, ClientType, GrantType, Origin};
+pub use client::{ClientId, ClientName, ClientType, GrantType, Origin, PASSWORDLESS_OTP_GRANT};
 pub use otp_code::OtpCode;
 pub use phone::{PhoneError, PhoneNumber};
 pub use redirect_uri::RedirectUri;

@@ -16,6 +16,7 @@ use crate::startup::AppState;
 #[template(path = "login/phone.html")]
 struct PhonePage<'a> {
     app_name: &'a str,
+    code_length: u8,
     csrf: &'a str,
     phone: &'a str,
     error: Option<&'a str>,
@@ -130,6 +131,7 @@ fn phone_page(
         status,
         &PhonePage {
             app_name: &tx.request.client_name,
+            code_length: state.otp.rules().length,
             csrf: &csrf,
             phone,
             error,

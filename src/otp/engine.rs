@@ -277,3 +277,71 @@ impl OtpEngine {
         Ok(VerifyOutcome::Verified { phone })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otp::InMemoryRateLimiter;
+
+    fn engine(cooldown_secs: u64) -> OtpEngine {
+        OtpEngine::new(
+            OtpRules {
+                length: 6,
+                ttl: Duration::from_secs(600),
+                max_attempts: 10,
+                resend_cooldown: Duration::from_secs(cooldown_secs),
+                max_sends_per_phone_per_hour: 2,
+                max_sends_per_ip_per_hour: 3,
+            },
+            Pepper::new([1; 32]),
+            Arc::new(InMemoryRateLimiter::default()),
+        )
+    }
+
+    #[test]
+    fn the_cooldown_counts_whole_seconds_up() {
+        let e = engine(30);
+        let sent = Utc::now();
+        assert_eq!(e.cooldown_left(sent, sent), 30);
+        assert_eq!(
+            e.cooldown_left(sent, sent + chrono::Duration::milliseconds(29_100)),
+            1
+        );
+        assert_eq!(
+            e.cooldown_left(sent, sent + chrono::Duration::seconds(30)),
+            0
+        );
+        assert_eq!(
+            e.cooldown_left(sent, sent + chrono::Duration::seconds(90)),
+            0
+        );
+    }
+
+    #[test]
+    fn send_limits_name_the_phone_before_the_ip() {
+        let e = engine(0);
+        let a = PhoneNumber::parse("+447400123451", None).unwrap();
+        let b = PhoneNumber::parse("+447400123452", None).unwrap();
+        assert!(e.acquire_send(&a, Some("10.0.0.1")).is_ok());
+        assert!(e.acquire_send(&a, Some("10.0.0.1")).is_ok());
+        assert!(matches!(
+            e.acquire_send(&a, Some("10.0.0.1")),
+            Err(IssueError::PhoneLimit)
+        ));
+        assert!(e.acquire_send(&b, Some("10.0.0.1")).is_ok());
+        assert!(matches!(
+            e.acquire_send(&b, Some("10.0.0.1")),
+            Err(IssueError::IpLimit)
+        ));
+        assert!(e.acquire_send(&b, Some("10.0.0.2")).is_ok());
+    }
+
+    #[test]
+    fn the_code_hmac_binds_the_challenge_id() {
+        let e = engine(0);
+        let code = OtpCode::parse("123456", 6).unwrap();
+        let (x, y) = (Uuid::new_v4(), Uuid::new_v4());
+        assert_ne!(e.code_hmac(x, &code), e.code_hmac(y, &code));
+        assert_eq!(e.code_hmac(x, &code).len(), 64);
+    }
+}

@@ -28,6 +28,8 @@ mod entity {
         pub connections: String,
         pub first_party: bool,
         pub require_mfa: bool,
+        pub allowed_scopes: String,
+        pub refresh_without_offline_access: bool,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -55,6 +57,10 @@ pub struct Client {
     pub grant_types: Vec<GrantType>,
     pub connections: Vec<String>,
     pub first_party: bool,
+    /// Scopes the client may ask for with `client_credentials`.
+    pub allowed_scopes: Vec<String>,
+    /// Refresh tokens without `offline_access` (first-party apps only).
+    pub refresh_without_offline_access: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -71,6 +77,8 @@ pub struct NewClient {
     pub grant_types: Vec<GrantType>,
     pub connections: Vec<String>,
     pub first_party: bool,
+    pub allowed_scopes: Vec<String>,
+    pub refresh_without_offline_access: bool,
 }
 
 impl TryFrom<entity::Model> for Client {
@@ -102,6 +110,8 @@ impl TryFrom<entity::Model> for Client {
                 .with_context(|| bad("grant_types"))?,
             connections: from_json_list(&m.connections)?,
             first_party: m.first_party,
+            allowed_scopes: from_json_list(&m.allowed_scopes)?,
+            refresh_without_offline_access: m.refresh_without_offline_access,
             created_at: m.created_at,
         })
     }
@@ -140,6 +150,8 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewClient) -> Result<Client,
         connections: Set(to_json_list(&new.connections)),
         first_party: Set(new.first_party),
         require_mfa: Set(false),
+        allowed_scopes: Set(to_json_list(&new.allowed_scopes)),
+        refresh_without_offline_access: Set(new.refresh_without_offline_access),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -178,26 +178,39 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Registers a client with the given redirect URIs.
+    /// Registers a first-party client with the given redirect URIs and the
+    /// authorization_code grant.
     pub async fn register(&self, client_type: ClientType, redirect_uris: &[&str]) -> TestClient {
-        let created = create_client(
-            &self.db,
-            CreateClient {
-                client_id: None,
-                name: ClientName::parse("Test Shop").unwrap(),
-                client_type,
-                redirect_uris: redirect_uris
-                    .iter()
-                    .map(|u| RedirectUri::parse(u).unwrap())
-                    .collect(),
-                post_logout_redirect_uris: vec![],
-                allowed_origins: vec![],
-                grant_types: vec![GrantType::AuthorizationCode],
-                first_party: true,
-            },
-        )
-        .await
-        .expect("register a client");
+        self.register_with(client_type, redirect_uris, |_| {}).await
+    }
+
+    /// Registers a client, letting the test adjust the request first
+    /// (grants, first_party, allowed scopes, post-logout URIs, origins …).
+    pub async fn register_with(
+        &self,
+        client_type: ClientType,
+        redirect_uris: &[&str],
+        adjust: impl FnOnce(&mut CreateClient),
+    ) -> TestClient {
+        let mut request = CreateClient {
+            client_id: None,
+            name: ClientName::parse("Test Shop").unwrap(),
+            client_type,
+            redirect_uris: redirect_uris
+                .iter()
+                .map(|u| RedirectUri::parse(u).unwrap())
+                .collect(),
+            post_logout_redirect_uris: vec![],
+            allowed_origins: vec![],
+            grant_types: vec![GrantType::AuthorizationCode],
+            first_party: true,
+            allowed_scopes: vec![],
+            refresh_without_offline_access: false,
+        };
+        adjust(&mut request);
+        let created = create_client(&self.db, request)
+            .await
+            .expect("register a client");
         TestClient {
             client_id: created.client.client_id.as_str().to_owned(),
             secret: created.client_secret,

@@ -313,3 +313,39 @@ async fn without_a_login_transaction_the_pages_say_the_sign_in_expired() {
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("expired"));
 }
+
+#[tokio::test]
+async fn codes_are_stored_only_as_an_hmac_of_the_challenge_id_and_code() {
+    let app = spawn_app().await;
+    let phone = ferrid::domain::PhoneNumber::parse(PHONE, None).unwrap();
+    let issued = app
+        .state
+        .otp
+        .issue(
+            &app.db,
+            ferrid::otp::IssueRequest {
+                purpose: ferrid::otp::Purpose::Login,
+                phone: &phone,
+                client_id: None,
+                ip: None,
+            },
+        )
+        .await
+        .unwrap();
+    let stored = ferrid::store::otp_challenges::find_by_id(&app.db, issued.challenge_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(stored.code_hmac, issued.code.as_str());
+    assert!(!stored.code_hmac.contains(issued.code.as_str()));
+    let pepper = ferrid::crypto::Pepper::new(app.state.master_key.derive("otp-pepper"));
+    let expected = pepper.mac_hex(&[
+        issued.challenge_id.as_bytes(),
+        issued.code.as_str().as_bytes(),
+    ]);
+    assert_eq!(stored.code_hmac, expected);
+    // Valid ten minutes by default.
+    let ttl = stored.expires_at - stored.last_sent_at;
+    assert_eq!(ttl.num_seconds(), 600);
+    assert_eq!(stored.max_attempts, 10);
+}

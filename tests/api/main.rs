@@ -3,8 +3,10 @@
 mod authorize;
 mod cli;
 mod configuration;
+mod discovery;
 mod health;
 mod helpers;
+mod keys;
 mod login;
 mod migrations;
 mod sign_in;
