@@ -150,6 +150,7 @@ async fn run() {
             acr: None,
             // Long enough for the run; codes normally live 60 s.
             expires_at: now + Duration::from_secs(3600),
+            id_token_claims: vec![],
         };
         store::authorization_codes::insert(&state.db, sha256_hex(&code), &grant, now)
             .await

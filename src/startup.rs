@@ -161,6 +161,7 @@ fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         let dev_mode = data.settings.dev;
         App::new()
+            .wrap(actix_web::middleware::from_fn(http::cors::cors))
             .wrap(http::security_headers(dev_mode))
             .wrap(actix_web::middleware::from_fn(http::request_id_header))
             .wrap(TracingLogger::<http::RequestSpan>::new())

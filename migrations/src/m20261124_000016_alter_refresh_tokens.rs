@@ -25,6 +25,15 @@ impl MigrationTrait for Migration {
                     .add_column(uuid_null(AuthorizationCodes::RefreshFamilyId))
                     .to_owned(),
             )
+            .await?;
+        // Claims the `claims` parameter asked for in the ID token (JSON array).
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(AuthorizationCodes::Table)
+                    .add_column(text_null(AuthorizationCodes::IdTokenClaims))
+                    .to_owned(),
+            )
             .await
     }
 
@@ -58,4 +67,5 @@ enum RefreshTokens {
 enum AuthorizationCodes {
     Table,
     RefreshFamilyId,
+    IdTokenClaims,
 }

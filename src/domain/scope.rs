@@ -26,6 +26,30 @@ impl Scope {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// A scope of arbitrary values (a client's API scopes), deduplicated.
+    pub fn from_values<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut out: Vec<String> = Vec::new();
+        for v in values {
+            if !out.iter().any(|o| o == v) {
+                out.push(v.to_owned());
+            }
+        }
+        Self(out)
+    }
+
+    /// Whether every value of `other` is in this scope.
+    pub fn contains_all(&self, other: &Scope) -> bool {
+        other.0.iter().all(|v| self.contains(v))
+    }
+
+    pub fn remove(&mut self, value: &str) {
+        self.0.retain(|v| v != value);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
 }
 
 impl fmt::Display for Scope {

@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::cookies::{self, CookieKind};
 use super::errors::{error_page, internal_error, render_with_status};
-use crate::login::{self, LoginTransaction, SendCodeOutcome, VerifyCodeOutcome};
+use super::oidc::authorization_response;
+use crate::login::{self, AfterSignIn, LoginTransaction, SendCodeOutcome, VerifyCodeOutcome};
 use crate::startup::AppState;
 
 #[derive(Template)]
@@ -60,7 +61,7 @@ pub struct CodeQuery {
 }
 
 /// The current transaction, or the page that says it is gone.
-async fn transaction(
+pub(super) async fn transaction(
     req: &HttpRequest,
     state: &AppState,
 ) -> Result<(String, LoginTransaction), HttpResponse> {
@@ -82,7 +83,7 @@ async fn transaction(
     }
 }
 
-fn csrf_failure(req: &HttpRequest) -> HttpResponse {
+pub(super) fn csrf_failure(req: &HttpRequest) -> HttpResponse {
     error_page(
         req,
         StatusCode::FORBIDDEN,
@@ -253,18 +254,28 @@ pub async fn code(
     let bad = StatusCode::BAD_REQUEST;
     match outcome {
         Ok(VerifyCodeOutcome::SignedIn {
-            redirect,
+            next,
             session_token,
-        }) => HttpResponse::SeeOther()
-            .cookie(cookies::make(
+        }) => {
+            let session = cookies::make(
                 &state,
                 CookieKind::Session,
                 session_token,
                 state.settings.tokens.sso_session_ttl.0,
-            ))
-            .cookie(cookies::clear(&state, CookieKind::Login))
-            .insert_header((LOCATION, redirect.as_str()))
-            .finish(),
+            );
+            match next {
+                AfterSignIn::Respond(response) => {
+                    let mut res = authorization_response(&response, req.method());
+                    let _ = res.add_cookie(&session);
+                    let _ = res.add_cookie(&cookies::clear(&state, CookieKind::Login));
+                    res
+                }
+                AfterSignIn::Consent => HttpResponse::SeeOther()
+                    .cookie(session)
+                    .insert_header((LOCATION, "/consent"))
+                    .finish(),
+            }
+        }
         Ok(VerifyCodeOutcome::Malformed(message)) => {
             code_page(
                 &state,

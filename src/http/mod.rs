@@ -1,7 +1,9 @@
 //! actix-web only: routes, extractors, and the mapping of use-case outcomes
 //! to pages, redirects and JSON.
 
+mod consent;
 mod cookies;
+pub mod cors;
 pub mod demo;
 mod dev;
 pub mod errors;
@@ -35,14 +37,36 @@ pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
         .route("/authorize", web::get().to(oidc::authorize_get))
         .route("/authorize", web::post().to(oidc::authorize_post))
         .route("/token", web::post().to(oidc::token))
+        // Auth0's path, for clients written against its passwordless API.
+        .route("/oauth/token", web::post().to(oidc::token))
         .route("/userinfo", web::get().to(oidc::userinfo_get))
         .route("/userinfo", web::post().to(oidc::userinfo_post))
+        .route("/revoke", web::post().to(oidc::revoke))
+        .route("/introspect", web::post().to(oidc::introspect))
+        .route("/end_session", web::get().to(oidc::end_session_get))
+        .route("/end_session", web::post().to(oidc::end_session_post))
+        .route(
+            "/end_session/confirm",
+            web::post().to(oidc::end_session_confirm),
+        )
+        .route(
+            "/passwordless/start",
+            web::post().to(oidc::passwordless_start),
+        )
+        .route("/consent", web::get().to(consent::consent_form))
+        .route("/consent", web::post().to(consent::consent))
         .route("/login", web::get().to(login::phone_form))
         .route("/login/phone", web::post().to(login::phone))
         .route("/login/code", web::get().to(login::code_form))
         .route("/login/code", web::post().to(login::code))
         .route("/login/resend", web::post().to(login::resend))
         .route("/login/restart", web::post().to(login::restart));
+    for path in cors::CORS_PATHS {
+        cfg.route(
+            path,
+            web::method(actix_web::http::Method::OPTIONS).to(cors::preflight),
+        );
+    }
     if dev_mode {
         cfg.route("/dev/outbox", web::get().to(dev::outbox))
             .route("/demo", web::get().to(demo::index))

@@ -16,6 +16,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/ferrid.css"),
     },
     Asset {
+        name: "form_post.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/form_post.js"),
+    },
+    Asset {
         name: "login.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/login.js"),

@@ -1,7 +1,5 @@
-use url::Url;
-
 use super::LoginTransaction;
-use super::complete::complete_sign_in;
+use super::complete::{AfterSignIn, complete_sign_in};
 use crate::domain::OtpCode;
 use crate::otp::VerifyOutcome;
 use crate::startup::AppState;
@@ -9,9 +7,10 @@ use crate::startup::AppState;
 /// What became of a submitted code.
 #[derive(Debug)]
 pub enum VerifyCodeOutcome {
-    /// Signed in: set the session cookie, go back to the application.
+    /// Signed in: set the session cookie, then back to the application or
+    /// on to consent.
     SignedIn {
-        redirect: Url,
+        next: AfterSignIn,
         session_token: String,
     },
     Malformed(String),

@@ -30,18 +30,69 @@ pub struct AuthorizationRequest {
     /// A phone number in E.164 from `login_hint`, to pre-fill the form.
     pub login_hint: Option<String>,
     pub ui_locales: Option<String>,
+    pub response_mode: ResponseMode,
+    /// Claims asked for in the ID token through the `claims` parameter.
+    pub id_token_claims: Vec<String>,
+    /// The `sub` of a valid `id_token_hint`: the user the client expects.
+    pub id_token_hint_sub: Option<String>,
+    pub first_party: bool,
 }
 
-/// What `prompt` asks for (OIDC Core §3.1.2.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Prompt {
-    /// No prompt value: sign in only when needed.
-    Default,
-    /// `none`: never show a page; fail with `login_required` instead.
-    None,
-    /// `login`: always sign in again.
-    Login,
+/// What `prompt` asks for (OIDC Core §3.1.2.1). `select_account` needs
+/// nothing: a browser has one session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    /// Never show a page; fail with `login_required` or `consent_required`.
+    pub none: bool,
+    /// Always sign in again.
+    pub login: bool,
+    /// Always ask for consent.
+    pub consent: bool,
 }
+
+/// How the response reaches the client (OAuth 2.0 Multiple Response Types
+/// §2.1, Form Post Response Mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResponseMode {
+    Query,
+    FormPost,
+}
+
+/// The authorization response: parameters for the client's redirect URI,
+/// sent in the query or as an auto-submitted form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorizationResponse {
+    pub redirect_uri: String,
+    pub params: Vec<(String, String)>,
+    pub mode: ResponseMode,
+}
+
+impl AuthorizationResponse {
+    /// The redirect URI with the parameters in its query (its own query kept).
+    pub fn to_query_url(&self) -> anyhow::Result<Url> {
+        let mut url = Url::parse(&self.redirect_uri)?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in &self.params {
+                pairs.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+
+    fn error(request: &AuthorizationRequest, error: &OAuthError, issuer: &str) -> Self {
+        error_response(
+            &request.redirect_uri,
+            request.response_mode,
+            error,
+            request.state.as_deref(),
+            issuer,
+        )
+    }
+}
+
+/// The `acr` of a sign-in with an SMS code.
+pub const ACR_SMS: &str = "urn:ferrid:acr:sms";
 
 /// Why the request cannot even be answered at the redirect URI: shown on
 /// ferrid's own error page.
@@ -80,9 +131,11 @@ pub enum AuthorizeOutcome {
     /// otherwise use ferrid as an open redirector.
     Untrusted(UntrustedRequest),
     /// Back to the application: with a code, or with an error.
-    Redirect(Url),
+    Respond(AuthorizationResponse),
     /// The user must sign in; the browser keeps the transaction id.
     Login { transaction_id: String },
+    /// Signed in, but the user must allow the client first.
+    Consent { transaction_id: String },
 }
 
 /// Handles an authorization request given as name/value pairs (query or
@@ -142,9 +195,14 @@ pub async fn authorize(
     // From here on the redirect URI is trusted: errors go back to it.
     let state_param = map.get("state").map(|s| (*s).to_owned());
     let issuer = state.settings.issuer_base();
+    let response_mode = match map.get("response_mode") {
+        Some(&"form_post") => ResponseMode::FormPost,
+        _ => ResponseMode::Query,
+    };
     let fail = |code: ErrorCode, description: &'static str| {
-        Ok(AuthorizeOutcome::Redirect(error_redirect(
-            redirect_uri.to_url(),
+        Ok(AuthorizeOutcome::Respond(error_response(
+            redirect_uri.as_str(),
+            response_mode,
             &OAuthError::new(code, description),
             state_param.as_deref(),
             issuer,
@@ -239,6 +297,28 @@ pub async fn authorize(
         Ok(p) => p,
         Err(description) => return fail(ErrorCode::InvalidRequest, description),
     };
+    let id_token_claims = match map.get("claims").map(|c| parse_claims(c)) {
+        None => Vec::new(),
+        Some(Ok(claims)) => claims,
+        Some(Err(())) => {
+            return fail(
+                ErrorCode::InvalidRequest,
+                "The claims parameter is not valid JSON",
+            );
+        }
+    };
+    let id_token_hint_sub = match map.get("id_token_hint") {
+        None => None,
+        Some(hint) => match super::id_token_hint::verify(state, hint) {
+            Some(h) if h.audience == client.client_id.as_str() => Some(h.sub),
+            _ => {
+                return fail(
+                    ErrorCode::InvalidRequest,
+                    "The id_token_hint is not a valid ID token for this client",
+                );
+            }
+        },
+    };
     let max_age = match map.get("max_age").map(|v| v.parse::<u64>()) {
         None => None,
         Some(Ok(v)) => Some(v),
@@ -267,6 +347,10 @@ pub async fn authorize(
         max_age,
         login_hint,
         ui_locales: map.get("ui_locales").map(|s| (*s).to_owned()),
+        response_mode,
+        id_token_claims,
+        id_token_hint_sub,
+        first_party: client.first_party,
     };
 
     let session = match session_token {
@@ -281,23 +365,71 @@ pub async fn authorize(
         }
         None => true,
     });
+    // A hint naming someone else: this session is not the one wanted.
+    let session = session.filter(|s| {
+        request
+            .id_token_hint_sub
+            .as_ref()
+            .is_none_or(|sub| *sub == s.user_id.to_string())
+    });
     match (request.prompt, session) {
-        (Prompt::Login, _) => {}
-        (_, Some(session)) => {
-            return Ok(AuthorizeOutcome::Redirect(
+        (Prompt { login: true, .. }, _) => {}
+        (prompt, Some(session)) => {
+            if needs_consent(state, &request, session.user_id).await? {
+                if prompt.none {
+                    return fail(
+                        ErrorCode::ConsentRequired,
+                        "The user has not allowed this client",
+                    );
+                }
+                let transaction_id = crate::login::begin(state, &request).await?;
+                return Ok(AuthorizeOutcome::Consent { transaction_id });
+            }
+            return Ok(AuthorizeOutcome::Respond(
                 issue_code(state, &request, &session).await?,
             ));
         }
-        (Prompt::None, None) => return fail(ErrorCode::LoginRequired, "The user is not signed in"),
-        (Prompt::Default, None) => {}
+        (Prompt { none: true, .. }, None) => {
+            return fail(ErrorCode::LoginRequired, "The user is not signed in");
+        }
+        (_, None) => {}
     }
     let transaction_id = crate::login::begin(state, &request).await?;
     Ok(AuthorizeOutcome::Login { transaction_id })
 }
 
+/// Whether the user must be asked before the client gets the request's scopes.
+pub async fn needs_consent(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    user_id: uuid::Uuid,
+) -> anyhow::Result<bool> {
+    if request.prompt.consent {
+        return Ok(true);
+    }
+    if request.first_party {
+        return Ok(false);
+    }
+    let granted =
+        store::consents::find_granted_scope(&state.db, user_id, &request.client_id).await?;
+    Ok(!granted.is_some_and(|g| Scope::parse_known(&g).contains_all(&request.scope)))
+}
+
+/// The `id_token` member of the `claims` parameter (OIDC Core §5.5): the
+/// names of the claims asked for, whether essential or voluntary.
+fn parse_claims(raw: &str) -> Result<Vec<String>, ()> {
+    let value: serde_json::Value = serde_json::from_str(raw).map_err(|_| ())?;
+    let object = value.as_object().ok_or(())?;
+    Ok(object
+        .get("id_token")
+        .and_then(|v| v.as_object())
+        .map(|claims| claims.keys().cloned().collect())
+        .unwrap_or_default())
+}
+
 fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {
     let Some(raw) = raw else {
-        return Ok(Prompt::Default);
+        return Ok(Prompt::default());
     };
     let values: Vec<&str> = raw.split(' ').filter(|v| !v.is_empty()).collect();
     if values
@@ -306,17 +438,13 @@ fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {
     {
         return Err("The prompt parameter has an unknown value");
     }
-    if values.contains(&"none") {
-        return if values.len() == 1 {
-            Ok(Prompt::None)
-        } else {
-            Err("prompt=none cannot be combined with other values")
-        };
+    if values.contains(&"none") && values.len() > 1 {
+        return Err("prompt=none cannot be combined with other values");
     }
-    Ok(if values.contains(&"login") {
-        Prompt::Login
-    } else {
-        Prompt::Default
+    Ok(Prompt {
+        none: values.contains(&"none"),
+        login: values.contains(&"login"),
+        consent: values.contains(&"consent"),
     })
 }
 
@@ -340,12 +468,12 @@ pub async fn current_session(state: &AppState, token: &str) -> anyhow::Result<Op
 }
 
 /// Issues an authorization code for a signed-in session and builds the
-/// redirect back to the application (with `iss`, RFC 9207).
+/// response to the application (with `iss`, RFC 9207).
 pub async fn issue_code(
     state: &AppState,
     request: &AuthorizationRequest,
     session: &SsoSession,
-) -> anyhow::Result<Url> {
+) -> anyhow::Result<AuthorizationResponse> {
     let code = random_token();
     let now = Utc::now();
     let grant = CodeGrant {
@@ -360,32 +488,51 @@ pub async fn issue_code(
         amr: session.amr.clone(),
         acr: session.acr.clone(),
         expires_at: now + state.settings.tokens.authorization_code_ttl.0,
+        id_token_claims: request.id_token_claims.clone(),
     };
     store::authorization_codes::insert(&state.db, sha256_hex(&code), &grant, now).await?;
-    let mut url = Url::parse(&request.redirect_uri)?;
-    {
-        let mut pairs = url.query_pairs_mut();
-        pairs.append_pair("code", &code);
-        if let Some(s) = &request.state {
-            pairs.append_pair("state", s);
-        }
-        pairs.append_pair("iss", state.settings.issuer_base());
+    let mut params = vec![("code".to_owned(), code)];
+    if let Some(s) = &request.state {
+        params.push(("state".to_owned(), s.clone()));
     }
-    Ok(url)
+    params.push(("iss".to_owned(), state.settings.issuer_base().to_owned()));
+    Ok(AuthorizationResponse {
+        redirect_uri: request.redirect_uri.clone(),
+        params,
+        mode: request.response_mode,
+    })
 }
 
-/// The redirect carrying an error (RFC 6749 §4.1.2.1, with `iss` per RFC 9207).
-pub fn error_redirect(mut url: Url, error: &OAuthError, state: Option<&str>, issuer: &str) -> Url {
-    {
-        let mut pairs = url.query_pairs_mut();
-        pairs.append_pair("error", error.code.as_str());
-        pairs.append_pair("error_description", error.description);
-        if let Some(s) = state {
-            pairs.append_pair("state", s);
-        }
-        pairs.append_pair("iss", issuer);
+/// The user said no: `access_denied` back to the client.
+pub fn access_denied(state: &AppState, request: &AuthorizationRequest) -> AuthorizationResponse {
+    AuthorizationResponse::error(
+        request,
+        &OAuthError::new(ErrorCode::AccessDenied, "The user denied the request"),
+        state.settings.issuer_base(),
+    )
+}
+
+/// The response carrying an error (RFC 6749 §4.1.2.1, with `iss` per RFC 9207).
+pub fn error_response(
+    redirect_uri: &str,
+    mode: ResponseMode,
+    error: &OAuthError,
+    state: Option<&str>,
+    issuer: &str,
+) -> AuthorizationResponse {
+    let mut params = vec![
+        ("error".to_owned(), error.code.as_str().to_owned()),
+        ("error_description".to_owned(), error.description.to_owned()),
+    ];
+    if let Some(s) = state {
+        params.push(("state".to_owned(), s.to_owned()));
     }
-    url
+    params.push(("iss".to_owned(), issuer.to_owned()));
+    AuthorizationResponse {
+        redirect_uri: redirect_uri.to_owned(),
+        params,
+        mode,
+    }
 }
 
 /// BASE64URL(SHA256(verifier)), to compare with a stored challenge.
@@ -400,12 +547,27 @@ mod tests {
 
     #[test]
     fn prompt_values_parse_and_none_stands_alone() {
-        assert_eq!(parse_prompt(None), Ok(Prompt::Default));
-        assert_eq!(parse_prompt(Some("none")), Ok(Prompt::None));
-        assert_eq!(parse_prompt(Some("login consent")), Ok(Prompt::Login));
-        assert_eq!(parse_prompt(Some("select_account")), Ok(Prompt::Default));
+        assert_eq!(parse_prompt(None), Ok(Prompt::default()));
+        assert!(parse_prompt(Some("none")).unwrap().none);
+        let both = parse_prompt(Some("login consent")).unwrap();
+        assert!(both.login && both.consent && !both.none);
+        assert_eq!(parse_prompt(Some("select_account")), Ok(Prompt::default()));
         assert!(parse_prompt(Some("none login")).is_err());
         assert!(parse_prompt(Some("sometimes")).is_err());
+    }
+
+    #[test]
+    fn the_claims_parameter_yields_the_id_token_claim_names() {
+        let claims = parse_claims(
+            r#"{"id_token":{"phone_number":{"essential":true}},"userinfo":{"email":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(claims, vec!["phone_number".to_owned()]);
+        assert!(parse_claims("not json").is_err());
+        assert_eq!(
+            parse_claims(r#"{"userinfo":{}}"#).unwrap(),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

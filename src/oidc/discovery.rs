@@ -7,21 +7,28 @@ use openidconnect::core::{
     CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
-    AdditionalProviderMetadata, AuthUrl, IssuerUrl, JsonWebKeySetUrl, LanguageTag,
-    ProviderMetadata, ResponseTypes, Scope, TokenUrl, UserInfoUrl,
+    AdditionalProviderMetadata, AuthUrl, AuthenticationContextClass, IssuerUrl, JsonWebKeySetUrl,
+    LanguageTag, ProviderMetadata, ResponseTypes, Scope, TokenUrl, UserInfoUrl,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::domain::SUPPORTED_SCOPES;
+use crate::domain::{PASSWORDLESS_OTP_GRANT, SUPPORTED_SCOPES};
+use crate::oidc::authorize::ACR_SMS;
 
 /// Languages of the hosted pages.
 pub const UI_LOCALES: &[&str] = &["en"];
 
-/// Members the typed metadata lacks: PKCE (RFC 8414 §2) and RFC 9207.
+/// Members the typed metadata lacks: PKCE and revocation/introspection
+/// (RFC 8414 §2), logout (RP-Initiated Logout §2.1) and RFC 9207.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct FerridMetadata {
     pub code_challenge_methods_supported: Vec<String>,
     pub authorization_response_iss_parameter_supported: bool,
+    pub end_session_endpoint: String,
+    pub revocation_endpoint: String,
+    pub revocation_endpoint_auth_methods_supported: Vec<String>,
+    pub introspection_endpoint: String,
+    pub introspection_endpoint_auth_methods_supported: Vec<String>,
 }
 
 impl AdditionalProviderMetadata for FerridMetadata {}
@@ -53,6 +60,18 @@ pub fn discovery_document(issuer: &str) -> anyhow::Result<Vec<u8>> {
         FerridMetadata {
             code_challenge_methods_supported: vec!["S256".into()],
             authorization_response_iss_parameter_supported: true,
+            end_session_endpoint: format!("{issuer}/end_session"),
+            revocation_endpoint: format!("{issuer}/revoke"),
+            revocation_endpoint_auth_methods_supported: vec![
+                "client_secret_basic".into(),
+                "client_secret_post".into(),
+                "none".into(),
+            ],
+            introspection_endpoint: format!("{issuer}/introspect"),
+            introspection_endpoint_auth_methods_supported: vec![
+                "client_secret_basic".into(),
+                "client_secret_post".into(),
+            ],
         },
     )
     .set_token_endpoint(Some(TokenUrl::new(format!("{issuer}/token"))?))
@@ -63,8 +82,26 @@ pub fn discovery_document(issuer: &str) -> anyhow::Result<Vec<u8>> {
             .map(|s| Scope::new((*s).to_owned()))
             .collect(),
     ))
-    .set_response_modes_supported(Some(vec![CoreResponseMode::Query]))
-    .set_grant_types_supported(Some(vec![CoreGrantType::AuthorizationCode]))
+    .set_response_modes_supported(Some(vec![
+        CoreResponseMode::Query,
+        CoreResponseMode::FormPost,
+    ]))
+    .set_grant_types_supported(Some(vec![
+        CoreGrantType::AuthorizationCode,
+        CoreGrantType::RefreshToken,
+        CoreGrantType::ClientCredentials,
+        CoreGrantType::Extension(PASSWORDLESS_OTP_GRANT.to_owned()),
+    ]))
+    .set_acr_values_supported(Some(vec![AuthenticationContextClass::new(
+        ACR_SMS.to_owned(),
+    )]))
+    .set_display_values_supported(Some(vec![CoreAuthDisplay::Page, CoreAuthDisplay::Popup]))
+    .set_claims_locales_supported(Some(
+        UI_LOCALES
+            .iter()
+            .map(|l| LanguageTag::new((*l).to_owned()))
+            .collect(),
+    ))
     .set_token_endpoint_auth_methods_supported(Some(vec![
         CoreClientAuthMethod::ClientSecretBasic,
         CoreClientAuthMethod::ClientSecretPost,
@@ -98,6 +135,6 @@ pub fn discovery_document(issuer: &str) -> anyhow::Result<Vec<u8>> {
     ))
     .set_request_parameter_supported(Some(false))
     .set_request_uri_parameter_supported(Some(false))
-    .set_claims_parameter_supported(Some(false));
+    .set_claims_parameter_supported(Some(true));
     Ok(serde_json::to_vec(&metadata)?)
 }

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     InvalidGrant,
     UnsupportedGrantType,
     InvalidToken,
+    /// Not an RFC code: a send limit at `/passwordless/start` (HTTP 429).
+    TooManyRequests,
 }
 
 impl ErrorCode {
@@ -40,6 +42,7 @@ impl ErrorCode {
             Self::InvalidGrant => "invalid_grant",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidToken => "invalid_token",
+            Self::TooManyRequests => "too_many_requests",
         }
     }
 }

@@ -1,54 +1,79 @@
-//! Minting tokens: the access token (RFC 9068 JWT profile) and the ID token
-//! (OIDC Core §2), signed by the ring's active key.
+//! Minting tokens: access tokens (RFC 9068 JWT profile), ID tokens (OIDC
+//! Core §2) and refresh tokens (opaque, stored hashed, in families).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
-use crate::crypto::random_token;
+use crate::crypto::{random_token, sha256_hex};
 use crate::domain::Scope;
 use crate::startup::AppState;
-use crate::store::users::User;
+use crate::store::{self, refresh_tokens::RefreshToken, users::User};
 
-/// Who and what a set of tokens is for.
-pub struct TokenGrant<'a> {
+/// A user's sign-in that tokens are issued for.
+pub struct UserGrant<'a> {
     pub client_id: &'a str,
     pub user: &'a User,
     pub scope: &'a Scope,
     pub nonce: Option<&'a str>,
     pub auth_time: DateTime<Utc>,
     pub amr: &'a [String],
-    pub sid: &'a str,
+    pub acr: Option<&'a str>,
+    /// The SSO session, when the sign-in came through a browser.
+    pub sid: Option<&'a str>,
+    /// Claims the `claims` parameter asked for in the ID token.
+    pub id_token_claims: &'a [String],
 }
 
-/// The token response of RFC 6749 §5.1 plus `id_token`.
+/// Whether, and in which family, to issue a refresh token.
+pub enum Refresh {
+    No,
+    /// Start a new family.
+    NewFamily,
+    /// Continue a family: the token replaces `parent_hash`.
+    Rotate {
+        family_id: Uuid,
+        parent_hash: String,
+        family_expires_at: DateTime<Utc>,
+    },
+}
+
+/// The token response of RFC 6749 §5.1 (with `id_token` for user grants).
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
     pub expires_in: i64,
-    pub id_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub scope: String,
     #[serde(skip)]
     pub jti: String,
     #[serde(skip)]
     pub access_token_expires_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub refresh_family_id: Option<Uuid>,
 }
 
 #[derive(Serialize)]
 struct AccessTokenClaims<'a> {
     iss: &'a str,
-    sub: String,
+    sub: &'a str,
     aud: String,
     client_id: &'a str,
     exp: i64,
     iat: i64,
     jti: &'a str,
     scope: String,
-    auth_time: i64,
-    amr: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amr: Option<&'a [String]>,
 }
 
 #[derive(Serialize)]
@@ -62,13 +87,15 @@ struct IdTokenClaims<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     nonce: Option<&'a str>,
     amr: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acr: Option<&'a str>,
     azp: &'a str,
     at_hash: String,
-    sid: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    phone_number: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone_number_verified: Option<bool>,
+    sid: Option<&'a str>,
+    /// Claims asked for with the `claims` parameter.
+    #[serde(flatten)]
+    requested: serde_json::Map<String, serde_json::Value>,
 }
 
 /// OIDC Core §3.1.3.6: the left half of SHA-256 of the access token, base64url.
@@ -77,56 +104,156 @@ pub fn at_hash(access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(&digest[..16])
 }
 
-/// Signs an access token and an ID token for the grant.
-pub fn issue_tokens(state: &AppState, grant: &TokenGrant<'_>) -> anyhow::Result<TokenResponse> {
-    let signer = state.keys.signer()?;
+/// Signs an access token for `sub`.
+fn access_token(
+    state: &AppState,
+    sub: &str,
+    client_id: &str,
+    scope: &Scope,
+    user: Option<(DateTime<Utc>, &[String])>,
+) -> anyhow::Result<(String, String, DateTime<Utc>)> {
     let issuer = state.settings.issuer_base();
     let now = Utc::now();
-    let access_ttl = state.settings.tokens.access_token_ttl.0;
-    let access_exp = now + access_ttl;
+    let exp = now + state.settings.tokens.access_token_ttl.0;
     let jti = random_token();
-    let access_token = signer.sign_jwt(
+    let token = state.keys.signer()?.sign_jwt(
         "at+jwt",
         &AccessTokenClaims {
             iss: issuer,
-            sub: grant.user.id.to_string(),
+            sub,
             aud: super::access_token_audience(issuer),
-            client_id: grant.client_id,
-            exp: access_exp.timestamp(),
+            client_id,
+            exp: exp.timestamp(),
             iat: now.timestamp(),
             jti: &jti,
-            scope: grant.scope.to_string(),
-            auth_time: grant.auth_time.timestamp(),
-            amr: grant.amr,
+            scope: scope.to_string(),
+            auth_time: user.map(|(t, _)| t.timestamp()),
+            amr: user.map(|(_, amr)| amr),
         },
     )?;
-    let with_phone = grant.scope.contains("phone");
-    let phone = grant.user.phone.as_ref().filter(|_| with_phone);
-    let id_token = signer.sign_jwt(
+    Ok((token, jti, exp))
+}
+
+fn expires_in(state: &AppState) -> i64 {
+    i64::try_from(state.settings.tokens.access_token_ttl.0.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// Signs an access token and an ID token for a user, and stores a refresh
+/// token when asked.
+pub async fn issue_user_tokens(
+    state: &AppState,
+    grant: &UserGrant<'_>,
+    refresh: Refresh,
+) -> anyhow::Result<TokenResponse> {
+    let sub = grant.user.id.to_string();
+    let (access_token, jti, access_exp) = access_token(
+        state,
+        &sub,
+        grant.client_id,
+        grant.scope,
+        Some((grant.auth_time, grant.amr)),
+    )?;
+    let now = Utc::now();
+    let id_token = state.keys.signer()?.sign_jwt(
         "JWT",
         &IdTokenClaims {
-            iss: issuer,
-            sub: grant.user.id.to_string(),
+            iss: state.settings.issuer_base(),
+            sub: sub.clone(),
             aud: grant.client_id,
             exp: (now + state.settings.tokens.id_token_ttl.0).timestamp(),
             iat: now.timestamp(),
             auth_time: grant.auth_time.timestamp(),
             nonce: grant.nonce,
             amr: grant.amr,
+            acr: grant.acr,
             azp: grant.client_id,
             at_hash: at_hash(&access_token),
             sid: grant.sid,
-            phone_number: phone.map(|p| p.as_str()),
-            phone_number_verified: phone.map(|_| grant.user.phone_verified_at.is_some()),
+            requested: super::claims::requested_claims(grant.user, grant.id_token_claims),
         },
     )?;
+    let (refresh_token, refresh_family_id) = match refresh {
+        Refresh::No => (None, None),
+        Refresh::NewFamily => {
+            let family_expires_at = now + state.settings.tokens.refresh_token_ttl.0;
+            let (token, family) =
+                store_refresh(state, grant, Uuid::new_v4(), None, family_expires_at).await?;
+            (Some(token), Some(family))
+        }
+        Refresh::Rotate {
+            family_id,
+            parent_hash,
+            family_expires_at,
+        } => {
+            let (token, family) = store_refresh(
+                state,
+                grant,
+                family_id,
+                Some(parent_hash),
+                family_expires_at,
+            )
+            .await?;
+            (Some(token), Some(family))
+        }
+    };
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
-        expires_in: i64::try_from(access_ttl.as_secs()).unwrap_or(i64::MAX),
-        id_token,
+        expires_in: expires_in(state),
+        id_token: Some(id_token),
+        refresh_token,
         scope: grant.scope.to_string(),
         jti,
         access_token_expires_at: access_exp,
+        refresh_family_id,
+    })
+}
+
+async fn store_refresh(
+    state: &AppState,
+    grant: &UserGrant<'_>,
+    family_id: Uuid,
+    parent_hash: Option<String>,
+    family_expires_at: DateTime<Utc>,
+) -> anyhow::Result<(String, Uuid)> {
+    let now = Utc::now();
+    let token = random_token();
+    let idle_end = now + state.settings.tokens.refresh_token_idle_ttl.0;
+    let record = RefreshToken {
+        family_id,
+        client_id: grant.client_id.to_owned(),
+        user_id: grant.user.id,
+        sid: grant.sid.map(str::to_owned),
+        scope: grant.scope.to_string(),
+        auth_time: grant.auth_time,
+        amr: grant.amr.to_vec(),
+        created_at: now,
+        // Idle lifetime, never past the family's absolute end.
+        expires_at: idle_end.min(family_expires_at),
+        family_expires_at,
+        rotated_at: None,
+        revoked_at: None,
+    };
+    store::refresh_tokens::insert(&state.db, sha256_hex(&token), parent_hash, &record).await?;
+    Ok((token, family_id))
+}
+
+/// An access token for a client acting on its own behalf (client_credentials).
+pub fn issue_client_token(
+    state: &AppState,
+    client_id: &str,
+    scope: &Scope,
+) -> anyhow::Result<TokenResponse> {
+    let (access_token, jti, access_exp) = access_token(state, client_id, client_id, scope, None)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: expires_in(state),
+        id_token: None,
+        refresh_token: None,
+        scope: scope.to_string(),
+        jti,
+        access_token_expires_at: access_exp,
+        refresh_family_id: None,
     })
 }

@@ -2,10 +2,16 @@
 //! discovery, keys, and the errors they answer with.
 
 pub mod authorize;
+pub mod claims;
+pub mod client_auth;
 pub mod discovery;
+pub mod end_session;
 pub mod error;
+pub mod id_token_hint;
 pub mod issue;
 pub mod keys;
+pub mod passwordless;
+pub mod revoke;
 pub mod token;
 pub mod userinfo;
 

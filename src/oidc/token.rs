@@ -1,12 +1,15 @@
-//! The token endpoint (RFC 6749 §3.2, §4.1.3; OIDC Core §3.1.3).
+//! The token endpoint (RFC 6749 §3.2): authorization code (§4.1.3, OIDC Core
+//! §3.1.3), refresh token (§6), client credentials (§4.4), and Auth0's
+//! passwordless OTP grant.
 
 use chrono::Utc;
 
 use super::authorize::s256;
+use super::client_auth::{ClientAuthError, ClientCredentials, PublicClients, authenticate};
 use super::error::{ErrorCode, OAuthError};
-use super::issue::{TokenGrant, TokenResponse, issue_tokens};
-use crate::crypto::{constant_time_eq, sha256_hex, verify_sha256_hex};
-use crate::domain::{ClientId, ClientType, GrantType, Scope};
+use super::issue::{Refresh, TokenResponse, UserGrant, issue_client_token, issue_user_tokens};
+use crate::crypto::{constant_time_eq, sha256_hex};
+use crate::domain::{GrantType, PASSWORDLESS_OTP_GRANT, Scope};
 use crate::startup::AppState;
 use crate::store::{self, clients::Client};
 
@@ -17,10 +20,15 @@ pub struct TokenRequest {
     pub code: Option<String>,
     pub redirect_uri: Option<String>,
     pub code_verifier: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    /// `client_secret_basic` credentials, already URL-decoded (RFC 6749 §2.3.1).
-    pub basic: Option<(String, String)>,
+    pub refresh_token: Option<String>,
+    pub scope: Option<String>,
+    /// The passwordless grant's phone number.
+    pub username: Option<String>,
+    pub otp: Option<String>,
+    pub realm: Option<String>,
+    pub credentials: ClientCredentials,
+    /// The client's IP, for the OTP engine's records.
+    pub ip: Option<String>,
 }
 
 /// Why no tokens were issued. `InvalidClient` answers 401 with
@@ -33,7 +41,7 @@ pub enum TokenError {
     Unexpected(#[from] anyhow::Error),
 }
 
-fn err(code: ErrorCode, description: &'static str) -> TokenError {
+pub(super) fn err(code: ErrorCode, description: &'static str) -> TokenError {
     TokenError::OAuth(OAuthError::new(code, description))
 }
 
@@ -43,69 +51,60 @@ impl From<store::StoreError> for TokenError {
     }
 }
 
-/// Handles a token request.
-pub async fn token(state: &AppState, req: TokenRequest) -> Result<TokenResponse, TokenError> {
-    let client = authenticate_client(state, &req).await?;
-    match req.grant_type.as_deref() {
-        None | Some("") => Err(err(
-            ErrorCode::InvalidRequest,
-            "The grant_type parameter is missing",
-        )),
-        Some("authorization_code") => {
-            if !client.grant_types.contains(&GrantType::AuthorizationCode) {
-                return Err(err(
-                    ErrorCode::UnauthorizedClient,
-                    "This client may not use this grant type",
-                ));
-            }
-            exchange_code(state, &client, &req).await
+impl From<ClientAuthError> for TokenError {
+    fn from(e: ClientAuthError) -> Self {
+        match e {
+            ClientAuthError::OAuth(e) => Self::OAuth(e),
+            ClientAuthError::Unexpected(e) => Self::Unexpected(e),
         }
-        Some(_) => Err(err(
-            ErrorCode::UnsupportedGrantType,
-            "This grant type is not supported",
-        )),
     }
 }
 
-/// RFC 6749 §2.3: exactly one way of authenticating; confidential clients
-/// prove their secret, public clients send only their id.
-async fn authenticate_client(state: &AppState, req: &TokenRequest) -> Result<Client, TokenError> {
-    let invalid = || err(ErrorCode::InvalidClient, "Client authentication failed");
-    let (client_id, secret) = match (&req.basic, &req.client_secret) {
-        (Some(_), Some(_)) => {
+/// Handles a token request.
+pub async fn token(state: &AppState, req: TokenRequest) -> Result<TokenResponse, TokenError> {
+    let client = authenticate(state, &req.credentials, PublicClients::Allowed).await?;
+    let grant = match req.grant_type.as_deref() {
+        None | Some("") => {
             return Err(err(
                 ErrorCode::InvalidRequest,
-                "Use only one client authentication method",
+                "The grant_type parameter is missing",
             ));
         }
-        (Some((id, secret)), None) => {
-            if req
-                .client_id
-                .as_deref()
-                .is_some_and(|form_id| form_id != id)
-            {
-                return Err(err(
-                    ErrorCode::InvalidRequest,
-                    "The client_id does not match the credentials",
-                ));
-            }
-            (id.as_str(), Some(secret.as_str()))
+        Some("authorization_code") => GrantType::AuthorizationCode,
+        Some("refresh_token") => GrantType::RefreshToken,
+        Some("client_credentials") => GrantType::ClientCredentials,
+        Some(PASSWORDLESS_OTP_GRANT) => GrantType::PasswordlessOtp,
+        Some(_) => {
+            return Err(err(
+                ErrorCode::UnsupportedGrantType,
+                "This grant type is not supported",
+            ));
         }
-        (None, secret) => match &req.client_id {
-            Some(id) => (id.as_str(), secret.as_deref()),
-            None => return Err(invalid()),
-        },
     };
-    let client_id = ClientId::parse(client_id).map_err(|_| invalid())?;
-    let client = store::clients::find_by_client_id(&state.db, &client_id)
-        .await?
-        .ok_or_else(invalid)?;
-    match (client.client_type, secret, &client.secret_hash) {
-        (ClientType::Confidential, Some(secret), Some(hash)) if verify_sha256_hex(secret, hash) => {
-            Ok(client)
-        }
-        (ClientType::Public, None, _) => Ok(client),
-        _ => Err(invalid()),
+    if !client.grant_types.contains(&grant) {
+        return Err(err(
+            ErrorCode::UnauthorizedClient,
+            "This client may not use this grant type",
+        ));
+    }
+    match grant {
+        GrantType::AuthorizationCode => exchange_code(state, &client, &req).await,
+        GrantType::RefreshToken => refresh(state, &client, &req).await,
+        GrantType::ClientCredentials => client_credentials(state, &client, &req),
+        GrantType::PasswordlessOtp => super::passwordless::otp_grant(state, &client, &req).await,
+    }
+}
+
+/// Whether a user grant gets a refresh token: the client has the grant and
+/// `offline_access` was granted, or the (first-party) client is set to
+/// receive one without it.
+pub(super) fn wants_refresh(client: &Client, scope: &Scope) -> Refresh {
+    let allowed = client.grant_types.contains(&GrantType::RefreshToken)
+        && (scope.contains("offline_access") || client.refresh_without_offline_access);
+    if allowed {
+        Refresh::NewFamily
+    } else {
+        Refresh::No
     }
 }
 
@@ -178,23 +177,28 @@ async fn exchange_code(
         .filter(|u| !u.blocked)
         .ok_or_else(|| invalid_grant("The user can no longer sign in"))?;
     let scope = Scope::parse_known(&grant.scope);
-    let response = issue_tokens(
+    let response = issue_user_tokens(
         state,
-        &TokenGrant {
+        &UserGrant {
             client_id: &grant.client_id,
             user: &user,
             scope: &scope,
             nonce: grant.nonce.as_deref(),
             auth_time: grant.auth_time,
             amr: &grant.amr,
-            sid: &grant.sid,
+            acr: grant.acr.as_deref(),
+            sid: Some(&grant.sid),
+            id_token_claims: &grant.id_token_claims,
         },
-    )?;
-    store::authorization_codes::update_issued_access_token(
+        wants_refresh(client, &scope),
+    )
+    .await?;
+    store::authorization_codes::update_issued_tokens(
         &state.db,
         &code_hash,
         &response.jti,
         response.access_token_expires_at,
+        response.refresh_family_id,
     )
     .await?;
     Ok(response)
@@ -211,8 +215,130 @@ async fn revoke_issued(
     state: &AppState,
     stored: &store::authorization_codes::StoredCode,
 ) -> anyhow::Result<()> {
+    let now = Utc::now();
     if let (Some(jti), Some(exp)) = (&stored.access_token_jti, stored.access_token_expires_at) {
-        store::revoked_access_tokens::insert(&state.db, jti, exp, Utc::now()).await?;
+        store::revoked_access_tokens::insert(&state.db, jti, exp, now).await?;
+    }
+    if let Some(family) = stored.refresh_family_id {
+        store::refresh_tokens::update_revoke_family(&state.db, family, now).await?;
     }
     Ok(())
+}
+
+/// RFC 6749 §6, with rotation: each use returns a new token; presenting a
+/// rotated one again means it was stolen, so the family and the SSO session
+/// it came from are revoked (OAuth 2.0 Security BCP §4.14.2).
+async fn refresh(
+    state: &AppState,
+    client: &Client,
+    req: &TokenRequest,
+) -> Result<TokenResponse, TokenError> {
+    let invalid_grant = |d| err(ErrorCode::InvalidGrant, d);
+    let Some(token) = req.refresh_token.as_deref().filter(|t| !t.is_empty()) else {
+        return Err(err(
+            ErrorCode::InvalidRequest,
+            "The refresh_token parameter is missing",
+        ));
+    };
+    let token_hash = sha256_hex(token);
+    let Some(stored) = store::refresh_tokens::find_by_hash(&state.db, &token_hash).await? else {
+        return Err(invalid_grant("The refresh token is invalid"));
+    };
+    if stored.client_id != client.client_id.as_str() {
+        return Err(invalid_grant(
+            "The refresh token was issued to another client",
+        ));
+    }
+    let now = Utc::now();
+    if stored.revoked_at.is_some() {
+        return Err(invalid_grant("The refresh token was revoked"));
+    }
+    if stored.rotated_at.is_some()
+        || !store::refresh_tokens::update_rotated(&state.db, &token_hash, now).await?
+    {
+        store::refresh_tokens::update_revoke_family(&state.db, stored.family_id, now).await?;
+        if let Some(sid) = &stored.sid {
+            store::sso_sessions::update_revoked_by_sid(&state.db, sid, now).await?;
+        }
+        tracing::warn!(client_id = %stored.client_id, "refresh token reused; its family and session were revoked");
+        return Err(invalid_grant("The refresh token was already used"));
+    }
+    if stored.expires_at <= now {
+        return Err(invalid_grant("The refresh token has expired"));
+    }
+    let granted = Scope::parse_known(&stored.scope);
+    let scope = match req.scope.as_deref() {
+        None => granted,
+        Some(asked) => {
+            let asked = Scope::parse_known(asked);
+            if !granted.contains_all(&asked) {
+                return Err(err(
+                    ErrorCode::InvalidScope,
+                    "The scope exceeds what was granted",
+                ));
+            }
+            asked
+        }
+    };
+    let user = store::users::find_by_id(&state.db, stored.user_id)
+        .await?
+        .filter(|u| !u.blocked)
+        .ok_or_else(|| invalid_grant("The user can no longer sign in"))?;
+    Ok(issue_user_tokens(
+        state,
+        &UserGrant {
+            client_id: &stored.client_id,
+            user: &user,
+            scope: &scope,
+            // OIDC Core §12.2: a refreshed ID token has no nonce.
+            nonce: None,
+            auth_time: stored.auth_time,
+            amr: &stored.amr,
+            acr: Some(super::authorize::ACR_SMS),
+            sid: stored.sid.as_deref(),
+            id_token_claims: &[],
+        },
+        Refresh::Rotate {
+            family_id: stored.family_id,
+            parent_hash: token_hash,
+            family_expires_at: stored.family_expires_at,
+        },
+    )
+    .await?)
+}
+
+/// RFC 6749 §4.4: a confidential client, on its own behalf, within its allowed scopes.
+fn client_credentials(
+    state: &AppState,
+    client: &Client,
+    req: &TokenRequest,
+) -> Result<TokenResponse, TokenError> {
+    if client.secret_hash.is_none() {
+        return Err(err(
+            ErrorCode::UnauthorizedClient,
+            "Only confidential clients may use client_credentials",
+        ));
+    }
+    let scope: Vec<&str> = match req.scope.as_deref() {
+        None => client.allowed_scopes.iter().map(String::as_str).collect(),
+        Some(asked) => {
+            let asked: Vec<&str> = asked.split(' ').filter(|s| !s.is_empty()).collect();
+            if asked
+                .iter()
+                .any(|s| !client.allowed_scopes.iter().any(|a| a == s))
+            {
+                return Err(err(
+                    ErrorCode::InvalidScope,
+                    "The scope is not allowed for this client",
+                ));
+            }
+            asked
+        }
+    };
+    let scope = Scope::from_values(scope);
+    Ok(issue_client_token(
+        state,
+        client.client_id.as_str(),
+        &scope,
+    )?)
 }

@@ -57,13 +57,8 @@ pub async fn userinfo(
         .map_err(anyhow::Error::from)?
         .filter(|u| !u.blocked)
         .ok_or(UserInfoError::InvalidToken("The user no longer exists"))?;
-    let scope = Scope::parse_known(&claims.scope);
-    let mut out = serde_json::json!({ "sub": user.id.to_string() });
-    if scope.contains("phone")
-        && let Some(phone) = &user.phone
-    {
-        out["phone_number"] = phone.as_str().into();
-        out["phone_number_verified"] = user.phone_verified_at.is_some().into();
-    }
-    Ok(out)
+    Ok(super::claims::userinfo_claims(
+        &user,
+        &Scope::parse_known(&claims.scope),
+    ))
 }

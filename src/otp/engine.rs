@@ -14,13 +14,17 @@ use crate::store::{self, ConnectionTrait, otp_challenges::NewChallenge};
 /// What a code is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
+    /// The hosted login pages.
     Login,
+    /// The passwordless API (`/passwordless/start` and the OTP grant).
+    Passwordless,
 }
 
 impl Purpose {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Login => "login",
+            Self::Passwordless => "passwordless",
         }
     }
 }

@@ -30,6 +30,8 @@ mod entity {
         pub consumed_at: Option<DateTimeUtc>,
         pub access_token_jti: Option<String>,
         pub access_token_expires_at: Option<DateTimeUtc>,
+        pub refresh_family_id: Option<Uuid>,
+        pub id_token_claims: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -55,6 +57,8 @@ pub struct CodeGrant {
     pub amr: Vec<String>,
     pub acr: Option<String>,
     pub expires_at: DateTime<Utc>,
+    /// Claims the `claims` parameter asked for in the ID token.
+    pub id_token_claims: Vec<String>,
 }
 
 /// A stored code: its grant and what became of it.
@@ -64,6 +68,7 @@ pub struct StoredCode {
     pub consumed_at: Option<DateTime<Utc>>,
     pub access_token_jti: Option<String>,
     pub access_token_expires_at: Option<DateTime<Utc>>,
+    pub refresh_family_id: Option<Uuid>,
 }
 
 impl TryFrom<entity::Model> for StoredCode {
@@ -82,10 +87,17 @@ impl TryFrom<entity::Model> for StoredCode {
                 auth_time: m.auth_time,
                 acr: m.acr,
                 expires_at: m.expires_at,
+                id_token_claims: m
+                    .id_token_claims
+                    .as_deref()
+                    .map(from_json_list)
+                    .transpose()?
+                    .unwrap_or_default(),
             },
             consumed_at: m.consumed_at,
             access_token_jti: m.access_token_jti,
             access_token_expires_at: m.access_token_expires_at,
+            refresh_family_id: m.refresh_family_id,
         })
     }
 }
@@ -113,6 +125,8 @@ pub async fn insert(
         consumed_at: Set(None),
         access_token_jti: Set(None),
         access_token_expires_at: Set(None),
+        refresh_family_id: Set(None),
+        id_token_claims: Set(Some(to_json_list(&grant.id_token_claims))),
     }
     .insert(db)
     .await?;
@@ -145,16 +159,19 @@ pub async fn update_consumed(
     Ok(res.rows_affected == 1)
 }
 
-/// Records the access token issued from the code, so a replay can revoke it.
-pub async fn update_issued_access_token(
+/// Records what the exchange issued (the access token, the refresh token
+/// family), so that a replay can revoke it.
+pub async fn update_issued_tokens(
     db: &impl ConnectionTrait,
     code_hash: &str,
     jti: &str,
     expires_at: DateTime<Utc>,
+    refresh_family_id: Option<Uuid>,
 ) -> Result<(), StoreError> {
     Entity::update_many()
         .col_expr(Column::AccessTokenJti, Expr::value(jti))
         .col_expr(Column::AccessTokenExpiresAt, Expr::value(expires_at))
+        .col_expr(Column::RefreshFamilyId, Expr::value(refresh_family_id))
         .filter(Column::CodeHash.eq(code_hash))
         .exec(db)
         .await?;

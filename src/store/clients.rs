@@ -194,3 +194,23 @@ pub async fn delete_by_client_id(
         .await?;
     Ok(result.rows_affected > 0)
 }
+
+/// Whether any client registered this browser origin (CORS).
+pub async fn is_origin_allowed(
+    db: &impl ConnectionTrait,
+    origin: &Origin,
+) -> Result<bool, StoreError> {
+    // The list column holds JSON strings: narrow with LIKE, then compare exactly.
+    let needle = format!(
+        "%{}%",
+        serde_json::to_string(origin.as_str()).unwrap_or_default()
+    );
+    let candidates = Entity::find()
+        .filter(Column::AllowedOrigins.like(needle))
+        .all(db)
+        .await?;
+    Ok(candidates.iter().any(|c| {
+        from_json_list(&c.allowed_origins)
+            .is_ok_and(|list| list.iter().any(|o| o == origin.as_str()))
+    }))
+}

@@ -4,8 +4,10 @@
 
 pub mod authorization_codes;
 pub mod clients;
+pub mod consents;
 pub mod login_transactions;
 pub mod otp_challenges;
+pub mod refresh_tokens;
 pub mod revoked_access_tokens;
 pub mod signing_keys;
 pub mod sms_outbox;

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
+use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait};
 
@@ -166,4 +167,23 @@ pub async fn update_consumed(
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)
+}
+
+/// The newest unused challenge for this purpose, phone number and client:
+/// the one the passwordless OTP grant checks.
+pub async fn find_latest_open(
+    db: &impl ConnectionTrait,
+    purpose: &str,
+    phone: &PhoneNumber,
+    client_id: &str,
+) -> Result<Option<Challenge>, StoreError> {
+    let found = Entity::find()
+        .filter(Column::Purpose.eq(purpose))
+        .filter(Column::PhoneE164.eq(phone.as_str()))
+        .filter(Column::ClientId.eq(client_id))
+        .filter(Column::ConsumedAt.is_null())
+        .order_by_desc(Column::LastSentAt)
+        .one(db)
+        .await?;
+    Ok(found.map(Challenge::from))
 }

@@ -74,8 +74,8 @@ async fn a_user_signs_in_with_an_sms_code_and_the_relying_party_verifies_everyth
     )
     .unwrap();
     assert_eq!(claims.access_token_hash(), Some(&expected_hash));
-    assert_eq!(claims.phone_number().map(|p| p.as_str()), Some(PHONE));
-    assert_eq!(claims.phone_number_verified(), Some(true));
+    // OIDC Core §5.4: with an access token issued, scope claims come from UserInfo.
+    assert_eq!(claims.phone_number(), None);
     assert!(claims.auth_time().is_some());
     assert_eq!(
         claims
@@ -93,6 +93,7 @@ async fn a_user_signs_in_with_an_sms_code_and_the_relying_party_verifies_everyth
         .expect("userinfo");
     assert_eq!(userinfo.subject(), claims.subject());
     assert_eq!(userinfo.phone_number().map(|p| p.as_str()), Some(PHONE));
+    assert_eq!(userinfo.phone_number_verified(), Some(true));
 
     // The raw ID token carries the claims the issue asks for.
     let raw: serde_json::Value = decode_payload(&id_token.to_string());

@@ -2,6 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::respond::authorization_response;
 use crate::http::cookies::{self, CookieKind};
 use crate::http::errors::{error_page, internal_error};
 use crate::oidc::authorize::{AuthorizeOutcome, authorize};
@@ -45,8 +46,15 @@ async fn handle(req: &HttpRequest, state: &AppState, params: &[(String, String)]
             "Invalid sign-in request",
             reason.message(),
         ),
-        Ok(AuthorizeOutcome::Redirect(url)) => HttpResponse::Found()
-            .insert_header((LOCATION, url.as_str()))
+        Ok(AuthorizeOutcome::Respond(response)) => authorization_response(&response, req.method()),
+        Ok(AuthorizeOutcome::Consent { transaction_id }) => HttpResponse::SeeOther()
+            .cookie(cookies::make(
+                state,
+                CookieKind::Login,
+                transaction_id,
+                state.settings.tokens.login_transaction_ttl.0,
+            ))
+            .insert_header((LOCATION, "/consent"))
             .finish(),
         Ok(AuthorizeOutcome::Login { transaction_id }) => HttpResponse::SeeOther()
             .cookie(cookies::make(

@@ -1,0 +1,46 @@
+use actix_web::http::header::CACHE_CONTROL;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::token::{oauth_error, server_error};
+use crate::oidc::error::{ErrorCode, OAuthError};
+use crate::oidc::passwordless::{StartError, StartRequest, start};
+use crate::startup::AppState;
+
+/// `POST /passwordless/start` (JSON, Auth0's shape).
+pub async fn passwordless_start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let Ok(request) = serde_json::from_slice::<StartRequest>(&body) else {
+        return oauth_error(&OAuthError::new(
+            ErrorCode::InvalidRequest,
+            "The body must be a JSON object",
+        ));
+    };
+    let ip = req.peer_addr().map(|a| a.ip().to_string());
+    // Auth0's header first, then the browser's languages.
+    let language = ["x-request-language", "accept-language"]
+        .iter()
+        .find_map(|h| {
+            req.headers()
+                .get(*h)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
+    match start(&state, request, ip.as_deref(), language).await {
+        Ok(started) => HttpResponse::Ok()
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .json(started),
+        Err(StartError::OAuth(e)) => oauth_error(&e),
+        Err(StartError::TooManyRequests) => oauth_error(&OAuthError::new(
+            ErrorCode::TooManyRequests,
+            "Too many codes were requested; try again later",
+        )),
+        Err(StartError::NotDelivered) => oauth_error(&OAuthError::new(
+            ErrorCode::TemporarilyUnavailable,
+            "The code could not be sent; try again or use another method",
+        )),
+        Err(StartError::Unexpected(e)) => server_error(&e),
+    }
+}

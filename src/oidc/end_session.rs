@@ -1,0 +1,144 @@
+//! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
+
+use chrono::Utc;
+use url::Url;
+
+use crate::crypto::sha256_hex;
+use crate::domain::ClientId;
+use crate::startup::AppState;
+use crate::store;
+
+/// The logout request's parameters (§2).
+#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize)]
+pub struct EndSessionRequest {
+    pub id_token_hint: Option<String>,
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+    pub client_id: Option<String>,
+    pub ui_locales: Option<String>,
+}
+
+/// Whether the user confirmed on ferrid's page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    Given,
+    NotGiven,
+}
+
+/// What to show.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EndSessionOutcome {
+    /// A bad hint or an unregistered URI: an error page, no redirect (§3:
+    /// redirecting to an unverified URI would make ferrid an open redirector).
+    Refused(&'static str),
+    /// No valid hint: the user must confirm (§2: the OP should ask).
+    Confirm,
+    /// Signed out; back to the client when it asked and its URI is registered.
+    SignedOut { redirect: Option<Url> },
+}
+
+/// Handles a logout request for the browser holding `session_token`.
+pub async fn end_session(
+    state: &AppState,
+    req: &EndSessionRequest,
+    session_token: Option<&str>,
+    confirmation: Confirmation,
+) -> anyhow::Result<EndSessionOutcome> {
+    let hint = match &req.id_token_hint {
+        Some(token) => match super::id_token_hint::verify(state, token) {
+            Some(hint) => Some(hint),
+            None => {
+                return Ok(EndSessionOutcome::Refused(
+                    "The id_token_hint is not a valid ID token from this server.",
+                ));
+            }
+        },
+        None => None,
+    };
+    let client_id = match (&hint, &req.client_id) {
+        (Some(h), Some(id)) if h.audience != *id => {
+            return Ok(EndSessionOutcome::Refused(
+                "The client_id does not match the id_token_hint.",
+            ));
+        }
+        (Some(h), _) => Some(h.audience.clone()),
+        (None, id) => id.clone(),
+    };
+    let client = match client_id {
+        Some(id) => {
+            let parsed = ClientId::parse(&id).ok();
+            let found = match parsed {
+                Some(id) => store::clients::find_by_client_id(&state.db, &id).await?,
+                None => None,
+            };
+            match found {
+                Some(c) => Some(c),
+                None => {
+                    return Ok(EndSessionOutcome::Refused(
+                        "The application is not registered with this server.",
+                    ));
+                }
+            }
+        }
+        None => None,
+    };
+    let redirect = match (&req.post_logout_redirect_uri, &client) {
+        // Exact match against the client's registered URIs, query included.
+        (Some(uri), Some(client)) => match client
+            .post_logout_redirect_uris
+            .iter()
+            .find(|r| r.as_str() == uri)
+        {
+            Some(registered) => Some(registered.to_url()),
+            None => {
+                return Ok(EndSessionOutcome::Refused(
+                    "The application asked to send you to an address it has not registered.",
+                ));
+            }
+        },
+        // Without a hint or a client_id the URI cannot be checked: never redirect.
+        _ => None,
+    };
+    if hint.is_none() && confirmation == Confirmation::NotGiven {
+        return Ok(EndSessionOutcome::Confirm);
+    }
+    let now = Utc::now();
+    let mut sids: Vec<String> = hint.and_then(|h| h.sid).into_iter().collect();
+    if let Some(token) = session_token
+        && let Some(session) =
+            store::sso_sessions::find_live(&state.db, &sha256_hex(token), now).await?
+    {
+        sids.push(session.sid);
+    }
+    for sid in &sids {
+        store::sso_sessions::update_revoked_by_sid(&state.db, sid, now).await?;
+        store::refresh_tokens::update_revoke_by_sid(&state.db, sid, now).await?;
+    }
+    let redirect = redirect.map(|mut url| {
+        if let Some(s) = &req.state {
+            url.query_pairs_mut().append_pair("state", s);
+        }
+        url
+    });
+    Ok(EndSessionOutcome::SignedOut { redirect })
+}
+
+/// The CSRF token of the logout confirmation form, bound to the browser's session cookie.
+pub fn confirmation_token(state: &AppState, session_token: Option<&str>) -> String {
+    state
+        .csrf_key
+        .mac_hex(&[b"logout-csrf", session_token.unwrap_or("").as_bytes()])
+}
+
+/// Whether a submitted confirmation token is this browser's.
+pub fn check_confirmation_token(
+    state: &AppState,
+    session_token: Option<&str>,
+    submitted: Option<&str>,
+) -> bool {
+    submitted.is_some_and(|t| {
+        state
+            .csrf_key
+            .verify_hex(&[b"logout-csrf", session_token.unwrap_or("").as_bytes()], t)
+    })
+}

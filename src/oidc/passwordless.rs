@@ -1,0 +1,199 @@
+//! The passwordless API for applications with their own sign-in UI, in
+//! Auth0's request shapes: `POST /passwordless/start` sends a code, the
+//! token endpoint's OTP grant checks it. The same OTP engine and limits as
+//! the hosted pages.
+
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::client_auth::{ClientCredentials, PublicClients, authenticate};
+use super::error::{ErrorCode, OAuthError};
+use super::issue::{TokenResponse, UserGrant, issue_user_tokens};
+use super::token::{TokenError, TokenRequest, err, wants_refresh};
+use crate::domain::{GrantType, OtpCode, PhoneNumber, Scope};
+use crate::login::{PhoneUser, user_for_verified_phone};
+use crate::otp::{IssueError, IssueRequest, Purpose, VerifyOutcome};
+use crate::startup::AppState;
+use crate::store::{self, clients::Client};
+
+/// `POST /passwordless/start`'s JSON body.
+#[derive(Debug, Deserialize)]
+pub struct StartRequest {
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub connection: Option<String>,
+    pub phone_number: Option<String>,
+    pub send: Option<String>,
+    /// Accepted for compatibility; the code flow's parameters do not apply here.
+    #[serde(rename = "authParams")]
+    pub auth_params: Option<serde_json::Value>,
+}
+
+/// A code was sent.
+#[derive(Debug, serde::Serialize)]
+pub struct Started {
+    /// The number, masked.
+    pub phone_number: String,
+    pub request_language: Option<String>,
+}
+
+/// Why no code was sent.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    OAuth(OAuthError),
+    /// A send limit or cooldown.
+    #[error("too many codes were requested; try again later")]
+    TooManyRequests,
+    /// The provider failed.
+    #[error("the code could not be sent")]
+    NotDelivered,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+fn start_err(code: ErrorCode, description: &'static str) -> StartError {
+    StartError::OAuth(OAuthError::new(code, description))
+}
+
+/// Sends a login code to the phone number for the client.
+pub async fn start(
+    state: &AppState,
+    req: StartRequest,
+    ip: Option<&str>,
+    language: Option<String>,
+) -> Result<Started, StartError> {
+    let credentials = ClientCredentials {
+        client_id: req.client_id.clone(),
+        client_secret: req.client_secret.clone(),
+        basic: None,
+    };
+    let client = authenticate(state, &credentials, PublicClients::Allowed)
+        .await
+        .map_err(|e| match e {
+            super::client_auth::ClientAuthError::OAuth(e) => StartError::OAuth(e),
+            super::client_auth::ClientAuthError::Unexpected(e) => StartError::Unexpected(e),
+        })?;
+    if !client.grant_types.contains(&GrantType::PasswordlessOtp) {
+        return Err(start_err(
+            ErrorCode::UnauthorizedClient,
+            "This client may not use passwordless sign-in",
+        ));
+    }
+    if req.connection.as_deref() != Some("sms") {
+        return Err(start_err(
+            ErrorCode::InvalidRequest,
+            "The connection must be sms",
+        ));
+    }
+    if req.send.as_deref().is_some_and(|s| s != "code") {
+        return Err(start_err(
+            ErrorCode::InvalidRequest,
+            "Only send=code is supported",
+        ));
+    }
+    let phone = req
+        .phone_number
+        .as_deref()
+        .and_then(|p| PhoneNumber::parse(p, state.settings.otp.default_region.as_deref()).ok())
+        .ok_or_else(|| {
+            start_err(
+                ErrorCode::InvalidRequest,
+                "The phone_number is not a valid phone number",
+            )
+        })?;
+    let issued = state
+        .otp
+        .issue(
+            &state.db,
+            IssueRequest {
+                purpose: Purpose::Passwordless,
+                phone: &phone,
+                client_id: Some(client.client_id.as_str()),
+                ip,
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            IssueError::Unexpected(e) => StartError::Unexpected(e),
+            _ => StartError::TooManyRequests,
+        })?;
+    let body = state
+        .messages
+        .render_login(client.name.as_str(), &issued.code, &phone)?;
+    if let Err(e) = state.sms.send(&phone, &body).await {
+        tracing::warn!(to = %phone.masked(), error = %e, "SMS delivery failed");
+        return Err(StartError::NotDelivered);
+    }
+    Ok(Started {
+        phone_number: phone.masked(),
+        request_language: language,
+    })
+}
+
+/// The token endpoint's `http://auth0.com/oauth/grant-type/passwordless/otp` grant.
+pub(super) async fn otp_grant(
+    state: &AppState,
+    client: &Client,
+    req: &TokenRequest,
+) -> Result<TokenResponse, TokenError> {
+    // One answer for every failure: whether the number has an account or a code stays hidden.
+    let wrong = || {
+        err(
+            ErrorCode::InvalidGrant,
+            "Wrong phone number or verification code",
+        )
+    };
+    if req.realm.as_deref().is_some_and(|r| r != "sms") {
+        return Err(err(ErrorCode::InvalidRequest, "The realm must be sms"));
+    }
+    let (Some(username), Some(otp)) = (req.username.as_deref(), req.otp.as_deref()) else {
+        return Err(err(
+            ErrorCode::InvalidRequest,
+            "The username and otp parameters are required",
+        ));
+    };
+    let phone = PhoneNumber::parse(username, state.settings.otp.default_region.as_deref())
+        .map_err(|_| wrong())?;
+    let code = OtpCode::parse(otp, state.otp.rules().length).map_err(|_| wrong())?;
+    let challenge = store::otp_challenges::find_latest_open(
+        &state.db,
+        Purpose::Passwordless.as_str(),
+        &phone,
+        client.client_id.as_str(),
+    )
+    .await?
+    .ok_or_else(wrong)?;
+    match state.otp.verify(&state.db, challenge.id, &code).await? {
+        VerifyOutcome::Verified { .. } => {}
+        VerifyOutcome::TooManyAttempts => {
+            return Err(err(
+                ErrorCode::InvalidGrant,
+                "Too many wrong codes; request a new code",
+            ));
+        }
+        _ => return Err(wrong()),
+    }
+    let user = match user_for_verified_phone(state, &phone).await? {
+        PhoneUser::Found(user) => user,
+        PhoneUser::NoAccount | PhoneUser::Blocked => return Err(wrong()),
+    };
+    let scope = Scope::parse_known(req.scope.as_deref().unwrap_or("openid"));
+    let amr = vec!["sms".to_owned()];
+    Ok(issue_user_tokens(
+        state,
+        &UserGrant {
+            client_id: client.client_id.as_str(),
+            user: &user,
+            scope: &scope,
+            nonce: None,
+            auth_time: Utc::now(),
+            amr: &amr,
+            acr: Some(super::authorize::ACR_SMS),
+            sid: None,
+            id_token_claims: &[],
+        },
+        wants_refresh(client, &scope),
+    )
+    .await?)
+}

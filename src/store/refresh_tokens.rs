@@ -1,0 +1,162 @@
+//! Refresh tokens: opaque, stored as SHA-256, rotated on every use, grouped
+//! in families so that a replayed token can revoke all of its line.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
+
+use super::{StoreError, from_json_list, to_json_list};
+
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "refresh_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        pub family_id: Uuid,
+        pub parent_hash: Option<String>,
+        pub client_id: String,
+        pub user_id: Uuid,
+        pub sid: Option<String>,
+        pub scope: String,
+        pub auth_time: DateTimeUtc,
+        pub amr: String,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+        pub rotated_at: Option<DateTimeUtc>,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub family_expires_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// A refresh token's grant and state.
+#[derive(Clone, Debug)]
+pub struct RefreshToken {
+    pub family_id: Uuid,
+    pub client_id: String,
+    pub user_id: Uuid,
+    pub sid: Option<String>,
+    pub scope: String,
+    pub auth_time: DateTime<Utc>,
+    pub amr: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub family_expires_at: DateTime<Utc>,
+    pub rotated_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<entity::Model> for RefreshToken {
+    type Error = anyhow::Error;
+    fn try_from(m: entity::Model) -> anyhow::Result<Self> {
+        Ok(Self {
+            amr: from_json_list(&m.amr)?,
+            family_id: m.family_id,
+            client_id: m.client_id,
+            user_id: m.user_id,
+            sid: m.sid,
+            scope: m.scope,
+            auth_time: m.auth_time,
+            created_at: m.created_at,
+            expires_at: m.expires_at,
+            family_expires_at: m.family_expires_at.unwrap_or(m.expires_at),
+            rotated_at: m.rotated_at,
+            revoked_at: m.revoked_at,
+        })
+    }
+}
+
+/// Stores a new token; `parent_hash` names the token it replaced.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    token_hash: String,
+    parent_hash: Option<String>,
+    token: &RefreshToken,
+) -> Result<(), StoreError> {
+    ActiveModel {
+        token_hash: Set(token_hash),
+        family_id: Set(token.family_id),
+        parent_hash: Set(parent_hash),
+        client_id: Set(token.client_id.clone()),
+        user_id: Set(token.user_id),
+        sid: Set(token.sid.clone()),
+        scope: Set(token.scope.clone()),
+        auth_time: Set(token.auth_time),
+        amr: Set(to_json_list(&token.amr)),
+        created_at: Set(token.created_at),
+        expires_at: Set(token.expires_at),
+        rotated_at: Set(None),
+        revoked_at: Set(None),
+        family_expires_at: Set(Some(token.family_expires_at)),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_by_hash(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<RefreshToken>, StoreError> {
+    Ok(Entity::find_by_id(token_hash.to_owned())
+        .one(db)
+        .await?
+        .map(RefreshToken::try_from)
+        .transpose()?)
+}
+
+/// Marks a live token rotated; `false` when it already was, or was revoked.
+pub async fn update_rotated(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = Entity::update_many()
+        .col_expr(Column::RotatedAt, Expr::value(now))
+        .filter(Column::TokenHash.eq(token_hash))
+        .filter(Column::RotatedAt.is_null())
+        .filter(Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Revokes every token of a family.
+pub async fn update_revoke_family(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::RevokedAt, Expr::value(now))
+        .filter(Column::FamilyId.eq(family_id))
+        .filter(Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Revokes every token issued under an SSO session.
+pub async fn update_revoke_by_sid(
+    db: &impl ConnectionTrait,
+    sid: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::RevokedAt, Expr::value(now))
+        .filter(Column::Sid.eq(sid))
+        .filter(Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
