@@ -243,11 +243,11 @@ pub async fn authorize(
         }
     }
     if let Some(mode) = map.get("response_mode")
-        && *mode != "query"
+        && !matches!(*mode, "query" | "form_post")
     {
         return fail(
             ErrorCode::InvalidRequest,
-            "Only response_mode=query is supported",
+            "Only response_mode query and form_post are supported",
         );
     }
     let scope = Scope::parse_known(map.get("scope").copied().unwrap_or(""));

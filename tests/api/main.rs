@@ -3,11 +3,14 @@
 mod authorize;
 mod cli;
 mod configuration;
+mod conformance;
 mod discovery;
+mod flows;
 mod health;
 mod helpers;
 mod keys;
 mod login;
+mod logout;
 mod migrations;
 mod sign_in;
 mod token;
