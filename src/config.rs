@@ -183,6 +183,15 @@ pub struct LoginSettings {
     pub signup: bool,
 }
 
+/// SMS connection bootstrap and guard rails.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SmsSettings {
+    /// Test numbers (fixed codes) are refused outside dev mode unless this is set.
+    pub allow_test_numbers: bool,
+    /// Comma-separated ISO 3166 regions for the first connection (empty: all).
+    pub allowed_countries: String,
+}
+
 /// Outgoing email (enrollment notifications).
 #[derive(Clone, Debug, Deserialize)]
 pub struct EmailSettings {
@@ -208,6 +217,7 @@ pub struct RawSettings {
     pub otp: OtpSettings,
     pub login: LoginSettings,
     pub email: EmailSettings,
+    pub sms: SmsSettings,
 }
 
 const DEFAULTS: &str = r#"
@@ -243,6 +253,10 @@ signup = true
 
 [email]
 from = "ferrid <no-reply@localhost>"
+
+[sms]
+allow_test_numbers = false
+allowed_countries = ""
 "#;
 
 /// Values given on the command line, which win over every other source.
@@ -336,6 +350,7 @@ pub struct Settings {
     pub otp: OtpSettings,
     pub login: LoginSettings,
     pub email: EmailSettings,
+    pub sms: SmsSettings,
 }
 
 impl Settings {
@@ -386,6 +401,20 @@ impl Settings {
                 ));
             }
         }
+        for region in raw
+            .sms
+            .allowed_countries
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            if region.parse::<phonenumber::country::Id>().is_err() {
+                return Err(ConfigError::invalid(
+                    "sms.allowed_countries",
+                    format!("`{region}` is not an ISO 3166 region code like US"),
+                ));
+            }
+        }
         check_tokens(&raw.tokens)?;
         check_otp(&raw.otp)?;
         Ok(Self {
@@ -402,6 +431,7 @@ impl Settings {
             otp: raw.otp,
             login: raw.login,
             email: raw.email,
+            sms: raw.sms,
         })
     }
 
@@ -444,6 +474,7 @@ impl Settings {
             },
             "login": { "signup": self.login.signup },
             "email": { "smtp_url": secret(&self.email.smtp_url), "from": self.email.from },
+            "sms": { "allow_test_numbers": self.sms.allow_test_numbers, "allowed_countries": self.sms.allowed_countries },
         });
         toml::to_string_pretty(&strip_nulls(value)).unwrap_or_default()
     }

@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod audit;
 pub mod config;
 pub mod crypto;
 pub mod domain;

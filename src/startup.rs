@@ -12,9 +12,8 @@ use tracing_actix_web::TracingLogger;
 use crate::config::{MasterKeySource, Settings};
 use crate::crypto::keys::KeyRing;
 use crate::crypto::{MasterKey, Pepper, load_or_create_dev_master_key};
-use crate::messages::MessageTemplates;
+use crate::messages::{ConnectionCache, ConnectionSettings};
 use crate::otp::{InMemoryRateLimiter, OtpEngine, OtpRules};
-use crate::sms::{OutboxSender, SmsSender};
 use crate::store::{self, DatabaseConnection};
 use crate::{admin, http, oidc};
 
@@ -35,8 +34,8 @@ pub struct AppState {
     pub master_key: MasterKey,
     pub keys: KeyRing,
     pub otp: OtpEngine,
-    pub sms: Arc<dyn SmsSender>,
-    pub messages: MessageTemplates,
+    /// The SMS connection (provider, templates, rules), rebuilt when it changes.
+    pub connection: ConnectionCache,
     /// Keys the CSRF tokens of ferrid's forms.
     pub csrf_key: Pepper,
     /// The discovery document, serialized once.
@@ -86,11 +85,9 @@ impl Application {
         }
         if settings.dev {
             admin::demo::ensure_demo_client(&db, &settings).await?;
-        } else {
-            tracing::warn!(
-                "no SMS provider is configured yet: codes are kept in the sms_outbox table"
-            );
         }
+        ConnectionSettings::ensure(&db, &settings).await?;
+        check_connection(&db, &settings).await?;
         let keys = KeyRing::new(master_key.clone());
         oidc::keys::sync_key_ring(&db, &keys, &master_key).await?;
         let otp = OtpEngine::new(
@@ -100,8 +97,7 @@ impl Application {
         );
         let discovery = oidc::discovery::discovery_document(settings.issuer_base())?;
         let state = Arc::new(AppState {
-            sms: Arc::new(OutboxSender::new(db.clone())),
-            messages: MessageTemplates::new()?,
+            connection: ConnectionCache::default(),
             csrf_key: Pepper::new(master_key.derive("csrf")),
             settings,
             db,
@@ -136,6 +132,29 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Refuses to start with test numbers outside dev mode unless the operator
+/// allowed them explicitly (`sms.allow_test_numbers`): a fixed code is a
+/// back door in production.
+async fn check_connection(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
+    let (connection, _) = ConnectionSettings::load(db).await?;
+    if !connection.test_numbers.is_empty() && !settings.dev && !settings.sms.allow_test_numbers {
+        anyhow::bail!(
+            "the SMS connection has test numbers, which are refused outside dev mode; \
+             set sms.allow_test_numbers = true to allow them, or remove them"
+        );
+    }
+    if matches!(
+        connection.provider,
+        crate::sms::connection::ProviderSettings::Outbox
+    ) && !settings.dev
+    {
+        tracing::warn!(
+            "the SMS connection uses the outbox: codes are kept in the database, not sent"
+        );
+    }
+    Ok(())
 }
 
 /// Keeps this instance's key ring in step with rotations made elsewhere

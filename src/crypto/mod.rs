@@ -4,6 +4,8 @@
 pub mod keys;
 mod master_key;
 mod secrets;
+mod webhook;
 
 pub use master_key::{MasterKey, load_or_create_dev_master_key};
 pub use secrets::{Pepper, constant_time_eq, random_token, sha256_hex, verify_sha256_hex};
+pub use webhook::WebhookKey;

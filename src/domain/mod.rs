@@ -6,12 +6,14 @@ mod otp_code;
 mod phone;
 mod redirect_uri;
 mod scope;
+mod usage;
 
 pub use client::{ClientId, ClientName, ClientType, GrantType, Origin, PASSWORDLESS_OTP_GRANT};
 pub use otp_code::OtpCode;
-pub use phone::{PhoneError, PhoneNumber};
+pub use phone::{LineKind, PhoneError, PhoneNumber};
 pub use redirect_uri::RedirectUri;
 pub use scope::{SUPPORTED_SCOPES, Scope};
+pub use usage::MessageUsage;
 
 /// Whether a URL's host is the loopback interface, where plain `http` is
 /// acceptable (RFC 8252 §7.3).

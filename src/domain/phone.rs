@@ -11,6 +11,15 @@ pub enum PhoneError {
     Invalid,
 }
 
+/// The kind of line a number is: SMS goes only to mobiles (when known).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    Mobile,
+    Unknown,
+    /// A type that cannot receive SMS or invites pumping fraud, named.
+    NoSms(&'static str),
+}
+
 /// A phone number in E.164 form (`+447400123456`), parsed with
 /// libphonenumber's metadata and checked to be a valid number.
 #[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -33,6 +42,45 @@ impl PhoneNumber {
             return Err(PhoneError::Invalid);
         }
         Ok(Self(parsed.format().mode(Mode::E164).to_string()))
+    }
+
+    /// Accepts `+` and 7–15 digits (spaces and dashes ignored) without the
+    /// validity check: operator-configured test numbers are often fictional.
+    pub fn parse_e164_syntax(raw: &str) -> Option<Self> {
+        let compact: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        let digits = compact.strip_prefix('+')?;
+        let ok = (7..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        ok.then_some(Self(compact))
+    }
+
+    /// The ISO 3166 region the number belongs to, when known.
+    pub fn region(&self) -> Option<String> {
+        let parsed = phonenumber::parse(None, &self.0).ok()?;
+        parsed.country().id().map(|id| format!("{id:?}"))
+    }
+
+    /// What kind of line this is, as far as libphonenumber's data tells.
+    pub fn line_kind(&self) -> LineKind {
+        use phonenumber::Type;
+        let Ok(parsed) = phonenumber::parse(None, &self.0) else {
+            return LineKind::Unknown;
+        };
+        match parsed.number_type(&phonenumber::metadata::DATABASE) {
+            Type::Mobile | Type::FixedLineOrMobile | Type::PersonalNumber => LineKind::Mobile,
+            Type::Unknown => LineKind::Unknown,
+            Type::PremiumRate => LineKind::NoSms("premium-rate"),
+            Type::FixedLine => LineKind::NoSms("landline"),
+            Type::TollFree => LineKind::NoSms("toll-free"),
+            Type::SharedCost => LineKind::NoSms("shared-cost"),
+            Type::Voip => LineKind::NoSms("VoIP"),
+            Type::Pager => LineKind::NoSms("pager"),
+            _ => LineKind::NoSms("non-mobile"),
+        }
     }
 
     /// Accepts any E.164-shaped string without the validity check: for
@@ -134,6 +182,36 @@ mod tests {
             Err(PhoneError::NeedsCountryCode)
         );
         assert_eq!(PhoneNumber::parse("+12", None), Err(PhoneError::Invalid));
+    }
+
+    #[test]
+    fn regions_and_line_kinds_are_known() {
+        let mobile = PhoneNumber::parse("+447400123456", None).unwrap();
+        assert_eq!(mobile.region().as_deref(), Some("GB"));
+        assert_eq!(mobile.line_kind(), LineKind::Mobile);
+        assert_eq!(
+            PhoneNumber::parse("+33612345678", None)
+                .unwrap()
+                .region()
+                .as_deref(),
+            Some("FR")
+        );
+        let premium = PhoneNumber::parse("+449098790000", None).unwrap();
+        assert_eq!(premium.line_kind(), LineKind::NoSms("premium-rate"));
+        let landline = PhoneNumber::parse("+442079460000", None).unwrap();
+        assert_eq!(landline.line_kind(), LineKind::NoSms("landline"));
+    }
+
+    #[test]
+    fn test_numbers_parse_by_syntax_only() {
+        assert_eq!(
+            PhoneNumber::parse_e164_syntax("+1 555 555 0100")
+                .unwrap()
+                .as_str(),
+            "+15555550100"
+        );
+        assert!(PhoneNumber::parse_e164_syntax("15555550100").is_none());
+        assert!(PhoneNumber::parse_e164_syntax("+1555").is_none());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::cookies::{self, CookieKind};
 use super::errors::{error_page, internal_error, render_with_status};
 use super::oidc::authorization_response;
 use crate::login::{self, AfterSignIn, LoginTransaction, SendCodeOutcome, VerifyCodeOutcome};
+use crate::messages::LanguagePreference;
 use crate::startup::AppState;
 
 #[derive(Template)]
@@ -98,6 +99,15 @@ fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// The languages to write the SMS in: the request's `ui_locales`, then the browser's.
+fn languages(req: &HttpRequest, tx: &LoginTransaction) -> LanguagePreference {
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    LanguagePreference::from_sources(None, tx.request.ui_locales.as_deref(), accept)
+}
+
 fn client_ip(req: &HttpRequest) -> Option<String> {
     // The peer address: X-Forwarded-For is not trusted, or anyone could
     // choose the address the per-IP limits count.
@@ -132,7 +142,10 @@ fn phone_page(
         status,
         &PhonePage {
             app_name: &tx.request.client_name,
-            code_length: state.otp.rules().length,
+            code_length: state
+                .connection
+                .last_code_length()
+                .unwrap_or(state.settings.otp.length),
             csrf: &csrf,
             phone,
             error,
@@ -155,7 +168,7 @@ pub async fn phone(
     }
     let input = form.phone.as_deref().unwrap_or("");
     let ip = client_ip(&req);
-    match login::send_code(&state, &tx, input, ip.as_deref()).await {
+    match login::send_code(&state, &tx, input, ip.as_deref(), &languages(&req, &tx)).await {
         Ok(SendCodeOutcome::Sent { .. }) => see_other("/login/code"),
         Ok(SendCodeOutcome::InvalidPhone(e)) => {
             let message = capitalise(&e.to_string());
@@ -228,7 +241,10 @@ async fn code_page(
             app_name: &tx.request.client_name,
             csrf: &csrf,
             masked_phone: &masked,
-            code_length: state.otp.rules().length,
+            code_length: state
+                .connection
+                .last_code_length()
+                .unwrap_or(state.settings.otp.length),
             error,
             notice,
             cooldown,
@@ -333,7 +349,7 @@ pub async fn resend(
         return csrf_failure(&req);
     }
     let ip = client_ip(&req);
-    match login::resend_code(&state, &tx, ip.as_deref()).await {
+    match login::resend_code(&state, &tx, ip.as_deref(), &languages(&req, &tx)).await {
         Ok(SendCodeOutcome::Sent { .. }) => see_other("/login/code?sent=1"),
         Ok(SendCodeOutcome::Refused(message)) => {
             code_page(

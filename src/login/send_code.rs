@@ -1,6 +1,9 @@
 use super::LoginTransaction;
-use crate::domain::{PhoneError, PhoneNumber};
-use crate::otp::{IssueError, IssueRequest, Issued, Purpose};
+use crate::audit;
+use crate::domain::{LineKind, MessageUsage, PhoneError, PhoneNumber};
+use crate::messages::{LanguagePreference, LiveConnection, MessageVars};
+use crate::otp::{CodeSource, IssueError, IssueRequest, Issued, Purpose};
+use crate::sms::SmsMessage;
 use crate::startup::AppState;
 use crate::store;
 
@@ -11,12 +14,71 @@ pub enum SendCodeOutcome {
         phone: PhoneNumber,
     },
     InvalidPhone(PhoneError),
-    /// A send limit or the resend cooldown stopped it; the message says which.
+    /// A rule stopped it (country, line type, a send limit, the resend
+    /// cooldown); the message says which, never whether an account exists.
     Refused(String),
     /// The provider failed; the user may try again or use another number.
     NotDelivered,
     /// The transaction has no challenge to resend.
     NoChallenge,
+}
+
+/// A number that passed the connection's rules, and where its code comes from.
+pub(crate) struct Recipient<'a> {
+    pub phone: PhoneNumber,
+    pub source: CodeSource<'a>,
+}
+
+/// Parses the number and applies the connection's rules before any send:
+/// test numbers (fixed code, nothing sent), the country allow-list, and
+/// line types that cannot receive SMS (premium-rate, landline …).
+pub(crate) fn check_recipient<'a>(
+    state: &AppState,
+    live: &'a LiveConnection,
+    input: &str,
+) -> Result<Recipient<'a>, SendCodeOutcome> {
+    let parsed = PhoneNumber::parse(input, state.settings.otp.default_region.as_deref());
+    let test = |p: &PhoneNumber| live.test_code(p.as_str());
+    let phone = match parsed {
+        Ok(phone) => phone,
+        Err(e) => match PhoneNumber::parse_e164_syntax(input).filter(|p| test(p).is_some()) {
+            Some(phone) => phone,
+            None => return Err(SendCodeOutcome::InvalidPhone(e)),
+        },
+    };
+    if let Some(code) = test(&phone) {
+        return Ok(Recipient {
+            phone,
+            source: CodeSource::Fixed(code),
+        });
+    }
+    let allowed = &live.settings.allowed_countries;
+    if !allowed.is_empty()
+        && !phone
+            .region()
+            .is_some_and(|r| allowed.iter().any(|a| a.eq_ignore_ascii_case(&r)))
+    {
+        return Err(SendCodeOutcome::Refused(
+            "We can't send codes to phone numbers in this country. Use a number from a supported country.".into(),
+        ));
+    }
+    if let LineKind::NoSms(kind) = phone.line_kind() {
+        return Err(SendCodeOutcome::Refused(format!(
+            "We can't send codes to {kind} numbers. Use a mobile number."
+        )));
+    }
+    Ok(Recipient {
+        phone,
+        source: CodeSource::Random,
+    })
+}
+
+fn refusal(e: IssueError) -> Result<SendCodeOutcome, anyhow::Error> {
+    match e {
+        IssueError::Unexpected(e) => Err(e),
+        IssueError::UnknownChallenge => Ok(SendCodeOutcome::NoChallenge),
+        refused => Ok(SendCodeOutcome::Refused(refused.to_string())),
+    }
 }
 
 /// Parses the phone number, issues a code within the limits and sends it.
@@ -25,36 +87,59 @@ pub async fn send_code(
     tx: &LoginTransaction,
     phone_input: &str,
     ip: Option<&str>,
+    languages: &LanguagePreference,
 ) -> anyhow::Result<SendCodeOutcome> {
-    let phone = match PhoneNumber::parse(phone_input, state.settings.otp.default_region.as_deref())
-    {
-        Ok(p) => p,
-        Err(e) => return Ok(SendCodeOutcome::InvalidPhone(e)),
+    let live = state.connection.get(&state.db, &state.master_key).await?;
+    let recipient = match check_recipient(state, &live, phone_input) {
+        Ok(r) => r,
+        Err(outcome) => return Ok(outcome),
     };
+    let policy = live.settings.code_policy();
     let issued = state
         .otp
         .issue(
             &state.db,
             IssueRequest {
                 purpose: Purpose::Login,
-                phone: &phone,
+                phone: &recipient.phone,
                 client_id: Some(&tx.request.client_id),
                 ip,
+                policy: &policy,
+                source: recipient.source,
             },
         )
         .await;
     let issued = match issued {
         Ok(issued) => issued,
-        Err(IssueError::Unexpected(e)) => return Err(e),
-        Err(refused) => return Ok(SendCodeOutcome::Refused(refused.to_string())),
+        Err(e) => return refusal(e),
     };
     store::login_transactions::update_challenge(
         &state.db,
         &tx.id_hash,
-        Some((issued.challenge_id, &phone)),
+        Some((issued.challenge_id, &recipient.phone)),
     )
     .await?;
-    deliver(state, tx, &phone, &issued).await
+    let delivered = deliver(
+        state,
+        &live,
+        &Delivery {
+            phone: &recipient.phone,
+            issued: &issued,
+            source: recipient.source,
+            application_name: &tx.request.client_name,
+            client_id: &tx.request.client_id,
+            ip,
+            languages,
+        },
+    )
+    .await?;
+    Ok(if delivered {
+        SendCodeOutcome::Sent {
+            phone: recipient.phone,
+        }
+    } else {
+        SendCodeOutcome::NotDelivered
+    })
 }
 
 /// Sends a new code for the transaction's challenge, after the cooldown.
@@ -62,35 +147,126 @@ pub async fn resend_code(
     state: &AppState,
     tx: &LoginTransaction,
     ip: Option<&str>,
+    languages: &LanguagePreference,
 ) -> anyhow::Result<SendCodeOutcome> {
     let (Some(challenge_id), Some(phone)) = (tx.challenge_id, tx.phone.clone()) else {
         return Ok(SendCodeOutcome::NoChallenge);
     };
-    let issued = match state.otp.reissue(&state.db, challenge_id, ip).await {
+    let live = state.connection.get(&state.db, &state.master_key).await?;
+    let source = live
+        .test_code(phone.as_str())
+        .map_or(CodeSource::Random, CodeSource::Fixed);
+    let policy = live.settings.code_policy();
+    let issued = match state
+        .otp
+        .reissue(&state.db, challenge_id, ip, &policy, source)
+        .await
+    {
         Ok(issued) => issued,
-        Err(IssueError::Unexpected(e)) => return Err(e),
-        Err(IssueError::UnknownChallenge) => return Ok(SendCodeOutcome::NoChallenge),
-        Err(refused) => return Ok(SendCodeOutcome::Refused(refused.to_string())),
+        Err(e) => return refusal(e),
     };
-    deliver(state, tx, &phone, &issued).await
+    let delivered = deliver(
+        state,
+        &live,
+        &Delivery {
+            phone: &phone,
+            issued: &issued,
+            source,
+            application_name: &tx.request.client_name,
+            client_id: &tx.request.client_id,
+            ip,
+            languages,
+        },
+    )
+    .await?;
+    Ok(if delivered {
+        SendCodeOutcome::Sent { phone }
+    } else {
+        SendCodeOutcome::NotDelivered
+    })
 }
 
-async fn deliver(
+/// A code to deliver.
+pub(crate) struct Delivery<'a> {
+    pub phone: &'a PhoneNumber,
+    pub issued: &'a Issued,
+    pub source: CodeSource<'a>,
+    pub application_name: &'a str,
+    pub client_id: &'a str,
+    pub ip: Option<&'a str>,
+    pub languages: &'a LanguagePreference,
+}
+
+/// Renders the message in the user's language and sends it through the
+/// live provider (test numbers: nothing is sent). Every outcome is audited.
+/// Whether the message went out.
+pub(crate) async fn deliver(
     state: &AppState,
-    tx: &LoginTransaction,
-    phone: &PhoneNumber,
-    issued: &Issued,
-) -> anyhow::Result<SendCodeOutcome> {
-    let body = state
-        .messages
-        .render_login(&tx.request.client_name, &issued.code, phone)?;
-    match state.sms.send(phone, &body).await {
-        Ok(()) => Ok(SendCodeOutcome::Sent {
-            phone: phone.clone(),
-        }),
+    live: &LiveConnection,
+    d: &Delivery<'_>,
+) -> anyhow::Result<bool> {
+    if let CodeSource::Fixed(_) = d.source {
+        audit::record(
+            &state.db,
+            "sms.test_number",
+            Some(d.phone.masked()),
+            Some(d.client_id),
+            d.ip,
+            serde_json::json!({ "note": "test number: fixed code, nothing sent" }),
+        )
+        .await;
+        return Ok(true);
+    }
+    let user = store::users::find_by_phone(&state.db, d.phone).await?;
+    let usage = if user.is_some() {
+        MessageUsage::Login
+    } else {
+        MessageUsage::Register
+    };
+    let body = live.templates.render(
+        &MessageVars {
+            code: d.issued.code.as_str(),
+            phone_number: d.phone.as_str(),
+            application_name: d.application_name,
+            request_language: d.languages.first(),
+            usage,
+        },
+        d.languages,
+    )?;
+    let message = SmsMessage {
+        to: d.phone,
+        body: &body,
+        code: &d.issued.code,
+        usage,
+        expires_at: d.issued.expires_at,
+        user_id: user.map(|u| u.id),
+    };
+    let provider = live.sender.provider();
+    match live.sender.send(&message).await {
+        Ok(delivery) => {
+            audit::record(
+                &state.db,
+                "sms.sent",
+                Some(d.phone.masked()),
+                Some(d.client_id),
+                d.ip,
+                serde_json::json!({ "provider": provider, "usage": usage, "provider_id": delivery.provider_id }),
+            )
+            .await;
+            Ok(true)
+        }
         Err(e) => {
-            tracing::warn!(to = %phone.masked(), error = %e, "SMS delivery failed");
-            Ok(SendCodeOutcome::NotDelivered)
+            tracing::warn!(to = %d.phone.masked(), provider, error = %e, "SMS delivery failed");
+            audit::record(
+                &state.db,
+                "sms.failed",
+                Some(d.phone.masked()),
+                Some(d.client_id),
+                d.ip,
+                serde_json::json!({ "provider": provider, "usage": usage, "provider_code": e.provider_code(), "error": e.to_string() }),
+            )
+            .await;
+            Ok(false)
         }
     }
 }

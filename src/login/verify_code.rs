@@ -36,18 +36,40 @@ pub async fn verify_code(
     let Some(challenge_id) = tx.challenge_id else {
         return Ok(VerifyCodeOutcome::NoChallenge);
     };
-    let code = match OtpCode::parse(code_input, state.otp.rules().length) {
+    let live = state.connection.get(&state.db, &state.master_key).await?;
+    let code = match OtpCode::parse(code_input, live.settings.otp_length) {
         Ok(code) => code,
         Err(message) => return Ok(VerifyCodeOutcome::Malformed(message)),
     };
-    Ok(
-        match state.otp.verify(&state.db, challenge_id, &code).await? {
-            VerifyOutcome::Verified { phone } => complete_sign_in(state, tx, &phone).await?,
-            VerifyOutcome::Wrong { attempts_left } => VerifyCodeOutcome::Wrong { attempts_left },
-            VerifyOutcome::TooManyAttempts => VerifyCodeOutcome::TooManyAttempts,
-            // A used code is as good as an expired one to the person typing it.
-            VerifyOutcome::Expired | VerifyOutcome::AlreadyUsed => VerifyCodeOutcome::Expired,
-            VerifyOutcome::UnknownChallenge => VerifyCodeOutcome::NoChallenge,
-        },
+    let outcome = state.otp.verify(&state.db, challenge_id, &code).await?;
+    record_verification(state, tx, &outcome).await;
+    Ok(match outcome {
+        VerifyOutcome::Verified { phone } => complete_sign_in(state, tx, &phone).await?,
+        VerifyOutcome::Wrong { attempts_left } => VerifyCodeOutcome::Wrong { attempts_left },
+        VerifyOutcome::TooManyAttempts => VerifyCodeOutcome::TooManyAttempts,
+        // A used code is as good as an expired one to the person typing it.
+        VerifyOutcome::Expired | VerifyOutcome::AlreadyUsed => VerifyCodeOutcome::Expired,
+        VerifyOutcome::UnknownChallenge => VerifyCodeOutcome::NoChallenge,
+    })
+}
+
+/// Audits a verification: success, failure, or lockout (never the code).
+async fn record_verification(state: &AppState, tx: &LoginTransaction, outcome: &VerifyOutcome) {
+    let (kind, result) = match outcome {
+        VerifyOutcome::Verified { .. } => ("otp.verified", "success"),
+        VerifyOutcome::Wrong { .. } => ("otp.failed", "wrong_code"),
+        VerifyOutcome::TooManyAttempts => ("otp.locked", "too_many_attempts"),
+        VerifyOutcome::Expired => ("otp.failed", "expired"),
+        VerifyOutcome::AlreadyUsed => ("otp.failed", "already_used"),
+        VerifyOutcome::UnknownChallenge => return,
+    };
+    crate::audit::record(
+        &state.db,
+        kind,
+        tx.phone.as_ref().map(|p| p.masked()),
+        Some(&tx.request.client_id),
+        None,
+        serde_json::json!({ "result": result }),
     )
+    .await;
 }

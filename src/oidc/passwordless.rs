@@ -10,8 +10,11 @@ use super::client_auth::{ClientCredentials, PublicClients, authenticate};
 use super::error::{ErrorCode, OAuthError};
 use super::issue::{TokenResponse, UserGrant, issue_user_tokens};
 use super::token::{TokenError, TokenRequest, err, wants_refresh};
-use crate::domain::{GrantType, OtpCode, PhoneNumber, Scope};
-use crate::login::{PhoneUser, user_for_verified_phone};
+use crate::domain::{GrantType, OtpCode, Scope};
+use crate::login::{
+    Delivery, PhoneUser, SendCodeOutcome, check_recipient, deliver, user_for_verified_phone,
+};
+use crate::messages::LanguagePreference;
 use crate::otp::{IssueError, IssueRequest, Purpose, VerifyOutcome};
 use crate::startup::AppState;
 use crate::store::{self, clients::Client};
@@ -62,6 +65,7 @@ pub async fn start(
     req: StartRequest,
     ip: Option<&str>,
     language: Option<String>,
+    accept_language: Option<String>,
 ) -> Result<Started, StartError> {
     let credentials = ClientCredentials {
         client_id: req.client_id.clone(),
@@ -92,16 +96,25 @@ pub async fn start(
             "Only send=code is supported",
         ));
     }
-    let phone = req
-        .phone_number
-        .as_deref()
-        .and_then(|p| PhoneNumber::parse(p, state.settings.otp.default_region.as_deref()).ok())
-        .ok_or_else(|| {
-            start_err(
+    let live = state.connection.get(&state.db, &state.master_key).await?;
+    let input = req.phone_number.as_deref().unwrap_or("");
+    let recipient = match check_recipient(state, &live, input) {
+        Ok(r) => r,
+        Err(SendCodeOutcome::Refused(_)) => {
+            return Err(start_err(
+                ErrorCode::InvalidRequest,
+                "SMS cannot be sent to this phone number",
+            ));
+        }
+        Err(_) => {
+            return Err(start_err(
                 ErrorCode::InvalidRequest,
                 "The phone_number is not a valid phone number",
-            )
-        })?;
+            ));
+        }
+    };
+    let phone = recipient.phone.clone();
+    let policy = live.settings.code_policy();
     let issued = state
         .otp
         .issue(
@@ -111,6 +124,8 @@ pub async fn start(
                 phone: &phone,
                 client_id: Some(client.client_id.as_str()),
                 ip,
+                policy: &policy,
+                source: recipient.source,
             },
         )
         .await
@@ -118,16 +133,28 @@ pub async fn start(
             IssueError::Unexpected(e) => StartError::Unexpected(e),
             _ => StartError::TooManyRequests,
         })?;
-    let body = state
-        .messages
-        .render_login(client.name.as_str(), &issued.code, &phone)?;
-    if let Err(e) = state.sms.send(&phone, &body).await {
-        tracing::warn!(to = %phone.masked(), error = %e, "SMS delivery failed");
+    let languages =
+        LanguagePreference::from_sources(language.as_deref(), None, accept_language.as_deref());
+    let delivered = deliver(
+        state,
+        &live,
+        &Delivery {
+            phone: &phone,
+            issued: &issued,
+            source: recipient.source,
+            application_name: client.name.as_str(),
+            client_id: client.client_id.as_str(),
+            ip,
+            languages: &languages,
+        },
+    )
+    .await?;
+    if !delivered {
         return Err(StartError::NotDelivered);
     }
     Ok(Started {
         phone_number: phone.masked(),
-        request_language: language,
+        request_language: languages.first().map(str::to_owned),
     })
 }
 
@@ -153,9 +180,11 @@ pub(super) async fn otp_grant(
             "The username and otp parameters are required",
         ));
     };
-    let phone = PhoneNumber::parse(username, state.settings.otp.default_region.as_deref())
-        .map_err(|_| wrong())?;
-    let code = OtpCode::parse(otp, state.otp.rules().length).map_err(|_| wrong())?;
+    let live = state.connection.get(&state.db, &state.master_key).await?;
+    let phone = check_recipient(state, &live, username)
+        .map_err(|_| wrong())?
+        .phone;
+    let code = OtpCode::parse(otp, live.settings.otp_length).map_err(|_| wrong())?;
     let challenge = store::otp_challenges::find_latest_open(
         &state.db,
         Purpose::Passwordless.as_str(),

@@ -29,12 +29,9 @@ impl Purpose {
     }
 }
 
-/// The engine's rules, from the settings.
+/// The engine's send limits, from the settings.
 #[derive(Clone, Debug)]
 pub struct OtpRules {
-    pub length: u8,
-    pub ttl: Duration,
-    pub max_attempts: u32,
     pub resend_cooldown: Duration,
     pub max_sends_per_phone_per_hour: u32,
     pub max_sends_per_ip_per_hour: u32,
@@ -43,14 +40,28 @@ pub struct OtpRules {
 impl From<&OtpSettings> for OtpRules {
     fn from(s: &OtpSettings) -> Self {
         Self {
-            length: s.length,
-            ttl: s.ttl.0,
-            max_attempts: s.max_attempts,
             resend_cooldown: s.resend_cooldown.0,
             max_sends_per_phone_per_hour: s.max_sends_per_phone_per_hour,
             max_sends_per_ip_per_hour: s.max_sends_per_ip_per_hour,
         }
     }
+}
+
+/// How codes look and live: the SMS connection's settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodePolicy {
+    pub length: u8,
+    pub ttl: Duration,
+    pub max_attempts: u32,
+}
+
+/// Where a new code comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum CodeSource<'a> {
+    /// Drawn at random (every real number).
+    Random,
+    /// An operator-configured test number's fixed code: no limits, nothing sent.
+    Fixed(&'a str),
 }
 
 /// A request for a new code.
@@ -59,6 +70,8 @@ pub struct IssueRequest<'a> {
     pub phone: &'a PhoneNumber,
     pub client_id: Option<&'a str>,
     pub ip: Option<&'a str>,
+    pub policy: &'a CodePolicy,
+    pub source: CodeSource<'a>,
 }
 
 /// A code to send, and the challenge that checks it.
@@ -147,17 +160,32 @@ impl OtpEngine {
         }
     }
 
+    fn make_code(
+        &self,
+        phone: &PhoneNumber,
+        ip: Option<&str>,
+        policy: &CodePolicy,
+        source: CodeSource<'_>,
+    ) -> Result<OtpCode, IssueError> {
+        match source {
+            CodeSource::Random => {
+                self.acquire_send(phone, ip)?;
+                Ok(generate_code(policy.length))
+            }
+            CodeSource::Fixed(code) => Ok(OtpCode::from_generated(code.to_owned())),
+        }
+    }
+
     /// Creates a challenge with a fresh code, within the send limits.
     pub async fn issue(
         &self,
         db: &impl ConnectionTrait,
         req: IssueRequest<'_>,
     ) -> Result<Issued, IssueError> {
-        self.acquire_send(req.phone, req.ip)?;
+        let code = self.make_code(req.phone, req.ip, req.policy, req.source)?;
         let now = Utc::now();
         let id = Uuid::new_v4();
-        let code = generate_code(self.rules.length);
-        let expires_at = now + self.rules.ttl;
+        let expires_at = now + req.policy.ttl;
         store::otp_challenges::insert(
             db,
             NewChallenge {
@@ -166,7 +194,7 @@ impl OtpEngine {
                 phone: req.phone,
                 code_hmac: self.code_hmac(id, &code),
                 expires_at,
-                max_attempts: self.rules.max_attempts,
+                max_attempts: req.policy.max_attempts,
                 client_id: req.client_id,
                 ip: req.ip,
                 now,
@@ -199,6 +227,8 @@ impl OtpEngine {
         db: &impl ConnectionTrait,
         challenge_id: Uuid,
         ip: Option<&str>,
+        policy: &CodePolicy,
+        source: CodeSource<'_>,
     ) -> Result<Issued, IssueError> {
         let challenge = store::otp_challenges::find_by_id(db, challenge_id)
             .await
@@ -211,9 +241,8 @@ impl OtpEngine {
         if left > 0 {
             return Err(IssueError::Cooldown(left));
         }
-        self.acquire_send(&phone, ip)?;
-        let code = generate_code(self.rules.length);
-        let expires_at = now + self.rules.ttl;
+        let code = self.make_code(&phone, ip, policy, source)?;
+        let expires_at = now + policy.ttl;
         let updated = store::otp_challenges::update_code(
             db,
             challenge_id,
@@ -290,9 +319,6 @@ mod tests {
     fn engine(cooldown_secs: u64) -> OtpEngine {
         OtpEngine::new(
             OtpRules {
-                length: 6,
-                ttl: Duration::from_secs(600),
-                max_attempts: 10,
                 resend_cooldown: Duration::from_secs(cooldown_secs),
                 max_sends_per_phone_per_hour: 2,
                 max_sends_per_ip_per_hour: 3,

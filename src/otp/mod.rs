@@ -7,5 +7,8 @@ mod engine;
 mod limiter;
 
 pub use code::generate_code;
-pub use engine::{IssueError, IssueRequest, Issued, OtpEngine, OtpRules, Purpose, VerifyOutcome};
+pub use engine::{
+    CodePolicy, CodeSource, IssueError, IssueRequest, Issued, OtpEngine, OtpRules, Purpose,
+    VerifyOutcome,
+};
 pub use limiter::{InMemoryRateLimiter, Limit, RateLimiter};

@@ -1,21 +1,67 @@
-//! Sending SMS: the `SmsSender` trait and its implementations. Only this
-//! module talks to SMS providers.
+//! Sending SMS: the `SmsSender` trait and its providers (Twilio, a signed
+//! webhook, and dev mode's outbox). Only this module talks to SMS providers.
 
+pub mod connection;
 mod outbox;
+mod retry;
+mod twilio;
+mod webhook;
 
 pub use outbox::OutboxSender;
+pub use twilio::{TwilioSender, TwilioSenderId};
+pub use webhook::WebhookSender;
 
-use crate::domain::PhoneNumber;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
-/// Why a message was not sent. The user never sees the provider's text.
+use crate::domain::{MessageUsage, OtpCode, PhoneNumber};
+
+/// A text message with a code, and what a provider may want to know of it.
+#[derive(Debug)]
+pub struct SmsMessage<'a> {
+    pub to: &'a PhoneNumber,
+    pub body: &'a str,
+    pub code: &'a OtpCode,
+    pub usage: MessageUsage,
+    pub expires_at: DateTime<Utc>,
+    pub user_id: Option<Uuid>,
+}
+
+/// What the provider said when it took the message.
+#[derive(Debug, Default)]
+pub struct Delivery {
+    /// The provider's id for the message (Twilio's `sid`).
+    pub provider_id: Option<String>,
+}
+
+/// Why a message was not sent. The user never sees the provider's text; the
+/// audit log records the provider's code.
 #[derive(Debug, thiserror::Error)]
 pub enum SmsError {
+    /// The provider refused the message (4xx): retrying will not help.
+    #[error("the provider refused the message ({code}): {message}")]
+    Rejected { code: String, message: String },
+    /// The provider failed or did not answer (5xx, timeout), even after a retry.
+    #[error("the provider is unavailable: {0}")]
+    Unavailable(String),
     #[error("the SMS could not be sent: {0}")]
     Failed(#[from] anyhow::Error),
+}
+
+impl SmsError {
+    /// The provider's error code, for the audit log.
+    pub fn provider_code(&self) -> Option<&str> {
+        match self {
+            Self::Rejected { code, .. } => Some(code),
+            _ => None,
+        }
+    }
 }
 
 /// Something that delivers a text message to a phone.
 #[async_trait::async_trait]
 pub trait SmsSender: Send + Sync {
-    async fn send(&self, to: &PhoneNumber, body: &str) -> Result<(), SmsError>;
+    /// The provider's name, for logs and the audit trail.
+    fn provider(&self) -> &'static str;
+    async fn send(&self, message: &SmsMessage<'_>) -> Result<Delivery, SmsError>;
 }

@@ -1,7 +1,6 @@
 use chrono::Utc;
 
-use super::{SmsError, SmsSender};
-use crate::domain::PhoneNumber;
+use super::{Delivery, SmsError, SmsMessage, SmsSender};
 use crate::store::{self, DatabaseConnection};
 
 /// Keeps messages in the database instead of sending them: dev mode's
@@ -18,11 +17,15 @@ impl OutboxSender {
 
 #[async_trait::async_trait]
 impl SmsSender for OutboxSender {
-    async fn send(&self, to: &PhoneNumber, body: &str) -> Result<(), SmsError> {
-        store::sms_outbox::insert(&self.db, to.as_str(), body, Utc::now())
+    fn provider(&self) -> &'static str {
+        "outbox"
+    }
+
+    async fn send(&self, message: &SmsMessage<'_>) -> Result<Delivery, SmsError> {
+        store::sms_outbox::insert(&self.db, message.to.as_str(), message.body, Utc::now())
             .await
             .map_err(|e| SmsError::Failed(e.into()))?;
-        tracing::info!(to = %to.masked(), "SMS kept in the dev outbox");
-        Ok(())
+        tracing::info!(to = %message.to.masked(), "SMS kept in the dev outbox");
+        Ok(Delivery::default())
     }
 }

@@ -2,6 +2,7 @@
 //! them, one module per aggregate. Functions take `&impl ConnectionTrait` so
 //! they work inside a transaction, and return plain records.
 
+pub mod audit_events;
 pub mod authorization_codes;
 pub mod clients;
 pub mod consents;
@@ -9,6 +10,7 @@ pub mod login_transactions;
 pub mod otp_challenges;
 pub mod refresh_tokens;
 pub mod revoked_access_tokens;
+pub mod settings;
 pub mod signing_keys;
 pub mod sms_outbox;
 pub mod sso_sessions;

@@ -156,7 +156,11 @@ async fn the_dev_outbox_lists_messages_newest_first_as_html_and_json() {
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
     app.code_for(&client.client_id, &[]).await;
     let html = app.get("/dev/outbox").await.text().await.unwrap();
-    assert!(html.contains("Test Shop verification code is"));
+    // A first sign-in creates the account: the register message.
+    assert!(
+        html.contains("Welcome to Test Shop! Your verification code is"),
+        "{html}"
+    );
     let json: serde_json::Value = app
         .client
         .get(app.url("/dev/outbox"))
@@ -173,7 +177,7 @@ async fn the_dev_outbox_lists_messages_newest_first_as_html_and_json() {
         messages[0]["body"]
             .as_str()
             .unwrap()
-            .starts_with("Your Test Shop verification code is: ")
+            .starts_with("Welcome to Test Shop! Your verification code is: ")
     );
 }
 

@@ -141,6 +141,8 @@ async fn a_used_code_cannot_be_used_again() {
                 phone: &phone,
                 client_id: None,
                 ip: None,
+                policy: &policy(),
+                source: ferrid::otp::CodeSource::Random,
             },
         )
         .await
@@ -328,6 +330,8 @@ async fn codes_are_stored_only_as_an_hmac_of_the_challenge_id_and_code() {
                 phone: &phone,
                 client_id: None,
                 ip: None,
+                policy: &policy(),
+                source: ferrid::otp::CodeSource::Random,
             },
         )
         .await
@@ -348,4 +352,12 @@ async fn codes_are_stored_only_as_an_hmac_of_the_challenge_id_and_code() {
     let ttl = stored.expires_at - stored.last_sent_at;
     assert_eq!(ttl.num_seconds(), 600);
     assert_eq!(stored.max_attempts, 10);
+}
+
+fn policy() -> ferrid::otp::CodePolicy {
+    ferrid::otp::CodePolicy {
+        length: 6,
+        ttl: Duration::from_secs(600),
+        max_attempts: 10,
+    }
 }

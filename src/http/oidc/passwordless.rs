@@ -19,16 +19,15 @@ pub async fn passwordless_start(
         ));
     };
     let ip = req.peer_addr().map(|a| a.ip().to_string());
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     // Auth0's header first, then the browser's languages.
-    let language = ["x-request-language", "accept-language"]
-        .iter()
-        .find_map(|h| {
-            req.headers()
-                .get(*h)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        });
-    match start(&state, request, ip.as_deref(), language).await {
+    let languages = (header("x-request-language"), header("accept-language"));
+    match start(&state, request, ip.as_deref(), languages.0, languages.1).await {
         Ok(started) => HttpResponse::Ok()
             .insert_header((CACHE_CONTROL, "no-store"))
             .json(started),

@@ -1,0 +1,47 @@
+use std::fmt;
+use std::str::FromStr;
+
+/// Why a message is sent; each has its own template (and webhook `action`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageUsage {
+    /// Signing in with an existing account.
+    Login,
+    /// The first sign-in, which creates the account.
+    Register,
+    /// Enrolling or changing a phone number.
+    Verify,
+    /// Anything else, such as a test message.
+    Generic,
+}
+
+impl MessageUsage {
+    pub const ALL: [MessageUsage; 4] = [Self::Login, Self::Register, Self::Verify, Self::Generic];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::Register => "register",
+            Self::Verify => "verify",
+            Self::Generic => "generic",
+        }
+    }
+}
+
+impl fmt::Display for MessageUsage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for MessageUsage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|u| u.as_str() == s)
+            .ok_or_else(|| {
+                format!("`{s}` is not a message usage (login, register, verify, generic)")
+            })
+    }
+}

@@ -1,0 +1,184 @@
+//! The SMS connection: one live provider, message templates, code rules,
+//! allowed countries and test numbers. Stored in the database (secrets
+//! sealed), bootstrapped from the configuration on first start, and
+//! compiled once per change: every instance notices a change at its next send.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::templates::TemplateSet;
+use crate::config::Settings;
+use crate::crypto::MasterKey;
+use crate::otp::CodePolicy;
+use crate::sms::SmsSender;
+use crate::sms::connection::ProviderSettings;
+use crate::store::{self, DatabaseConnection};
+
+/// The settings key the connection is stored under.
+pub const SMS_CONNECTION_KEY: &str = "sms_connection";
+
+/// A number that receives nothing and accepts a fixed code (app-store
+/// review, automated tests).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TestNumber {
+    /// E.164; fictional numbers are fine.
+    pub phone: String,
+    pub code: String,
+}
+
+/// The connection as stored.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    #[serde(flatten)]
+    pub provider: ProviderSettings,
+    pub otp_length: u8,
+    pub otp_ttl_secs: u64,
+    pub max_attempts: u32,
+    /// ISO 3166 regions numbers may be in; empty allows every region.
+    #[serde(default)]
+    pub allowed_countries: Vec<String>,
+    /// usage → language (or `default`) → Liquid source.
+    #[serde(default)]
+    pub templates: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    pub test_numbers: Vec<TestNumber>,
+}
+
+impl ConnectionSettings {
+    /// The first connection: the outbox, with the configuration's code rules.
+    pub fn bootstrap(settings: &Settings) -> Self {
+        Self {
+            provider: ProviderSettings::Outbox,
+            otp_length: settings.otp.length,
+            otp_ttl_secs: settings.otp.ttl.0.as_secs(),
+            max_attempts: settings.otp.max_attempts,
+            allowed_countries: settings
+                .sms
+                .allowed_countries
+                .split(',')
+                .map(|r| r.trim().to_ascii_uppercase())
+                .filter(|r| !r.is_empty())
+                .collect(),
+            templates: BTreeMap::new(),
+            test_numbers: Vec::new(),
+        }
+    }
+
+    /// The rules codes are issued and checked with.
+    pub fn code_policy(&self) -> CodePolicy {
+        CodePolicy {
+            length: self.otp_length,
+            ttl: std::time::Duration::from_secs(self.otp_ttl_secs),
+            max_attempts: self.max_attempts,
+        }
+    }
+
+    /// Reads the stored connection.
+    pub async fn load(db: &DatabaseConnection) -> anyhow::Result<(Self, DateTime<Utc>)> {
+        let row = store::settings::find(db, SMS_CONNECTION_KEY)
+            .await?
+            .context(
+                "the SMS connection is not set up (start ferrid once, or run `ferrid migrate`)",
+            )?;
+        let settings =
+            serde_json::from_str(&row.value).context("the stored SMS connection is not valid")?;
+        Ok((settings, row.updated_at))
+    }
+
+    /// Stores the connection, replacing the previous one.
+    pub async fn save(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
+        store::settings::upsert(
+            db,
+            SMS_CONNECTION_KEY,
+            &serde_json::to_string(self)?,
+            Utc::now(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Stores the bootstrap connection unless one exists.
+    pub async fn ensure(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
+        let bootstrap = serde_json::to_string(&Self::bootstrap(settings))?;
+        store::settings::insert_if_missing(db, SMS_CONNECTION_KEY, &bootstrap, Utc::now()).await?;
+        Ok(())
+    }
+}
+
+/// The connection ready to use: its sender built, its templates compiled.
+pub struct LiveConnection {
+    pub settings: ConnectionSettings,
+    pub sender: Arc<dyn SmsSender>,
+    pub templates: TemplateSet,
+}
+
+impl LiveConnection {
+    pub fn build(
+        settings: ConnectionSettings,
+        master_key: &MasterKey,
+        db: &DatabaseConnection,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            sender: settings.provider.build_sender(master_key, db)?,
+            templates: TemplateSet::compile(&settings.templates)?,
+            settings,
+        })
+    }
+
+    /// The fixed code of a test number, if this is one.
+    pub fn test_code(&self, phone: &str) -> Option<&str> {
+        self.settings
+            .test_numbers
+            .iter()
+            .find(|t| t.phone == phone)
+            .map(|t| t.code.as_str())
+    }
+}
+
+type Cached = (DateTime<Utc>, Arc<LiveConnection>);
+
+/// The live connection, rebuilt only when the stored one changed.
+#[derive(Default)]
+pub struct ConnectionCache {
+    current: RwLock<Option<Cached>>,
+}
+
+impl ConnectionCache {
+    /// The code length of the connection last loaded, without a query: for
+    /// page text only.
+    pub fn last_code_length(&self) -> Option<u8> {
+        let guard = match self.current.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.as_ref().map(|(_, live)| live.settings.otp_length)
+    }
+
+    pub async fn get(
+        &self,
+        db: &DatabaseConnection,
+        master_key: &MasterKey,
+    ) -> anyhow::Result<Arc<LiveConnection>> {
+        let (settings, updated_at) = ConnectionSettings::load(db).await?;
+        let cached = match self.current.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if let Some((at, live)) = cached
+            && at == updated_at
+            && live.settings == settings
+        {
+            return Ok(live);
+        }
+        let live = Arc::new(LiveConnection::build(settings, master_key, db)?);
+        match self.current.write() {
+            Ok(mut guard) => *guard = Some((updated_at, live.clone())),
+            Err(poisoned) => *poisoned.into_inner() = Some((updated_at, live.clone())),
+        }
+        Ok(live)
+    }
+}

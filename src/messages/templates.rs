@@ -1,0 +1,316 @@
+//! Compiled message templates.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Context;
+
+use super::language::{LanguagePreference, negotiate};
+use crate::domain::MessageUsage;
+
+/// The built-in text of each usage.
+pub fn default_template(usage: MessageUsage) -> &'static str {
+    match usage {
+        MessageUsage::Login => "Your {{ application.name }} verification code is: {{ code }}",
+        MessageUsage::Register => {
+            "Welcome to {{ application.name }}! Your verification code is: {{ code }}"
+        }
+        MessageUsage::Verify => {
+            "Your {{ application.name }} code to confirm this phone number is: {{ code }}"
+        }
+        MessageUsage::Generic => "Your {{ application.name }} code is: {{ code }}",
+    }
+}
+
+/// The values a template may use.
+pub struct MessageVars<'a> {
+    pub code: &'a str,
+    pub phone_number: &'a str,
+    pub application_name: &'a str,
+    pub request_language: Option<&'a str>,
+    pub usage: MessageUsage,
+}
+
+impl MessageVars<'_> {
+    fn to_object(&self) -> liquid::Object {
+        liquid::object!({
+            "code": self.code,
+            "password": self.code,
+            "phone_number": self.phone_number,
+            "application": { "name": self.application_name },
+            "request_language": self.request_language.unwrap_or(""),
+            "usage": self.usage.as_str(),
+        })
+    }
+}
+
+/// Why a template was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("the template does not parse: {0}")]
+    Syntax(String),
+    #[error("the template does not render: {0}")]
+    Render(String),
+    #[error("the message is {length} characters ({encoding}); at most {max} fit in 3 SMS segments")]
+    TooLong {
+        length: usize,
+        encoding: &'static str,
+        max: usize,
+    },
+}
+
+/// Auth0's placeholder, as Liquid.
+fn translate(source: &str) -> String {
+    source.replace("@@password@@", "{{ password }}")
+}
+
+fn parser() -> anyhow::Result<liquid::Parser> {
+    liquid::ParserBuilder::with_stdlib()
+        .build()
+        .context("building the Liquid parser")
+}
+
+// The GSM 03.38 basic set; the extension table's characters cost two.
+const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7_EXTENDED: &str = "^{}\\[~]|€\x0c";
+
+/// Checks that a rendered body fits in three segments: 459 GSM-7 septets
+/// (3 × 153), or 201 UCS-2 characters (3 × 67) as soon as one character is
+/// outside GSM-7.
+pub fn check_length(body: &str) -> Result<(), TemplateError> {
+    let mut septets = 0usize;
+    let mut gsm = true;
+    for c in body.chars() {
+        if GSM7_BASIC.contains(c) {
+            septets += 1;
+        } else if GSM7_EXTENDED.contains(c) {
+            septets += 2;
+        } else {
+            gsm = false;
+            break;
+        }
+    }
+    if gsm {
+        if septets > 459 {
+            return Err(TemplateError::TooLong {
+                length: septets,
+                encoding: "GSM-7",
+                max: 459,
+            });
+        }
+    } else {
+        let units = body.encode_utf16().count();
+        if units > 201 {
+            return Err(TemplateError::TooLong {
+                length: units,
+                encoding: "UCS-2",
+                max: 201,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Parses a template and renders it with sample values: unknown variables
+/// and filters are errors (the parser's message names the line), and the
+/// sample body must fit in three segments.
+pub fn validate_template(source: &str) -> Result<(), TemplateError> {
+    let parser = parser().map_err(|e| TemplateError::Syntax(e.to_string()))?;
+    let template = parser
+        .parse(&translate(source))
+        .map_err(|e| TemplateError::Syntax(e.to_string()))?;
+    let sample = MessageVars {
+        code: "123456",
+        phone_number: "+447400123456",
+        application_name: "Application Name",
+        request_language: Some("en"),
+        usage: MessageUsage::Login,
+    };
+    let body = template
+        .render(&sample.to_object())
+        .map_err(|e| TemplateError::Render(e.to_string()))?;
+    check_length(&body)
+}
+
+/// Every usage's templates, compiled once per change of the connection.
+pub struct TemplateSet {
+    /// usage → language tag → template; the language `default` is the fallback.
+    templates: HashMap<MessageUsage, HashMap<String, liquid::Template>>,
+}
+
+/// The language key of a usage's default text.
+pub const DEFAULT_LANGUAGE_KEY: &str = "default";
+
+impl TemplateSet {
+    /// Compiles the stored overrides (usage → language → text) over the built-in defaults.
+    pub fn compile(stored: &BTreeMap<String, BTreeMap<String, String>>) -> anyhow::Result<Self> {
+        let parser = parser()?;
+        let mut templates = HashMap::new();
+        for usage in MessageUsage::ALL {
+            let mut by_language = HashMap::new();
+            by_language.insert(
+                DEFAULT_LANGUAGE_KEY.to_owned(),
+                parser.parse(default_template(usage))?,
+            );
+            if let Some(overrides) = stored.get(usage.as_str()) {
+                for (language, source) in overrides {
+                    let compiled = parser
+                        .parse(&translate(source))
+                        .with_context(|| format!("template {usage}/{language}"))?;
+                    by_language.insert(language.clone(), compiled);
+                }
+            }
+            templates.insert(usage, by_language);
+        }
+        Ok(Self { templates })
+    }
+
+    /// Renders the usage's message in the best language for the preference.
+    pub fn render(
+        &self,
+        vars: &MessageVars<'_>,
+        preference: &LanguagePreference,
+    ) -> anyhow::Result<String> {
+        let by_language = self
+            .templates
+            .get(&vars.usage)
+            .context("no templates for this usage")?;
+        let languages = by_language
+            .keys()
+            .map(String::as_str)
+            .filter(|l| *l != DEFAULT_LANGUAGE_KEY);
+        let language = negotiate(preference, languages).unwrap_or(DEFAULT_LANGUAGE_KEY);
+        let template = by_language
+            .get(language)
+            .context("negotiated a missing template")?;
+        template
+            .render(&vars.to_object())
+            .context("rendering a message")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(usage: MessageUsage, language: Option<&'static str>) -> MessageVars<'static> {
+        MessageVars {
+            code: "123456",
+            phone_number: "+447400123456",
+            application_name: "Shop",
+            request_language: language,
+            usage,
+        }
+    }
+
+    #[test]
+    fn defaults_render_per_usage_and_the_auth0_placeholder_works() {
+        let mut stored = BTreeMap::new();
+        stored.insert(
+            "generic".to_owned(),
+            BTreeMap::from([("default".to_owned(), "Code: @@password@@".to_owned())]),
+        );
+        let set = TemplateSet::compile(&stored).unwrap();
+        let none = LanguagePreference::default();
+        assert_eq!(
+            set.render(&vars(MessageUsage::Login, None), &none).unwrap(),
+            "Your Shop verification code is: 123456"
+        );
+        assert!(
+            set.render(&vars(MessageUsage::Register, None), &none)
+                .unwrap()
+                .starts_with("Welcome to Shop!")
+        );
+        assert_eq!(
+            set.render(&vars(MessageUsage::Generic, None), &none)
+                .unwrap(),
+            "Code: 123456"
+        );
+    }
+
+    #[test]
+    fn auth0s_two_language_example_branches_on_request_language() {
+        let source = "{% if request_language contains 'fr-FR' %}Bonjour, voici votre code : {{ code }}{% elsif request_language contains 'nl' %}Hallo, uw code is: {{ code }}{% else %}Hello, your code is: {{ code }}{% endif %}";
+        validate_template(source).unwrap();
+        let mut stored = BTreeMap::new();
+        stored.insert(
+            "login".to_owned(),
+            BTreeMap::from([("default".to_owned(), source.to_owned())]),
+        );
+        let set = TemplateSet::compile(&stored).unwrap();
+        let render = |lang: &'static str| {
+            set.render(
+                &vars(MessageUsage::Login, Some(lang)),
+                &LanguagePreference::from_sources(Some(lang), None, None),
+            )
+            .unwrap()
+        };
+        assert_eq!(render("fr-FR"), "Bonjour, voici votre code : 123456");
+        assert_eq!(render("nl-NL"), "Hallo, uw code is: 123456");
+        assert_eq!(render("de"), "Hello, your code is: 123456");
+    }
+
+    #[test]
+    fn per_language_overrides_fall_back_from_region_to_language_to_default() {
+        let mut stored = BTreeMap::new();
+        stored.insert(
+            "login".to_owned(),
+            BTreeMap::from([
+                ("fr".to_owned(), "Votre code : {{ code }}".to_owned()),
+                ("nl".to_owned(), "Uw code: {{ code }}".to_owned()),
+            ]),
+        );
+        let set = TemplateSet::compile(&stored).unwrap();
+        let render = |ui: &str| {
+            set.render(
+                &vars(MessageUsage::Login, None),
+                &LanguagePreference::from_sources(None, Some(ui), None),
+            )
+            .unwrap()
+        };
+        assert_eq!(render("fr-CA"), "Votre code : 123456");
+        assert_eq!(render("nl"), "Uw code: 123456");
+        assert_eq!(render("de"), "Your Shop verification code is: 123456");
+    }
+
+    #[test]
+    fn invalid_templates_are_refused_with_the_line() {
+        let err = validate_template("Hello\n{% if code %}unclosed")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("parse"), "{err}");
+        let err = validate_template("line one\nYour code: {{ nonsense }}")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nonsense"), "{err}");
+        let err = validate_template("{{ code | no_such_filter }}")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no_such_filter"), "{err}");
+    }
+
+    #[test]
+    fn bodies_over_three_segments_are_refused() {
+        assert!(validate_template(&format!("{} {{{{ code }}}}", "a".repeat(440))).is_ok());
+        let err = validate_template(&format!("{} {{{{ code }}}}", "a".repeat(460))).unwrap_err();
+        assert!(matches!(
+            err,
+            TemplateError::TooLong {
+                encoding: "GSM-7",
+                ..
+            }
+        ));
+        let err = validate_template(&format!(
+            "{} {{{{ code }}}}",
+            "é".repeat(100) + &"ł".repeat(100)
+        ))
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            TemplateError::TooLong {
+                encoding: "UCS-2",
+                ..
+            }
+        ));
+        assert!(check_length(&"ł".repeat(201)).is_ok());
+    }
+}

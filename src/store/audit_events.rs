@@ -1,0 +1,88 @@
+//! The audit log: what happened, to whom, from where. Never codes or secrets;
+//! phone numbers only masked.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::entity::prelude::*;
+use sea_orm::{QueryOrder, QuerySelect};
+
+use super::StoreError;
+
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub at: DateTimeUtc,
+        pub kind: String,
+        pub actor: Option<String>,
+        pub subject: Option<String>,
+        pub client_id: Option<String>,
+        pub ip: Option<String>,
+        pub details: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// An event to record.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AuditEvent {
+    pub kind: String,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub client_id: Option<String>,
+    pub ip: Option<String>,
+    pub details: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, event: &AuditEvent) -> Result<(), StoreError> {
+    ActiveModel {
+        id: Set(Uuid::new_v4()),
+        at: Set(event.at),
+        kind: Set(event.kind.clone()),
+        actor: Set(event.actor.clone()),
+        subject: Set(event.subject.clone()),
+        client_id: Set(event.client_id.clone()),
+        ip: Set(event.ip.clone()),
+        details: Set(event.details.to_string()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The newest events first, optionally of one kind.
+pub async fn list_recent(
+    db: &impl ConnectionTrait,
+    kind: Option<&str>,
+    limit: u64,
+) -> Result<Vec<AuditEvent>, StoreError> {
+    let mut query = Entity::find().order_by_desc(Column::At).limit(limit);
+    if let Some(kind) = kind {
+        query = query.filter(Column::Kind.eq(kind));
+    }
+    Ok(query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| AuditEvent {
+            details: serde_json::from_str(&m.details).unwrap_or(serde_json::Value::Null),
+            kind: m.kind,
+            actor: m.actor,
+            subject: m.subject,
+            client_id: m.client_id,
+            ip: m.ip,
+            at: m.at,
+        })
+        .collect())
+}
