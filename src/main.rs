@@ -1,5 +1,7 @@
 //! The `ferrid` command line: a thin layer over the library's use cases.
 
+mod connection_cli;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -48,6 +50,9 @@ enum Command {
     /// Manage token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage the SMS connection.
+    #[command(subcommand)]
+    Connection(connection_cli::ConnectionCommand),
 }
 
 #[derive(Subcommand)]
@@ -178,6 +183,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Client(command) => client(command, settings).await,
         Command::Keys(command) => keys(command, settings).await,
+        Command::Connection(command) => connection_cli::run(command, settings).await,
     }
 }
 

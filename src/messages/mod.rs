@@ -9,4 +9,7 @@ pub use connection::{
     ConnectionCache, ConnectionSettings, LiveConnection, SMS_CONNECTION_KEY, TestNumber,
 };
 pub use language::{LanguagePreference, negotiate};
-pub use templates::{MessageVars, TemplateError, TemplateSet, default_template, validate_template};
+pub use templates::{
+    DEFAULT_LANGUAGE_KEY, MessageVars, TemplateError, TemplateSet, default_template,
+    validate_template,
+};
