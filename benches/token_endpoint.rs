@@ -120,6 +120,7 @@ async fn run() {
             first_party: true,
             allowed_scopes: vec![],
             refresh_without_offline_access: false,
+            connections: vec!["sms".to_owned()],
         },
     )
     .await

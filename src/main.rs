@@ -127,6 +127,9 @@ struct CreateArgs {
     /// Issue refresh tokens without the offline_access scope (first-party clients only).
     #[arg(long)]
     refresh_without_offline_access: bool,
+    /// A sign-in connection the client may use (repeatable): sms.
+    #[arg(long = "connection", value_name = "CONNECTION")]
+    connections: Vec<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -266,6 +269,7 @@ async fn client(command: ClientCommand, settings: Settings) -> anyhow::Result<Ex
                 first_party: args.first_party,
                 allowed_scopes: args.scopes,
                 refresh_without_offline_access: args.refresh_without_offline_access,
+                connections: args.connections,
             };
             match clients::create_client(&db, request).await {
                 Ok(created) => {
@@ -344,6 +348,7 @@ fn client_json(c: &Client) -> serde_json::Value {
         "first_party": c.first_party,
         "allowed_scopes": c.allowed_scopes,
         "refresh_without_offline_access": c.refresh_without_offline_access,
+        "connections": c.connections,
         "created_at": c.created_at,
     })
 }

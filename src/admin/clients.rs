@@ -21,7 +21,12 @@ pub struct CreateClient {
     pub allowed_scopes: Vec<String>,
     /// Issue refresh tokens without `offline_access` (first-party clients only).
     pub refresh_without_offline_access: bool,
+    /// Sign-in connections the client may use (`sms`).
+    pub connections: Vec<String>,
 }
+
+/// The connections ferrid has.
+pub const CONNECTIONS: &[&str] = &["sms"];
 
 /// A registered client and, for confidential clients, its secret: shown
 /// once, stored only as a hash.
@@ -48,6 +53,8 @@ pub enum CreateClientError {
     RefreshWithoutOfflineAccessThirdParty,
     #[error("the scope `{0}` is not a valid scope token")]
     BadScope(String),
+    #[error("`{0}` is not a connection (sms)")]
+    UnknownConnection(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -74,6 +81,12 @@ pub async fn create_client(
     {
         return Err(CreateClientError::PublicClientCredentials);
     }
+    if let Some(unknown) = req.connections.iter().find(|c| !CONNECTIONS.contains(&c.as_str())) {
+        return Err(CreateClientError::UnknownConnection(unknown.clone()));
+    }
+    let mut connections = req.connections.clone();
+    connections.sort();
+    connections.dedup();
     let client_id = match req.client_id {
         Some(id) => id,
         // 128 random bits: unguessable without being a secret.
@@ -89,7 +102,7 @@ pub async fn create_client(
         post_logout_redirect_uris: req.post_logout_redirect_uris,
         allowed_origins: req.allowed_origins,
         grant_types,
-        connections: vec!["sms".to_owned()],
+        connections,
         first_party: req.first_party,
         allowed_scopes: req.allowed_scopes,
         refresh_without_offline_access: req.refresh_without_offline_access,

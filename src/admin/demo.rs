@@ -45,6 +45,7 @@ pub async fn ensure_demo_client(
         first_party: true,
         allowed_scopes: vec![],
         refresh_without_offline_access: false,
+        connections: vec!["sms".to_owned()],
     };
     match create_client(db, request).await {
         Ok(_) | Err(CreateClientError::Taken(_)) => Ok(()),

@@ -260,6 +260,9 @@ pub async fn authorize(
             "This client may not use the authorization code flow",
         );
     }
+    if !client.connections.iter().any(|c| c == "sms") {
+        return fail(ErrorCode::UnauthorizedClient, "No sign-in connection is enabled for this client");
+    }
     let code_challenge = match (map.get("code_challenge"), map.get("code_challenge_method")) {
         (None, None) => None,
         (Some(challenge), Some(&"S256")) if is_s256_challenge(challenge) => {

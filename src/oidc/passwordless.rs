@@ -90,6 +90,12 @@ pub async fn start(
             "The connection must be sms",
         ));
     }
+    if !client.connections.iter().any(|c| c == "sms") {
+        return Err(start_err(
+            ErrorCode::UnauthorizedClient,
+            "The sms connection is not enabled for this client",
+        ));
+    }
     if req.send.as_deref().is_some_and(|s| s != "code") {
         return Err(start_err(
             ErrorCode::InvalidRequest,
@@ -173,6 +179,9 @@ pub(super) async fn otp_grant(
     };
     if req.realm.as_deref().is_some_and(|r| r != "sms") {
         return Err(err(ErrorCode::InvalidRequest, "The realm must be sms"));
+    }
+    if !client.connections.iter().any(|c| c == "sms") {
+        return Err(err(ErrorCode::UnauthorizedClient, "The sms connection is not enabled for this client"));
     }
     let (Some(username), Some(otp)) = (req.username.as_deref(), req.otp.as_deref()) else {
         return Err(err(

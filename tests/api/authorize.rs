@@ -269,3 +269,26 @@ async fn post_authorize_works_as_get_does() {
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/login");
 }
+
+#[tokio::test]
+async fn a_client_without_the_sms_connection_cannot_sign_users_in() {
+    let app = spawn_app().await;
+    let client = app
+        .register_with(ClientType::Confidential, &[RP_REDIRECT], |c| c.connections = vec![])
+        .await;
+    let res = app.client.get(app.authorize_url(&client.client_id, &[])).send().await.unwrap();
+    assert_eq!(param(&redirected_error(&res), "error").as_deref(), Some("unauthorized_client"));
+
+    let res = reqwest::Client::new()
+        .post(app.url("/passwordless/start"))
+        .json(&serde_json::json!({
+            "client_id": client.client_id, "client_secret": client.secret,
+            "connection": "sms", "phone_number": PHONE, "send": "code"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "unauthorized_client");
+}

@@ -206,6 +206,7 @@ impl TestApp {
             first_party: true,
             allowed_scopes: vec![],
             refresh_without_offline_access: false,
+            connections: vec!["sms".to_owned()],
         };
         adjust(&mut request);
         let created = create_client(&self.db, request)
