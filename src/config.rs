@@ -172,6 +172,12 @@ pub struct OtpSettings {
     pub resend_cooldown: Span,
     pub max_sends_per_phone_per_hour: u32,
     pub max_sends_per_ip_per_hour: u32,
+    /// Per /24 (IPv4) or /64 (IPv6) network.
+    pub max_sends_per_network_per_hour: u32,
+    /// The global ceiling; reaching it pauses sending (circuit breaker).
+    pub max_sends_per_minute: u32,
+    /// How long sending stays paused after the ceiling is reached.
+    pub circuit_breaker_cooldown: Span,
     /// ISO 3166 region for numbers typed without `+` (for example `GB`).
     pub default_region: Option<String>,
 }
@@ -208,6 +214,8 @@ pub struct RawSettings {
     pub bind: String,
     pub database_url: String,
     pub redis_url: Option<SecretString>,
+    /// Prefix of every Redis key ferrid writes.
+    pub redis_prefix: String,
     pub master_key: Option<SecretString>,
     pub dev: bool,
     pub data_dir: PathBuf,
@@ -224,6 +232,7 @@ const DEFAULTS: &str = r#"
 issuer = "http://127.0.0.1:8080"
 bind = "127.0.0.1:8080"
 database_url = "sqlite://data/ferrid.db?mode=rwc"
+redis_prefix = "ferrid:"
 dev = false
 data_dir = "data"
 log_format = "human"
@@ -247,6 +256,9 @@ max_attempts = 10
 resend_cooldown = "30s"
 max_sends_per_phone_per_hour = 5
 max_sends_per_ip_per_hour = 20
+max_sends_per_network_per_hour = 60
+max_sends_per_minute = 300
+circuit_breaker_cooldown = "5m"
 
 [login]
 signup = true
@@ -341,6 +353,7 @@ pub struct Settings {
     pub bind: SocketAddr,
     pub database_url: DatabaseUrl,
     pub redis_url: Option<SecretString>,
+    pub redis_prefix: String,
     pub master_key: MasterKeySource,
     pub dev: bool,
     pub data_dir: PathBuf,
@@ -422,6 +435,7 @@ impl Settings {
             bind,
             database_url,
             redis_url: raw.redis_url,
+            redis_prefix: raw.redis_prefix,
             master_key,
             secure_cookies: raw.cookies.secure.unwrap_or(!raw.dev),
             dev: raw.dev,
@@ -445,6 +459,7 @@ impl Settings {
             "bind": self.bind.to_string(),
             "database_url": self.database_url.redacted(),
             "redis_url": secret(&self.redis_url),
+            "redis_prefix": self.redis_prefix,
             "master_key": match &self.master_key {
                 MasterKeySource::Given(_) => "(set)".to_owned(),
                 MasterKeySource::DevFile(path) => format!("(dev: kept in {})", path.display()),
@@ -470,6 +485,9 @@ impl Settings {
                 "resend_cooldown": o.resend_cooldown.to_string(),
                 "max_sends_per_phone_per_hour": o.max_sends_per_phone_per_hour,
                 "max_sends_per_ip_per_hour": o.max_sends_per_ip_per_hour,
+                "max_sends_per_network_per_hour": o.max_sends_per_network_per_hour,
+                "max_sends_per_minute": o.max_sends_per_minute,
+                "circuit_breaker_cooldown": o.circuit_breaker_cooldown.to_string(),
                 "default_region": o.default_region,
             },
             "login": { "signup": self.login.signup },

@@ -13,9 +13,10 @@ use crate::config::{MasterKeySource, Settings};
 use crate::crypto::keys::KeyRing;
 use crate::crypto::{MasterKey, Pepper, load_or_create_dev_master_key};
 use crate::messages::{ConnectionCache, ConnectionSettings};
-use crate::otp::{InMemoryRateLimiter, OtpEngine, OtpRules};
+use crate::otp::{InMemoryRateLimiter, OtpEngine, OtpRules, RateLimiter, RedisRateLimiter};
 use crate::store::{self, DatabaseConnection};
 use crate::{admin, http, oidc};
+use secrecy::ExposeSecret;
 
 /// How often each instance looks for rotated or retired signing keys.
 const KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
@@ -90,10 +91,16 @@ impl Application {
         check_connection(&db, &settings).await?;
         let keys = KeyRing::new(master_key.clone());
         oidc::keys::sync_key_ring(&db, &keys, &master_key).await?;
+        let limiter: Arc<dyn RateLimiter> = match &settings.redis_url {
+            Some(url) => Arc::new(
+                RedisRateLimiter::connect(url.expose_secret(), &settings.redis_prefix).await?,
+            ),
+            None => Arc::new(InMemoryRateLimiter::default()),
+        };
         let otp = OtpEngine::new(
             OtpRules::from(&settings.otp),
             Pepper::new(master_key.derive("otp-pepper")),
-            Arc::new(InMemoryRateLimiter::default()),
+            limiter,
         );
         let discovery = oidc::discovery::discovery_document(settings.issuer_base())?;
         let state = Arc::new(AppState {

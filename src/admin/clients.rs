@@ -81,7 +81,11 @@ pub async fn create_client(
     {
         return Err(CreateClientError::PublicClientCredentials);
     }
-    if let Some(unknown) = req.connections.iter().find(|c| !CONNECTIONS.contains(&c.as_str())) {
+    if let Some(unknown) = req
+        .connections
+        .iter()
+        .find(|c| !CONNECTIONS.contains(&c.as_str()))
+    {
         return Err(CreateClientError::UnknownConnection(unknown.clone()));
     }
     let mut connections = req.connections.clone();

@@ -1,7 +1,8 @@
-//! Handlers of the hosted SMS login pages.
+//! Handlers of the hosted SMS login pages, in the user's language.
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
+use actix_web::http::header::{ACCEPT_LANGUAGE, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
@@ -10,15 +11,25 @@ use serde::Deserialize;
 use super::cookies::{self, CookieKind};
 use super::errors::{error_page, internal_error, render_with_status};
 use super::oidc::authorization_response;
-use crate::login::{self, AfterSignIn, LoginTransaction, SendCodeOutcome, VerifyCodeOutcome};
+use crate::domain::PhoneError;
+use crate::login::{
+    self, AfterSignIn, LoginTransaction, Refusal, SendCodeOutcome, VerifyCodeOutcome,
+};
 use crate::messages::LanguagePreference;
+use crate::messages::catalogue::{CATALOGUES, Catalogue, catalogue_for, with_number};
 use crate::startup::AppState;
+
+/// The cookie remembering a language picked with the switch.
+const LANGUAGE_COOKIE: &str = "ferrid_lang";
 
 #[derive(Template)]
 #[template(path = "login/phone.html")]
 struct PhonePage<'a> {
+    t: &'a Catalogue,
+    languages: &'a [&'static Catalogue],
+    here: &'static str,
     app_name: &'a str,
-    code_length: u8,
+    hint: String,
     csrf: &'a str,
     phone: &'a str,
     error: Option<&'a str>,
@@ -27,10 +38,15 @@ struct PhonePage<'a> {
 #[derive(Template)]
 #[template(path = "login/code.html")]
 struct CodePage<'a> {
+    t: &'a Catalogue,
+    languages: &'a [&'static Catalogue],
+    here: &'static str,
     app_name: &'a str,
     csrf: &'a str,
     masked_phone: &'a str,
     code_length: u8,
+    code_label: String,
+    resend_in: String,
     error: Option<&'a str>,
     notice: Option<&'a str>,
     /// Seconds before "send a new code" works.
@@ -57,8 +73,9 @@ pub struct CsrfForm {
 }
 
 #[derive(Deserialize)]
-pub struct CodeQuery {
+pub struct PageQuery {
     sent: Option<String>,
+    lang: Option<String>,
 }
 
 /// The current transaction, or the page that says it is gone.
@@ -99,58 +116,180 @@ fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// The languages to write the SMS in: the request's `ui_locales`, then the browser's.
-fn languages(req: &HttpRequest, tx: &LoginTransaction) -> LanguagePreference {
-    let accept = req
-        .headers()
-        .get(actix_web::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    LanguagePreference::from_sources(None, tx.request.ui_locales.as_deref(), accept)
-}
-
 fn client_ip(req: &HttpRequest) -> Option<String> {
     // The peer address: X-Forwarded-For is not trusted, or anyone could
     // choose the address the per-IP limits count.
     req.peer_addr().map(|a| a.ip().to_string())
 }
 
+/// One request on the login pages: its transaction and its language.
+struct Page<'a> {
+    state: &'a AppState,
+    req: &'a HttpRequest,
+    id: String,
+    tx: LoginTransaction,
+    /// A language picked with the switch on this request, to remember.
+    picked: Option<&'static str>,
+    languages: LanguagePreference,
+    t: &'static Catalogue,
+}
+
+impl<'a> Page<'a> {
+    async fn open(
+        req: &'a HttpRequest,
+        state: &'a AppState,
+        lang: Option<&str>,
+    ) -> Result<Self, HttpResponse> {
+        let (id, tx) = transaction(req, state).await?;
+        let picked = lang
+            .and_then(|l| CATALOGUES.iter().find(|c| c.lang == l))
+            .map(|c| c.lang);
+        let remembered = req.cookie(LANGUAGE_COOKIE).map(|c| c.value().to_owned());
+        let explicit = picked.map(str::to_owned).or(remembered);
+        let accept = req
+            .headers()
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        let ui_locales = [explicit.as_deref(), tx.request.ui_locales.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        // The page switch first, then ui_locales, then the browser.
+        let languages = LanguagePreference::from_sources(None, Some(&ui_locales), accept);
+        let t = catalogue_for(&languages);
+        Ok(Self {
+            state,
+            req,
+            id,
+            tx,
+            picked,
+            languages,
+            t,
+        })
+    }
+
+    /// The refusal page when the submitted CSRF token is not this transaction's.
+    fn csrf_refused(&self, submitted: Option<&str>) -> Option<HttpResponse> {
+        (!login::check_csrf(self.state, &self.id, submitted)).then(|| csrf_failure(self.req))
+    }
+
+    fn finish(&self, mut res: HttpResponse) -> HttpResponse {
+        if let Some(lang) = self.picked {
+            let cookie = Cookie::build(LANGUAGE_COOKIE, lang)
+                .path("/")
+                .same_site(SameSite::Lax)
+                .secure(self.state.settings.secure_cookies)
+                .finish();
+            let _ = res.add_cookie(&cookie);
+        }
+        res
+    }
+
+    fn phone_page(&self, phone: &str, error: Option<&str>, status: StatusCode) -> HttpResponse {
+        let csrf = login::csrf_token(self.state, &self.id);
+        let length = self
+            .state
+            .connection
+            .last_code_length()
+            .unwrap_or(self.state.settings.otp.length);
+        self.finish(render_with_status(
+            status,
+            &PhonePage {
+                t: self.t,
+                languages: &CATALOGUES,
+                here: "/login",
+                app_name: &self.tx.request.client_name,
+                hint: with_number(self.t.phone_hint, length),
+                csrf: &csrf,
+                phone,
+                error,
+            },
+        ))
+    }
+
+    async fn code_page(
+        &self,
+        error: Option<&str>,
+        notice: Option<&str>,
+        need_new_code: bool,
+        status: StatusCode,
+    ) -> HttpResponse {
+        let (Some(phone), Some(challenge_id)) = (&self.tx.phone, self.tx.challenge_id) else {
+            return see_other("/login");
+        };
+        let cooldown =
+            match crate::store::otp_challenges::find_by_id(&self.state.db, challenge_id).await {
+                Ok(Some(c)) => self.state.otp.cooldown_left(c.last_sent_at, Utc::now()),
+                _ => 0,
+            };
+        let length = self
+            .state
+            .connection
+            .last_code_length()
+            .unwrap_or(self.state.settings.otp.length);
+        let csrf = login::csrf_token(self.state, &self.id);
+        let masked = phone.masked();
+        self.finish(render_with_status(
+            status,
+            &CodePage {
+                t: self.t,
+                languages: &CATALOGUES,
+                here: "/login/code",
+                app_name: &self.tx.request.client_name,
+                csrf: &csrf,
+                masked_phone: &masked,
+                code_length: length,
+                code_label: with_number(self.t.code_label, length),
+                resend_in: self.t.resend_in.replace(
+                    "{n}",
+                    &format!("<span data-countdown=\"{cooldown}\">{cooldown}</span>"),
+                ),
+                error,
+                notice,
+                cooldown,
+                need_new_code,
+            },
+        ))
+    }
+
+    fn refusal(&self, reason: Refusal) -> (String, StatusCode) {
+        let t = self.t;
+        let text = match reason {
+            Refusal::Country => t.country_refused.to_owned(),
+            Refusal::LineKind(kind) => t.line_refused.replace("{kind}", kind),
+            Refusal::PhoneLimit => t.phone_limit.to_owned(),
+            Refusal::NetworkLimit => t.network_limit.to_owned(),
+            Refusal::Ceiling => t.ceiling.to_owned(),
+            Refusal::Cooldown(secs) => with_number(t.cooldown, secs),
+        };
+        let status = if reason.is_about_the_number() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        (text, status)
+    }
+}
+
 /// `GET /login`: the phone number page.
-pub async fn phone_form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let (id, tx) = match transaction(&req, &state).await {
-        Ok(t) => t,
+pub async fn phone_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> HttpResponse {
+    let page = match Page::open(&req, &state, query.lang.as_deref()).await {
+        Ok(p) => p,
         Err(res) => return res,
     };
-    let phone = tx
+    let phone = page
+        .tx
         .phone
         .as_ref()
         .map(|p| p.as_str().to_owned())
-        .or_else(|| tx.request.login_hint.clone())
+        .or_else(|| page.tx.request.login_hint.clone())
         .unwrap_or_default();
-    phone_page(&state, &id, &tx, &phone, None, StatusCode::OK)
-}
-
-fn phone_page(
-    state: &AppState,
-    id: &str,
-    tx: &LoginTransaction,
-    phone: &str,
-    error: Option<&str>,
-    status: StatusCode,
-) -> HttpResponse {
-    let csrf = login::csrf_token(state, id);
-    render_with_status(
-        status,
-        &PhonePage {
-            app_name: &tx.request.client_name,
-            code_length: state
-                .connection
-                .last_code_length()
-                .unwrap_or(state.settings.otp.length),
-            csrf: &csrf,
-            phone,
-            error,
-        },
-    )
+    page.phone_page(&phone, None, StatusCode::OK)
 }
 
 /// `POST /login/phone`: send a code to the number.
@@ -159,44 +298,32 @@ pub async fn phone(
     state: web::Data<AppState>,
     form: web::Form<PhoneForm>,
 ) -> HttpResponse {
-    let (id, tx) = match transaction(&req, &state).await {
-        Ok(t) => t,
+    let page = match Page::open(&req, &state, None).await {
+        Ok(p) => p,
         Err(res) => return res,
     };
-    if !login::check_csrf(&state, &id, form.csrf.as_deref()) {
-        return csrf_failure(&req);
+    if let Some(res) = page.csrf_refused(form.csrf.as_deref()) {
+        return res;
     }
     let input = form.phone.as_deref().unwrap_or("");
     let ip = client_ip(&req);
-    match login::send_code(&state, &tx, input, ip.as_deref(), &languages(&req, &tx)).await {
+    let t = page.t;
+    match login::send_code(&state, &page.tx, input, ip.as_deref(), &page.languages).await {
         Ok(SendCodeOutcome::Sent { .. }) => see_other("/login/code"),
         Ok(SendCodeOutcome::InvalidPhone(e)) => {
-            let message = capitalise(&e.to_string());
-            phone_page(
-                &state,
-                &id,
-                &tx,
-                input,
-                Some(&message),
-                StatusCode::BAD_REQUEST,
-            )
+            let message = match e {
+                PhoneError::NeedsCountryCode => t.needs_country_code,
+                PhoneError::Invalid => t.invalid_phone,
+            };
+            page.phone_page(input, Some(message), StatusCode::BAD_REQUEST)
         }
-        Ok(SendCodeOutcome::Refused(message)) => phone_page(
-            &state,
-            &id,
-            &tx,
-            input,
-            Some(&capitalise(&message)),
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
-        Ok(SendCodeOutcome::NotDelivered) => phone_page(
-            &state,
-            &id,
-            &tx,
-            input,
-            Some("We couldn't send a code to this number. Try again, or use another number."),
-            StatusCode::BAD_GATEWAY,
-        ),
+        Ok(SendCodeOutcome::Refused(reason)) => {
+            let (message, status) = page.refusal(reason);
+            page.phone_page(input, Some(&message), status)
+        }
+        Ok(SendCodeOutcome::NotDelivered) => {
+            page.phone_page(input, Some(t.not_delivered), StatusCode::BAD_GATEWAY)
+        }
         Ok(SendCodeOutcome::NoChallenge) => see_other("/login"),
         Err(e) => internal_error(&req, &e),
     }
@@ -206,51 +333,14 @@ pub async fn phone(
 pub async fn code_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<CodeQuery>,
+    query: web::Query<PageQuery>,
 ) -> HttpResponse {
-    let (id, tx) = match transaction(&req, &state).await {
-        Ok(t) => t,
+    let page = match Page::open(&req, &state, query.lang.as_deref()).await {
+        Ok(p) => p,
         Err(res) => return res,
     };
-    let notice = query.sent.as_ref().map(|_| "We sent you a new code.");
-    code_page(&state, &id, &tx, None, notice, false, StatusCode::OK).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn code_page(
-    state: &AppState,
-    id: &str,
-    tx: &LoginTransaction,
-    error: Option<&str>,
-    notice: Option<&str>,
-    need_new_code: bool,
-    status: StatusCode,
-) -> HttpResponse {
-    let (Some(phone), Some(challenge_id)) = (&tx.phone, tx.challenge_id) else {
-        return see_other("/login");
-    };
-    let cooldown = match crate::store::otp_challenges::find_by_id(&state.db, challenge_id).await {
-        Ok(Some(c)) => state.otp.cooldown_left(c.last_sent_at, Utc::now()),
-        _ => 0,
-    };
-    let csrf = login::csrf_token(state, id);
-    let masked = phone.masked();
-    render_with_status(
-        status,
-        &CodePage {
-            app_name: &tx.request.client_name,
-            csrf: &csrf,
-            masked_phone: &masked,
-            code_length: state
-                .connection
-                .last_code_length()
-                .unwrap_or(state.settings.otp.length),
-            error,
-            notice,
-            cooldown,
-            need_new_code,
-        },
-    )
+    let notice = query.sent.as_ref().map(|_| page.t.new_code_sent);
+    page.code_page(None, notice, false, StatusCode::OK).await
 }
 
 /// `POST /login/code`: check the code; on success back to the application.
@@ -259,16 +349,16 @@ pub async fn code(
     state: web::Data<AppState>,
     form: web::Form<CodeForm>,
 ) -> HttpResponse {
-    let (id, tx) = match transaction(&req, &state).await {
-        Ok(t) => t,
+    let page = match Page::open(&req, &state, None).await {
+        Ok(p) => p,
         Err(res) => return res,
     };
-    if !login::check_csrf(&state, &id, form.csrf.as_deref()) {
-        return csrf_failure(&req);
+    if let Some(res) = page.csrf_refused(form.csrf.as_deref()) {
+        return res;
     }
-    let outcome = login::verify_code(&state, &tx, form.code.as_deref().unwrap_or("")).await;
+    let t = page.t;
     let bad = StatusCode::BAD_REQUEST;
-    match outcome {
+    match login::verify_code(&state, &page.tx, form.code.as_deref().unwrap_or("")).await {
         Ok(VerifyCodeOutcome::SignedIn {
             next,
             session_token,
@@ -292,12 +382,13 @@ pub async fn code(
                     .finish(),
             }
         }
-        Ok(VerifyCodeOutcome::Malformed(message)) => {
-            code_page(
-                &state,
-                &id,
-                &tx,
-                Some(&capitalise(&message)),
+        Ok(VerifyCodeOutcome::Malformed) => {
+            let length = state
+                .connection
+                .last_code_length()
+                .unwrap_or(state.settings.otp.length);
+            page.code_page(
+                Some(&with_number(t.malformed_code, length)),
                 None,
                 false,
                 bad,
@@ -306,24 +397,22 @@ pub async fn code(
         }
         Ok(VerifyCodeOutcome::Wrong { attempts_left }) => {
             let message = if attempts_left == 1 {
-                "That code is not correct. You have 1 attempt left.".to_owned()
+                t.wrong_code_one.to_owned()
             } else {
-                format!("That code is not correct. You have {attempts_left} attempts left.")
+                with_number(t.wrong_code_many, attempts_left)
             };
-            code_page(&state, &id, &tx, Some(&message), None, false, bad).await
+            page.code_page(Some(&message), None, false, bad).await
         }
         Ok(VerifyCodeOutcome::TooManyAttempts) => {
-            let message = "Too many wrong codes. Request a new code to try again.";
-            code_page(&state, &id, &tx, Some(message), None, true, bad).await
+            page.code_page(Some(t.too_many_attempts), None, true, bad)
+                .await
         }
         Ok(VerifyCodeOutcome::Expired) => {
-            let message = "This code has expired. Request a new code.";
-            code_page(&state, &id, &tx, Some(message), None, true, bad).await
+            page.code_page(Some(t.code_expired), None, true, bad).await
         }
         Ok(VerifyCodeOutcome::NoChallenge) => see_other("/login"),
         Ok(VerifyCodeOutcome::NoAccount) => {
-            let message = "There is no account for this number. Use another number.";
-            phone_page(&state, &id, &tx, "", Some(message), StatusCode::FORBIDDEN)
+            page.phone_page("", Some(t.no_account), StatusCode::FORBIDDEN)
         }
         Ok(VerifyCodeOutcome::Blocked) => error_page(
             &req,
@@ -341,36 +430,23 @@ pub async fn resend(
     state: web::Data<AppState>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (id, tx) = match transaction(&req, &state).await {
-        Ok(t) => t,
+    let page = match Page::open(&req, &state, None).await {
+        Ok(p) => p,
         Err(res) => return res,
     };
-    if !login::check_csrf(&state, &id, form.csrf.as_deref()) {
-        return csrf_failure(&req);
+    if let Some(res) = page.csrf_refused(form.csrf.as_deref()) {
+        return res;
     }
     let ip = client_ip(&req);
-    match login::resend_code(&state, &tx, ip.as_deref(), &languages(&req, &tx)).await {
+    match login::resend_code(&state, &page.tx, ip.as_deref(), &page.languages).await {
         Ok(SendCodeOutcome::Sent { .. }) => see_other("/login/code?sent=1"),
-        Ok(SendCodeOutcome::Refused(message)) => {
-            code_page(
-                &state,
-                &id,
-                &tx,
-                Some(&capitalise(&message)),
-                None,
-                false,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await
+        Ok(SendCodeOutcome::Refused(reason)) => {
+            let (message, status) = page.refusal(reason);
+            page.code_page(Some(&message), None, false, status).await
         }
         Ok(SendCodeOutcome::NotDelivered) => {
-            let message =
-                "We couldn't send a code to this number. Try again, or use another number.";
-            code_page(
-                &state,
-                &id,
-                &tx,
-                Some(message),
+            page.code_page(
+                Some(page.t.not_delivered),
                 None,
                 false,
                 StatusCode::BAD_GATEWAY,
@@ -388,28 +464,15 @@ pub async fn restart(
     state: web::Data<AppState>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (id, tx) = match transaction(&req, &state).await {
-        Ok(t) => t,
+    let page = match Page::open(&req, &state, None).await {
+        Ok(p) => p,
         Err(res) => return res,
     };
-    if !login::check_csrf(&state, &id, form.csrf.as_deref()) {
-        return csrf_failure(&req);
+    if let Some(res) = page.csrf_refused(form.csrf.as_deref()) {
+        return res;
     }
-    match login::restart(&state, &tx).await {
+    match login::restart(&state, &page.tx).await {
         Ok(()) => see_other("/login"),
         Err(e) => internal_error(&req, &e),
     }
-}
-
-fn capitalise(message: &str) -> String {
-    let mut chars = message.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
-    out.push_str(chars.as_str());
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
 }

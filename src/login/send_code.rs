@@ -14,13 +14,35 @@ pub enum SendCodeOutcome {
         phone: PhoneNumber,
     },
     InvalidPhone(PhoneError),
-    /// A rule stopped it (country, line type, a send limit, the resend
-    /// cooldown); the message says which, never whether an account exists.
-    Refused(String),
+    /// A rule stopped it; the reason never says whether an account exists.
+    Refused(Refusal),
     /// The provider failed; the user may try again or use another number.
     NotDelivered,
     /// The transaction has no challenge to resend.
     NoChallenge,
+}
+
+/// Why no code was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The number's country is not in the connection's allow-list.
+    Country,
+    /// A line that cannot receive SMS (named: premium-rate, landline …).
+    LineKind(&'static str),
+    PhoneLimit,
+    /// The client's address or its network sent too many.
+    NetworkLimit,
+    /// Sending is paused: the global ceiling was reached.
+    Ceiling,
+    /// Seconds before a new code may be requested.
+    Cooldown(u64),
+}
+
+impl Refusal {
+    /// A rule about the number (400) rather than a limit (429).
+    pub fn is_about_the_number(self) -> bool {
+        matches!(self, Self::Country | Self::LineKind(_))
+    }
 }
 
 /// A number that passed the connection's rules, and where its code comes from.
@@ -58,14 +80,10 @@ pub(crate) fn check_recipient<'a>(
             .region()
             .is_some_and(|r| allowed.iter().any(|a| a.eq_ignore_ascii_case(&r)))
     {
-        return Err(SendCodeOutcome::Refused(
-            "We can't send codes to phone numbers in this country. Use a number from a supported country.".into(),
-        ));
+        return Err(SendCodeOutcome::Refused(Refusal::Country));
     }
     if let LineKind::NoSms(kind) = phone.line_kind() {
-        return Err(SendCodeOutcome::Refused(format!(
-            "We can't send codes to {kind} numbers. Use a mobile number."
-        )));
+        return Err(SendCodeOutcome::Refused(Refusal::LineKind(kind)));
     }
     Ok(Recipient {
         phone,
@@ -74,11 +92,15 @@ pub(crate) fn check_recipient<'a>(
 }
 
 fn refusal(e: IssueError) -> Result<SendCodeOutcome, anyhow::Error> {
-    match e {
-        IssueError::Unexpected(e) => Err(e),
-        IssueError::UnknownChallenge => Ok(SendCodeOutcome::NoChallenge),
-        refused => Ok(SendCodeOutcome::Refused(refused.to_string())),
-    }
+    let reason = match e {
+        IssueError::Unexpected(e) => return Err(e),
+        IssueError::UnknownChallenge => return Ok(SendCodeOutcome::NoChallenge),
+        IssueError::PhoneLimit => Refusal::PhoneLimit,
+        IssueError::IpLimit | IssueError::NetworkLimit => Refusal::NetworkLimit,
+        IssueError::Ceiling => Refusal::Ceiling,
+        IssueError::Cooldown(secs) => Refusal::Cooldown(secs),
+    };
+    Ok(SendCodeOutcome::Refused(reason))
 }
 
 /// Parses the phone number, issues a code within the limits and sends it.

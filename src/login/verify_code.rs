@@ -13,7 +13,8 @@ pub enum VerifyCodeOutcome {
         next: AfterSignIn,
         session_token: String,
     },
-    Malformed(String),
+    /// Not a code of the right length.
+    Malformed,
     Wrong {
         attempts_left: u32,
     },
@@ -39,7 +40,7 @@ pub async fn verify_code(
     let live = state.connection.get(&state.db, &state.master_key).await?;
     let code = match OtpCode::parse(code_input, live.settings.otp_length) {
         Ok(code) => code,
-        Err(message) => return Ok(VerifyCodeOutcome::Malformed(message)),
+        Err(_) => return Ok(VerifyCodeOutcome::Malformed),
     };
     let outcome = state.otp.verify(&state.db, challenge_id, &code).await?;
     record_verification(state, tx, &outcome).await;

@@ -1,6 +1,7 @@
 //! SMS message templates in Liquid (one per usage, with per-language
 //! overrides), language negotiation, and the live SMS connection.
 
+pub mod catalogue;
 mod connection;
 mod language;
 mod templates;

@@ -261,7 +261,10 @@ pub async fn authorize(
         );
     }
     if !client.connections.iter().any(|c| c == "sms") {
-        return fail(ErrorCode::UnauthorizedClient, "No sign-in connection is enabled for this client");
+        return fail(
+            ErrorCode::UnauthorizedClient,
+            "No sign-in connection is enabled for this client",
+        );
     }
     let code_challenge = match (map.get("code_challenge"), map.get("code_challenge_method")) {
         (None, None) => None,

@@ -106,7 +106,7 @@ pub async fn start(
     let input = req.phone_number.as_deref().unwrap_or("");
     let recipient = match check_recipient(state, &live, input) {
         Ok(r) => r,
-        Err(SendCodeOutcome::Refused(_)) => {
+        Err(SendCodeOutcome::Refused(_reason)) => {
             return Err(start_err(
                 ErrorCode::InvalidRequest,
                 "SMS cannot be sent to this phone number",
@@ -181,7 +181,10 @@ pub(super) async fn otp_grant(
         return Err(err(ErrorCode::InvalidRequest, "The realm must be sms"));
     }
     if !client.connections.iter().any(|c| c == "sms") {
-        return Err(err(ErrorCode::UnauthorizedClient, "The sms connection is not enabled for this client"));
+        return Err(err(
+            ErrorCode::UnauthorizedClient,
+            "The sms connection is not enabled for this client",
+        ));
     }
     let (Some(username), Some(otp)) = (req.username.as_deref(), req.otp.as_deref()) else {
         return Err(err(

@@ -35,6 +35,9 @@ pub struct OtpRules {
     pub resend_cooldown: Duration,
     pub max_sends_per_phone_per_hour: u32,
     pub max_sends_per_ip_per_hour: u32,
+    pub max_sends_per_network_per_hour: u32,
+    pub max_sends_per_minute: u32,
+    pub circuit_breaker_cooldown: Duration,
 }
 
 impl From<&OtpSettings> for OtpRules {
@@ -43,9 +46,28 @@ impl From<&OtpSettings> for OtpRules {
             resend_cooldown: s.resend_cooldown.0,
             max_sends_per_phone_per_hour: s.max_sends_per_phone_per_hour,
             max_sends_per_ip_per_hour: s.max_sends_per_ip_per_hour,
+            max_sends_per_network_per_hour: s.max_sends_per_network_per_hour,
+            max_sends_per_minute: s.max_sends_per_minute,
+            circuit_breaker_cooldown: s.circuit_breaker_cooldown.0,
         }
     }
 }
+
+/// The /24 (IPv4) or /64 (IPv6) network of an address, as a key.
+fn network_of(ip: &str) -> Option<String> {
+    match ip.parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            Some(format!("{a}.{b}.{c}.0/24"))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            Some(format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3]))
+        }
+    }
+}
+
+const CEILING_BREAKER: &str = "otp-global-ceiling";
 
 /// How codes look and live: the SMS connection's settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +111,12 @@ pub enum IssueError {
     PhoneLimit,
     #[error("too many codes were requested from this network; try again later")]
     IpLimit,
+    /// The /24 (IPv4) or /64 (IPv6) around the client sent too many.
+    #[error("too many codes were requested from this network; try again later")]
+    NetworkLimit,
+    /// The global ceiling tripped the circuit breaker: SMS pumping defence.
+    #[error("codes cannot be sent right now; try again in a few minutes")]
+    Ceiling,
     #[error("a new code can be requested in {0} seconds")]
     Cooldown(u64),
     #[error("the challenge no longer exists")]
@@ -139,28 +167,58 @@ impl OtpEngine {
             .mac_hex(&[id.as_bytes(), code.as_str().as_bytes()])
     }
 
-    fn acquire_send(&self, phone: &PhoneNumber, ip: Option<&str>) -> Result<(), IssueError> {
+    async fn acquire_send(&self, phone: &PhoneNumber, ip: Option<&str>) -> Result<(), IssueError> {
+        if self.limiter.is_tripped(CEILING_BREAKER).await? {
+            return Err(IssueError::Ceiling);
+        }
         let hour = Duration::from_secs(3600);
-        let mut limits = vec![Limit {
-            key: format!("otp:phone:{}", phone.as_str()),
-            max: self.rules.max_sends_per_phone_per_hour,
-            window: hour,
-        }];
+        let mut limits = vec![
+            Limit {
+                key: "otp:global".to_owned(),
+                max: self.rules.max_sends_per_minute,
+                window: Duration::from_secs(60),
+            },
+            Limit {
+                key: format!("otp:phone:{}", phone.as_str()),
+                max: self.rules.max_sends_per_phone_per_hour,
+                window: hour,
+            },
+        ];
         if let Some(ip) = ip {
             limits.push(Limit {
                 key: format!("otp:ip:{ip}"),
                 max: self.rules.max_sends_per_ip_per_hour,
                 window: hour,
             });
+            if let Some(network) = network_of(ip) {
+                limits.push(Limit {
+                    key: format!("otp:net:{network}"),
+                    max: self.rules.max_sends_per_network_per_hour,
+                    window: hour,
+                });
+            }
         }
-        match self.limiter.try_acquire(&limits) {
+        match self.limiter.try_acquire(&limits).await? {
             Ok(()) => Ok(()),
-            Err(0) => Err(IssueError::PhoneLimit),
-            Err(_) => Err(IssueError::IpLimit),
+            Err(0) => {
+                self.limiter
+                    .trip(CEILING_BREAKER, self.rules.circuit_breaker_cooldown)
+                    .await?;
+                tracing::error!(
+                    alert = "sms_send_ceiling",
+                    max_per_minute = self.rules.max_sends_per_minute,
+                    cooldown_secs = self.rules.circuit_breaker_cooldown.as_secs(),
+                    "the global SMS send ceiling was reached; sending is paused (possible SMS pumping)"
+                );
+                Err(IssueError::Ceiling)
+            }
+            Err(1) => Err(IssueError::PhoneLimit),
+            Err(2) => Err(IssueError::IpLimit),
+            Err(_) => Err(IssueError::NetworkLimit),
         }
     }
 
-    fn make_code(
+    async fn make_code(
         &self,
         phone: &PhoneNumber,
         ip: Option<&str>,
@@ -169,7 +227,7 @@ impl OtpEngine {
     ) -> Result<OtpCode, IssueError> {
         match source {
             CodeSource::Random => {
-                self.acquire_send(phone, ip)?;
+                self.acquire_send(phone, ip).await?;
                 Ok(generate_code(policy.length))
             }
             CodeSource::Fixed(code) => Ok(OtpCode::from_generated(code.to_owned())),
@@ -182,7 +240,9 @@ impl OtpEngine {
         db: &impl ConnectionTrait,
         req: IssueRequest<'_>,
     ) -> Result<Issued, IssueError> {
-        let code = self.make_code(req.phone, req.ip, req.policy, req.source)?;
+        let code = self
+            .make_code(req.phone, req.ip, req.policy, req.source)
+            .await?;
         let now = Utc::now();
         let id = Uuid::new_v4();
         let expires_at = now + req.policy.ttl;
@@ -241,7 +301,7 @@ impl OtpEngine {
         if left > 0 {
             return Err(IssueError::Cooldown(left));
         }
-        let code = self.make_code(&phone, ip, policy, source)?;
+        let code = self.make_code(&phone, ip, policy, source).await?;
         let expires_at = now + policy.ttl;
         let updated = store::otp_challenges::update_code(
             db,
@@ -322,6 +382,9 @@ mod tests {
                 resend_cooldown: Duration::from_secs(cooldown_secs),
                 max_sends_per_phone_per_hour: 2,
                 max_sends_per_ip_per_hour: 3,
+                max_sends_per_network_per_hour: 4,
+                max_sends_per_minute: 6,
+                circuit_breaker_cooldown: Duration::from_secs(60),
             },
             Pepper::new([1; 32]),
             Arc::new(InMemoryRateLimiter::default()),
@@ -347,23 +410,53 @@ mod tests {
         );
     }
 
-    #[test]
-    fn send_limits_name_the_phone_before_the_ip() {
+    #[tokio::test]
+    async fn send_limits_apply_per_phone_ip_network_and_globally() {
         let e = engine(0);
-        let a = PhoneNumber::parse("+447400123451", None).unwrap();
-        let b = PhoneNumber::parse("+447400123452", None).unwrap();
-        assert!(e.acquire_send(&a, Some("10.0.0.1")).is_ok());
-        assert!(e.acquire_send(&a, Some("10.0.0.1")).is_ok());
+        let phone = |n: u32| PhoneNumber::parse(&format!("+4474001234{n:02}"), None).unwrap();
+        let send = |n: u32, ip: &'static str| {
+            let p = phone(n);
+            let e = &e;
+            async move { e.acquire_send(&p, Some(ip)).await }
+        };
+        assert!(send(1, "10.0.0.1").await.is_ok());
+        assert!(send(1, "10.0.0.1").await.is_ok());
         assert!(matches!(
-            e.acquire_send(&a, Some("10.0.0.1")),
+            send(1, "10.0.0.1").await,
             Err(IssueError::PhoneLimit)
         ));
-        assert!(e.acquire_send(&b, Some("10.0.0.1")).is_ok());
+        assert!(send(2, "10.0.0.1").await.is_ok());
         assert!(matches!(
-            e.acquire_send(&b, Some("10.0.0.1")),
+            send(3, "10.0.0.1").await,
             Err(IssueError::IpLimit)
         ));
-        assert!(e.acquire_send(&b, Some("10.0.0.2")).is_ok());
+        // Another address in the same /24 shares the network's limit of 4.
+        assert!(send(4, "10.0.0.2").await.is_ok());
+        assert!(matches!(
+            send(5, "10.0.0.3").await,
+            Err(IssueError::NetworkLimit)
+        ));
+        // Elsewhere: the global ceiling of 6 a minute trips the breaker.
+        assert!(send(6, "192.0.2.1").await.is_ok());
+        assert!(send(7, "198.51.100.1").await.is_ok());
+        assert!(matches!(
+            send(8, "203.0.113.1").await,
+            Err(IssueError::Ceiling)
+        ));
+        assert!(
+            matches!(send(9, "203.0.113.9").await, Err(IssueError::Ceiling)),
+            "the breaker stays open"
+        );
+    }
+
+    #[test]
+    fn networks_are_the_24_or_64_around_an_address() {
+        assert_eq!(network_of("10.1.2.3").as_deref(), Some("10.1.2.0/24"));
+        assert_eq!(
+            network_of("2001:db8:1:2:3:4:5:6").as_deref(),
+            Some("2001:db8:1:2::/64")
+        );
+        assert_eq!(network_of("nonsense"), None);
     }
 
     #[test]

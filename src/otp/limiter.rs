@@ -1,6 +1,12 @@
+//! Send limits: sliding windows per key, and a circuit breaker. In this
+//! process by default; in Redis when configured, so that every instance
+//! counts against the same limits.
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use anyhow::Context;
 
 /// One limit: at most `max` events per `window` for `key`.
 #[derive(Clone, Debug)]
@@ -10,27 +16,37 @@ pub struct Limit {
     pub window: Duration,
 }
 
-/// Counts events against limits. `try_acquire` records one event under
-/// every key only when none of the limits is reached, and otherwise says
-/// which limit (by index) was hit.
+/// Counts events against limits.
+#[async_trait::async_trait]
 pub trait RateLimiter: Send + Sync {
-    fn try_acquire(&self, limits: &[Limit]) -> Result<(), usize>;
+    /// Records one event under every key only when none of the limits is
+    /// reached; otherwise says which limit (by index) was hit.
+    async fn try_acquire(&self, limits: &[Limit]) -> anyhow::Result<Result<(), usize>>;
+    /// Opens the named breaker for `duration`.
+    async fn trip(&self, name: &str, duration: Duration) -> anyhow::Result<()>;
+    /// Whether the named breaker is open.
+    async fn is_tripped(&self, name: &str) -> anyhow::Result<bool>;
 }
 
-/// Sliding-window counters in this process (the default; Redis-backed
-/// limits shared between instances arrive with the SMS connection work).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// Sliding-window counters in this process.
 #[derive(Default)]
 pub struct InMemoryRateLimiter {
     events: Mutex<HashMap<String, VecDeque<Instant>>>,
+    breakers: Mutex<HashMap<String, Instant>>,
 }
 
+#[async_trait::async_trait]
 impl RateLimiter for InMemoryRateLimiter {
-    fn try_acquire(&self, limits: &[Limit]) -> Result<(), usize> {
+    async fn try_acquire(&self, limits: &[Limit]) -> anyhow::Result<Result<(), usize>> {
         let now = Instant::now();
-        let mut events = match self.events.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut events = lock(&self.events);
         for (i, limit) in limits.iter().enumerate() {
             let queue = events.entry(limit.key.clone()).or_default();
             while queue
@@ -40,7 +56,7 @@ impl RateLimiter for InMemoryRateLimiter {
                 queue.pop_front();
             }
             if queue.len() >= limit.max as usize {
-                return Err(i);
+                return Ok(Err(i));
             }
         }
         for limit in limits {
@@ -53,7 +69,109 @@ impl RateLimiter for InMemoryRateLimiter {
                     .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(3600))
             });
         }
+        Ok(Ok(()))
+    }
+
+    async fn trip(&self, name: &str, duration: Duration) -> anyhow::Result<()> {
+        lock(&self.breakers).insert(name.to_owned(), Instant::now() + duration);
         Ok(())
+    }
+
+    async fn is_tripped(&self, name: &str) -> anyhow::Result<bool> {
+        Ok(lock(&self.breakers)
+            .get(name)
+            .is_some_and(|until| *until > Instant::now()))
+    }
+}
+
+/// Checks every limit, then records the event under every key, atomically,
+/// on Redis's clock. Returns the 0-based index of the first limit reached, or -1.
+const ACQUIRE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i, key in ipairs(KEYS) do
+  local max = tonumber(ARGV[2 * i])
+  local window = tonumber(ARGV[2 * i + 1])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= max then
+    return i - 1
+  end
+end
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[2 * i + 1])
+  redis.call('ZADD', key, now, ARGV[1])
+  redis.call('PEXPIRE', key, window)
+end
+return -1
+";
+
+/// Sliding-window counters in Redis, shared by every instance.
+pub struct RedisRateLimiter {
+    connection: redis::aio::ConnectionManager,
+    prefix: String,
+    script: redis::Script,
+}
+
+impl RedisRateLimiter {
+    pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
+        let client = redis::Client::open(url).context("the Redis URL")?;
+        let connection =
+            tokio::time::timeout(Duration::from_secs(5), client.get_connection_manager())
+                .await
+                .context("connecting to Redis timed out")?
+                .context("connecting to Redis")?;
+        Ok(Self {
+            connection,
+            prefix: prefix.to_owned(),
+            script: redis::Script::new(ACQUIRE),
+        })
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+#[async_trait::async_trait]
+impl RateLimiter for RedisRateLimiter {
+    async fn try_acquire(&self, limits: &[Limit]) -> anyhow::Result<Result<(), usize>> {
+        let mut invocation = self.script.prepare_invoke();
+        // A unique member per event, or two events in one millisecond would count once.
+        invocation.arg(uuid::Uuid::new_v4().to_string());
+        for limit in limits {
+            invocation.key(format!("{}{}", self.prefix, limit.key));
+            invocation.arg(limit.max).arg(millis(limit.window));
+        }
+        let mut connection = self.connection.clone();
+        let hit: i64 = invocation
+            .invoke_async(&mut connection)
+            .await
+            .context("Redis rate limit")?;
+        Ok(match usize::try_from(hit) {
+            Ok(index) => Err(index),
+            Err(_) => Ok(()),
+        })
+    }
+
+    async fn trip(&self, name: &str, duration: Duration) -> anyhow::Result<()> {
+        let mut connection = self.connection.clone();
+        redis::cmd("SET")
+            .arg(format!("{}breaker:{name}", self.prefix))
+            .arg(1)
+            .arg("PX")
+            .arg(millis(duration))
+            .query_async::<()>(&mut connection)
+            .await
+            .context("Redis breaker")
+    }
+
+    async fn is_tripped(&self, name: &str) -> anyhow::Result<bool> {
+        let mut connection = self.connection.clone();
+        redis::cmd("EXISTS")
+            .arg(format!("{}breaker:{name}", self.prefix))
+            .query_async::<bool>(&mut connection)
+            .await
+            .context("Redis breaker")
     }
 }
 
@@ -69,45 +187,73 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_limit_is_reached_after_max_events_and_names_itself() {
+    #[tokio::test]
+    async fn the_limit_is_reached_after_max_events_and_names_itself() {
         let l = InMemoryRateLimiter::default();
         for _ in 0..3 {
             assert!(
                 l.try_acquire(&[limit("ip:1", 5), limit("phone:a", 3)])
+                    .await
+                    .unwrap()
                     .is_ok()
             );
         }
         assert_eq!(
-            l.try_acquire(&[limit("ip:1", 5), limit("phone:a", 3)]),
+            l.try_acquire(&[limit("ip:1", 5), limit("phone:a", 3)])
+                .await
+                .unwrap(),
             Err(1)
         );
         // A refused attempt counts against nothing.
         assert!(
             l.try_acquire(&[limit("ip:1", 5), limit("phone:b", 3)])
+                .await
+                .unwrap()
                 .is_ok()
         );
         assert!(
             l.try_acquire(&[limit("ip:1", 5), limit("phone:b", 3)])
+                .await
+                .unwrap()
                 .is_ok()
         );
         assert_eq!(
-            l.try_acquire(&[limit("ip:1", 5), limit("phone:c", 3)]),
+            l.try_acquire(&[limit("ip:1", 5), limit("phone:c", 3)])
+                .await
+                .unwrap(),
             Err(0)
         );
     }
 
-    #[test]
-    fn events_leave_the_window() {
+    #[tokio::test]
+    async fn events_leave_the_window_and_breakers_close_again() {
         let l = InMemoryRateLimiter::default();
         let short = Limit {
             key: "k".into(),
             max: 1,
             window: Duration::from_millis(20),
         };
-        assert!(l.try_acquire(std::slice::from_ref(&short)).is_ok());
-        assert!(l.try_acquire(std::slice::from_ref(&short)).is_err());
-        std::thread::sleep(Duration::from_millis(30));
-        assert!(l.try_acquire(std::slice::from_ref(&short)).is_ok());
+        assert!(
+            l.try_acquire(std::slice::from_ref(&short))
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        assert!(
+            l.try_acquire(std::slice::from_ref(&short))
+                .await
+                .unwrap()
+                .is_err()
+        );
+        l.trip("b", Duration::from_millis(20)).await.unwrap();
+        assert!(l.is_tripped("b").await.unwrap());
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert!(
+            l.try_acquire(std::slice::from_ref(&short))
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        assert!(!l.is_tripped("b").await.unwrap());
     }
 }

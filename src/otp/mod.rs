@@ -11,4 +11,4 @@ pub use engine::{
     CodePolicy, CodeSource, IssueError, IssueRequest, Issued, OtpEngine, OtpRules, Purpose,
     VerifyOutcome,
 };
-pub use limiter::{InMemoryRateLimiter, Limit, RateLimiter};
+pub use limiter::{InMemoryRateLimiter, Limit, RateLimiter, RedisRateLimiter};

@@ -274,10 +274,20 @@ async fn post_authorize_works_as_get_does() {
 async fn a_client_without_the_sms_connection_cannot_sign_users_in() {
     let app = spawn_app().await;
     let client = app
-        .register_with(ClientType::Confidential, &[RP_REDIRECT], |c| c.connections = vec![])
+        .register_with(ClientType::Confidential, &[RP_REDIRECT], |c| {
+            c.connections = vec![]
+        })
         .await;
-    let res = app.client.get(app.authorize_url(&client.client_id, &[])).send().await.unwrap();
-    assert_eq!(param(&redirected_error(&res), "error").as_deref(), Some("unauthorized_client"));
+    let res = app
+        .client
+        .get(app.authorize_url(&client.client_id, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        param(&redirected_error(&res), "error").as_deref(),
+        Some("unauthorized_client")
+    );
 
     let res = reqwest::Client::new()
         .post(app.url("/passwordless/start"))

@@ -15,4 +15,5 @@ mod logout;
 mod migrations;
 mod sign_in;
 mod sms_providers;
+mod sms_rules;
 mod token;
