@@ -189,9 +189,18 @@ pub struct LoginSettings {
     pub signup: bool,
 }
 
-/// SMS connection bootstrap and guard rails.
+/// SMS connection bootstrap (used when the database has no connection yet;
+/// afterwards `ferrid connection sms set` changes it) and guard rails.
 #[derive(Clone, Debug, Deserialize)]
 pub struct SmsSettings {
+    /// `outbox`, `twilio` or `webhook`.
+    pub provider: String,
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<SecretString>,
+    pub twilio_messaging_service_sid: Option<String>,
+    pub twilio_from: Option<String>,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<SecretString>,
     /// Test numbers (fixed codes) are refused outside dev mode unless this is set.
     pub allow_test_numbers: bool,
     /// Comma-separated ISO 3166 regions for the first connection (empty: all).
@@ -267,6 +276,7 @@ signup = true
 from = "ferrid <no-reply@localhost>"
 
 [sms]
+provider = "outbox"
 allow_test_numbers = false
 allowed_countries = ""
 "#;
@@ -492,7 +502,17 @@ impl Settings {
             },
             "login": { "signup": self.login.signup },
             "email": { "smtp_url": secret(&self.email.smtp_url), "from": self.email.from },
-            "sms": { "allow_test_numbers": self.sms.allow_test_numbers, "allowed_countries": self.sms.allowed_countries },
+            "sms": {
+                "provider": self.sms.provider,
+                "twilio_account_sid": self.sms.twilio_account_sid,
+                "twilio_auth_token": secret(&self.sms.twilio_auth_token),
+                "twilio_messaging_service_sid": self.sms.twilio_messaging_service_sid,
+                "twilio_from": self.sms.twilio_from,
+                "webhook_url": self.sms.webhook_url,
+                "webhook_secret": secret(&self.sms.webhook_secret),
+                "allow_test_numbers": self.sms.allow_test_numbers,
+                "allowed_countries": self.sms.allowed_countries,
+            },
         });
         toml::to_string_pretty(&strip_nulls(value)).unwrap_or_default()
     }

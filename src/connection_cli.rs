@@ -123,8 +123,10 @@ pub async fn run(command: ConnectionCommand, settings: Settings) -> anyhow::Resu
     let ConnectionCommand::Sms(command) = command;
     let db = startup::open_database(&settings).await?;
     store::migrate(&db).await?;
-    ferrid::messages::ConnectionSettings::ensure(&db, &settings).await?;
     let master_key = startup::master_key(&settings)?;
+    sms_connection::ensure(&db, &master_key, &settings)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let refused = |e: ConnectionError| -> anyhow::Result<ExitCode> {
         match e {
             ConnectionError::Unexpected(e) => Err(e),

@@ -87,7 +87,9 @@ impl Application {
         if settings.dev {
             admin::demo::ensure_demo_client(&db, &settings).await?;
         }
-        ConnectionSettings::ensure(&db, &settings).await?;
+        admin::sms_connection::ensure(&db, &master_key, &settings)
+            .await
+            .map_err(|e| anyhow::anyhow!("the SMS connection in the configuration: {e}"))?;
         check_connection(&db, &settings).await?;
         let keys = KeyRing::new(master_key.clone());
         oidc::keys::sync_key_ring(&db, &keys, &master_key).await?;

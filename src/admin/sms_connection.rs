@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 
+use secrecy::ExposeSecret;
+
 use crate::audit;
+use crate::config::Settings;
 use crate::crypto::MasterKey;
 use crate::domain::{MessageUsage, OtpCode, PhoneNumber};
 use crate::messages::{
@@ -18,7 +21,7 @@ use crate::sms::SmsMessage;
 use crate::sms::connection::{
     ProviderSettings, TWILIO_API, seal_twilio_token, seal_webhook_secret,
 };
-use crate::store::DatabaseConnection;
+use crate::store::{self, DatabaseConnection};
 
 /// The provider asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +121,47 @@ pub fn describe(settings: &ConnectionSettings) -> serde_json::Value {
         "templates": settings.templates,
         "test_numbers": settings.test_numbers.iter().map(|t| &t.phone).collect::<Vec<_>>(),
     })
+}
+
+/// Stores the first connection unless one exists: the outbox, or the
+/// provider the configuration names (`[sms]` in ferrid.toml, `FERRID_SMS__*`),
+/// checked exactly as `set` checks it.
+pub async fn ensure(
+    db: &DatabaseConnection,
+    master_key: &MasterKey,
+    config: &Settings,
+) -> Result<(), ConnectionError> {
+    if store::settings::find(db, crate::messages::SMS_CONNECTION_KEY)
+        .await
+        .map_err(anyhow::Error::from)?
+        .is_some()
+    {
+        return Ok(());
+    }
+    ConnectionSettings::ensure(db, config).await?;
+    let sms = &config.sms;
+    let provider = match sms.provider.as_str() {
+        "twilio" => ProviderChoice::Twilio,
+        "webhook" => ProviderChoice::Webhook,
+        _ => return Ok(()),
+    };
+    let change = ConnectionChange {
+        provider: Some(provider),
+        twilio_account_sid: sms.twilio_account_sid.clone(),
+        twilio_auth_token: sms
+            .twilio_auth_token
+            .as_ref()
+            .map(|t| t.expose_secret().to_owned()),
+        twilio_messaging_service_sid: sms.twilio_messaging_service_sid.clone(),
+        twilio_from: sms.twilio_from.clone(),
+        webhook_url: sms.webhook_url.clone(),
+        webhook_secret: sms
+            .webhook_secret
+            .as_ref()
+            .map(|t| t.expose_secret().to_owned()),
+        ..ConnectionChange::default()
+    };
+    set(db, master_key, change).await.map(|_| ())
 }
 
 /// The stored connection.
@@ -248,7 +292,9 @@ fn twilio(
         .twilio_account_sid
         .clone()
         .or(cur_sid)
-        .ok_or_else(|| invalid("Twilio needs --twilio-account-sid"))?;
+        .ok_or_else(|| {
+            invalid("Twilio needs an Account SID (--twilio-account-sid, sms.twilio_account_sid)")
+        })?;
     if !(account_sid.starts_with("AC") && account_sid.len() == 34) {
         return Err(invalid(format!(
             "`{account_sid}` is not a Twilio Account SID (AC followed by 32 characters)"
@@ -257,7 +303,9 @@ fn twilio(
     let auth_token_enc = match &change.twilio_auth_token {
         Some(token) if token.len() >= 16 => seal_twilio_token(master_key, token)?,
         Some(_) => return Err(invalid("the Twilio auth token is too short")),
-        None => cur_token.ok_or_else(|| invalid("Twilio needs --twilio-auth-token"))?,
+        None => cur_token.ok_or_else(|| {
+            invalid("Twilio needs an auth token (--twilio-auth-token, sms.twilio_auth_token)")
+        })?,
     };
     let (messaging_service_sid, from) =
         match (&change.twilio_messaging_service_sid, &change.twilio_from) {
@@ -286,7 +334,7 @@ fn twilio(
     }
     if messaging_service_sid.is_none() && from.is_none() {
         return Err(invalid(
-            "Twilio needs --twilio-messaging-service-sid or --twilio-from",
+            "Twilio needs a Messaging Service SID or a From number (--twilio-messaging-service-sid or --twilio-from)",
         ));
     }
     let base_url = change
@@ -323,7 +371,7 @@ fn webhook(
         .webhook_url
         .clone()
         .or(cur_url)
-        .ok_or_else(|| invalid("the webhook needs --webhook-url"))?;
+        .ok_or_else(|| invalid("the webhook needs a URL (--webhook-url, sms.webhook_url)"))?;
     match url::Url::parse(&url) {
         Ok(u) if u.scheme() == "https" || crate::domain::is_loopback_host(&u) => {}
         Ok(_) => {
@@ -336,7 +384,9 @@ fn webhook(
     let secret_enc = match &change.webhook_secret {
         Some(secret) => seal_webhook_secret(master_key, secret)
             .map_err(|e| invalid(format!("the webhook secret: {e}")))?,
-        None => cur_secret.ok_or_else(|| invalid("the webhook needs --webhook-secret"))?,
+        None => cur_secret.ok_or_else(|| {
+            invalid("the webhook needs a signing secret (--webhook-secret, sms.webhook_secret)")
+        })?,
     };
     Ok(ProviderSettings::Webhook {
         url,

@@ -56,21 +56,15 @@ pub async fn verify_code(
 
 /// Audits a verification: success, failure, or lockout (never the code).
 async fn record_verification(state: &AppState, tx: &LoginTransaction, outcome: &VerifyOutcome) {
-    let (kind, result) = match outcome {
-        VerifyOutcome::Verified { .. } => ("otp.verified", "success"),
-        VerifyOutcome::Wrong { .. } => ("otp.failed", "wrong_code"),
-        VerifyOutcome::TooManyAttempts => ("otp.locked", "too_many_attempts"),
-        VerifyOutcome::Expired => ("otp.failed", "expired"),
-        VerifyOutcome::AlreadyUsed => ("otp.failed", "already_used"),
-        VerifyOutcome::UnknownChallenge => return,
-    };
-    crate::audit::record(
-        &state.db,
-        kind,
-        tx.phone.as_ref().map(|p| p.masked()),
-        Some(&tx.request.client_id),
-        None,
-        serde_json::json!({ "result": result }),
-    )
-    .await;
+    if let Some((kind, result)) = outcome.audit() {
+        crate::audit::record(
+            &state.db,
+            kind,
+            tx.phone.as_ref().map(|p| p.masked()),
+            Some(&tx.request.client_id),
+            None,
+            serde_json::json!({ "result": result, "flow": "hosted" }),
+        )
+        .await;
+    }
 }

@@ -205,7 +205,19 @@ pub(super) async fn otp_grant(
     )
     .await?
     .ok_or_else(wrong)?;
-    match state.otp.verify(&state.db, challenge.id, &code).await? {
+    let outcome = state.otp.verify(&state.db, challenge.id, &code).await?;
+    if let Some((kind, result)) = outcome.audit() {
+        crate::audit::record(
+            &state.db,
+            kind,
+            Some(phone.masked()),
+            Some(client.client_id.as_str()),
+            req.ip.as_deref(),
+            serde_json::json!({ "result": result, "flow": "passwordless" }),
+        )
+        .await;
+    }
+    match outcome {
         VerifyOutcome::Verified { .. } => {}
         VerifyOutcome::TooManyAttempts => {
             return Err(err(

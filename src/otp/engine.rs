@@ -142,6 +142,20 @@ pub enum VerifyOutcome {
     UnknownChallenge,
 }
 
+impl VerifyOutcome {
+    /// The audit event kind and result of this outcome (never the code).
+    pub fn audit(&self) -> Option<(&'static str, &'static str)> {
+        Some(match self {
+            Self::Verified { .. } => ("otp.verified", "success"),
+            Self::Wrong { .. } => ("otp.failed", "wrong_code"),
+            Self::TooManyAttempts => ("otp.locked", "too_many_attempts"),
+            Self::Expired => ("otp.failed", "expired"),
+            Self::AlreadyUsed => ("otp.failed", "already_used"),
+            Self::UnknownChallenge => return None,
+        })
+    }
+}
+
 /// Issues and checks codes.
 pub struct OtpEngine {
     rules: OtpRules,

@@ -386,3 +386,73 @@ async fn with_redis_two_instances_share_one_limit() {
     );
     assert_eq!(send_with(&two, &[], None, PHONE).await.status(), 429);
 }
+
+#[tokio::test]
+async fn the_first_connection_can_come_from_the_configuration() {
+    let receiver = wiremock::MockServer::start().await;
+    let url = format!("{}/sms", receiver.uri());
+    let app = spawn_app_with(|s| {
+        s.sms.provider = "webhook".into();
+        s.sms.webhook_url = Some(url.clone());
+        s.sms.webhook_secret = Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned().into());
+    })
+    .await;
+    let connection = ferrid::admin::sms_connection::show(&app.db).await.unwrap();
+    assert_eq!(connection.provider.name(), "webhook");
+
+    // A provider the configuration cannot make work stops the start, naming what is missing.
+    let database = crate::helpers::TestDatabase::create().await;
+    let mut raw = crate::helpers::test_settings(&database.url, 0);
+    raw.sms.provider = "twilio".into();
+    raw.sms.twilio_account_sid = Some("AC00000000000000000000000000000001".into());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let settings = ferrid::config::Settings::from_raw(raw).unwrap();
+    let err = ferrid::startup::Application::build_on(
+        settings,
+        listener,
+        ferrid::startup::MigrateOnStart::Yes,
+    )
+    .await
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("sms.twilio_auth_token"), "{err}");
+}
+
+#[tokio::test]
+async fn passwordless_verifications_are_audited_without_the_code() {
+    let app = spawn_app().await;
+    let client = app
+        .register_with(ClientType::Public, &[RP_REDIRECT], |c| {
+            c.grant_types = vec![GrantType::AuthorizationCode, GrantType::PasswordlessOtp]
+        })
+        .await;
+    let http = reqwest::Client::new();
+    http.post(app.url("/passwordless/start"))
+        .json(&serde_json::json!({ "client_id": client.client_id, "connection": "sms", "phone_number": PHONE, "send": "code" }))
+        .send()
+        .await
+        .unwrap();
+    let code = app.last_code(PHONE).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let res = http
+        .post(app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", ferrid::domain::PASSWORDLESS_OTP_GRANT),
+            ("client_id", client.client_id.as_str()),
+            ("username", PHONE),
+            ("otp", wrong),
+            ("realm", "sms"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let events = ferrid::store::audit_events::list_recent(&app.db, Some("otp.failed"), 5)
+        .await
+        .unwrap();
+    assert_eq!(events[0].details["flow"], "passwordless");
+    assert!(
+        !events[0].details.to_string().contains(wrong)
+            && !events[0].details.to_string().contains(&code)
+    );
+}
