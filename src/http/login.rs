@@ -125,7 +125,6 @@ fn client_ip(req: &HttpRequest) -> Option<String> {
 /// One request on the login pages: its transaction and its language.
 struct Page<'a> {
     state: &'a AppState,
-    req: &'a HttpRequest,
     id: String,
     tx: LoginTransaction,
     /// A language picked with the switch on this request, to remember.
@@ -160,7 +159,6 @@ impl<'a> Page<'a> {
         let t = catalogue_for(&languages);
         Ok(Self {
             state,
-            req,
             id,
             tx,
             picked,
@@ -169,9 +167,19 @@ impl<'a> Page<'a> {
         })
     }
 
-    /// The refusal page when the submitted CSRF token is not this transaction's.
-    fn csrf_refused(&self, submitted: Option<&str>) -> Option<HttpResponse> {
-        (!login::check_csrf(self.state, &self.id, submitted)).then(|| csrf_failure(self.req))
+    /// Opens the page for a form post, refusing a CSRF token that is not
+    /// this transaction's.
+    async fn open_form(
+        req: &'a HttpRequest,
+        state: &'a AppState,
+        csrf: Option<&str>,
+    ) -> Result<Self, HttpResponse> {
+        let page = Self::open(req, state, None).await?;
+        if login::check_csrf(state, &page.id, csrf) {
+            Ok(page)
+        } else {
+            Err(csrf_failure(req))
+        }
     }
 
     fn finish(&self, mut res: HttpResponse) -> HttpResponse {
@@ -298,13 +306,10 @@ pub async fn phone(
     state: web::Data<AppState>,
     form: web::Form<PhoneForm>,
 ) -> HttpResponse {
-    let page = match Page::open(&req, &state, None).await {
+    let page = match Page::open_form(&req, &state, form.csrf.as_deref()).await {
         Ok(p) => p,
         Err(res) => return res,
     };
-    if let Some(res) = page.csrf_refused(form.csrf.as_deref()) {
-        return res;
-    }
     let input = form.phone.as_deref().unwrap_or("");
     let ip = client_ip(&req);
     let t = page.t;
@@ -349,13 +354,10 @@ pub async fn code(
     state: web::Data<AppState>,
     form: web::Form<CodeForm>,
 ) -> HttpResponse {
-    let page = match Page::open(&req, &state, None).await {
+    let page = match Page::open_form(&req, &state, form.csrf.as_deref()).await {
         Ok(p) => p,
         Err(res) => return res,
     };
-    if let Some(res) = page.csrf_refused(form.csrf.as_deref()) {
-        return res;
-    }
     let t = page.t;
     let bad = StatusCode::BAD_REQUEST;
     match login::verify_code(&state, &page.tx, form.code.as_deref().unwrap_or("")).await {
@@ -430,13 +432,10 @@ pub async fn resend(
     state: web::Data<AppState>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let page = match Page::open(&req, &state, None).await {
+    let page = match Page::open_form(&req, &state, form.csrf.as_deref()).await {
         Ok(p) => p,
         Err(res) => return res,
     };
-    if let Some(res) = page.csrf_refused(form.csrf.as_deref()) {
-        return res;
-    }
     let ip = client_ip(&req);
     match login::resend_code(&state, &page.tx, ip.as_deref(), &page.languages).await {
         Ok(SendCodeOutcome::Sent { .. }) => see_other("/login/code?sent=1"),
@@ -464,13 +463,10 @@ pub async fn restart(
     state: web::Data<AppState>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let page = match Page::open(&req, &state, None).await {
+    let page = match Page::open_form(&req, &state, form.csrf.as_deref()).await {
         Ok(p) => p,
         Err(res) => return res,
     };
-    if let Some(res) = page.csrf_refused(form.csrf.as_deref()) {
-        return res;
-    }
     match login::restart(&state, &page.tx).await {
         Ok(()) => see_other("/login"),
         Err(e) => internal_error(&req, &e),

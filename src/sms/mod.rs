@@ -38,9 +38,10 @@ pub struct Delivery {
 /// audit log records the provider's code.
 #[derive(Debug, thiserror::Error)]
 pub enum SmsError {
-    /// The provider refused the message (4xx): retrying will not help.
-    #[error("the provider refused the message ({code}): {message}")]
-    Rejected { code: String, message: String },
+    /// The provider refused the message (4xx): retrying will not help. Only
+    /// the code is shown: providers' messages often quote the phone number.
+    #[error("the provider refused the message (code {code})")]
+    Rejected { code: String },
     /// The provider failed or did not answer (5xx, timeout), even after a retry.
     #[error("the provider is unavailable: {0}")]
     Unavailable(String),

@@ -25,10 +25,11 @@ pub struct TwilioSender {
     backoff: Duration,
 }
 
+/// Twilio's error body: `{"code": 21211, "message": "...", "status": 400}`;
+/// only the code is kept (the message may quote the number).
 #[derive(Deserialize)]
 struct TwilioError {
     code: Option<i64>,
-    message: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -88,17 +89,12 @@ impl TwilioSender {
         if status.is_server_error() {
             return Attempt::Transient(format!("HTTP {status}"));
         }
-        // Twilio's error body: {"code": 21211, "message": "...", "more_info": "...", "status": 400}.
         let error = response.json::<TwilioError>().await.ok();
         Attempt::Final(SmsError::Rejected {
             code: error
-                .as_ref()
                 .and_then(|e| e.code)
                 .map(|c| c.to_string())
                 .unwrap_or_else(|| status.as_u16().to_string()),
-            message: error
-                .and_then(|e| e.message)
-                .unwrap_or_else(|| status.to_string()),
         })
     }
 }

@@ -88,7 +88,6 @@ impl WebhookSender {
             }
             Ok(r) => Attempt::Final(SmsError::Rejected {
                 code: r.status().as_u16().to_string(),
-                message: "the webhook refused the message".into(),
             }),
             Err(e) if e.is_timeout() => Attempt::Transient("timed out".into()),
             Err(e) => Attempt::Transient(format!("request failed: {e}")),

@@ -1,36 +1,21 @@
 use ferrid::config::DatabaseUrl;
-use ferrid::crypto::{MasterKey, sha256_hex};
+use ferrid::crypto::sha256_hex;
 use ferrid::domain::ClientId;
 use ferrid::store;
 
-use crate::helpers::{TestDatabase, run_ferrid};
+use crate::helpers::{CliEnv, run_ferrid};
 
-struct Cli {
-    database: TestDatabase,
-    dir: tempfile::TempDir,
-    key: String,
-}
+/// `ferrid client …` with the exit status as success or failure.
+struct Cli(CliEnv);
 
 impl Cli {
     async fn new() -> Self {
-        Self {
-            database: TestDatabase::create().await,
-            dir: tempfile::tempdir().unwrap(),
-            key: MasterKey::generate().to_base64(),
-        }
+        Self(CliEnv::new().await)
     }
 
     fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let env = [
-            ("FERRID_DATABASE_URL", self.database.url.as_str()),
-            ("FERRID_MASTER_KEY", self.key.as_str()),
-        ];
-        let out = run_ferrid(self.dir.path(), &env, args);
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let (code, out, err) = self.0.run(args);
+        (code == 0, out, err)
     }
 }
 
@@ -60,7 +45,7 @@ async fn client_create_prints_the_secret_once_and_stores_only_its_hash() {
     assert_eq!(created["type"], "confidential");
     assert_eq!(created["redirect_uris"].as_array().unwrap().len(), 2);
 
-    let db = store::connect(&DatabaseUrl::parse(&cli.database.url).unwrap(), 2)
+    let db = store::connect(&DatabaseUrl::parse(&cli.0.database.url).unwrap(), 2)
         .await
         .unwrap();
     let stored = store::clients::find_by_client_id(&db, &ClientId::parse(&client_id).unwrap())

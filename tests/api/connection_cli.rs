@@ -1,43 +1,6 @@
 //! `ferrid connection sms …` from the command line.
 
-use ferrid::crypto::MasterKey;
-
-use crate::helpers::{TestDatabase, run_ferrid};
-
-struct Cli {
-    database: TestDatabase,
-    dir: tempfile::TempDir,
-    key: String,
-}
-
-impl Cli {
-    async fn new() -> Self {
-        Self {
-            database: TestDatabase::create().await,
-            dir: tempfile::tempdir().unwrap(),
-            key: MasterKey::generate().to_base64(),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let env = [
-            ("FERRID_DATABASE_URL", self.database.url.as_str()),
-            ("FERRID_MASTER_KEY", self.key.as_str()),
-        ];
-        let out = run_ferrid(self.dir.path(), &env, args);
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn file(&self, name: &str, text: &str) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    }
-}
+use crate::helpers::CliEnv as Cli;
 
 #[tokio::test]
 async fn set_stores_secrets_sealed_and_show_never_prints_them() {

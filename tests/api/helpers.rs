@@ -424,3 +424,41 @@ pub fn run_ferrid(
     }
     cmd.output().expect("run the ferrid binary")
 }
+
+/// The ferrid binary with its own database, master key and working folder.
+pub struct CliEnv {
+    pub database: TestDatabase,
+    pub dir: tempfile::TempDir,
+    pub key: String,
+}
+
+impl CliEnv {
+    pub async fn new() -> Self {
+        Self {
+            database: TestDatabase::create().await,
+            dir: tempfile::tempdir().expect("temp dir"),
+            key: MasterKey::generate().to_base64(),
+        }
+    }
+
+    /// Runs `ferrid ARGS`: exit code, stdout, stderr.
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let env = [
+            ("FERRID_DATABASE_URL", self.database.url.as_str()),
+            ("FERRID_MASTER_KEY", self.key.as_str()),
+        ];
+        let out = run_ferrid(self.dir.path(), &env, args);
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Writes a file in the working folder; its path.
+    pub fn file(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write a file");
+        path.display().to_string()
+    }
+}

@@ -341,3 +341,23 @@ async fn a_connection_that_cannot_work_is_not_saved() {
     let current = ferrid::admin::sms_connection::show(&app.db).await.unwrap();
     assert_eq!(current.provider.name(), "outbox", "nothing was saved");
 }
+
+#[tokio::test]
+async fn the_providers_error_text_never_reaches_the_audit_log() {
+    let app = spawn_app().await;
+    let twilio = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "code": 21614, "message": "'To' number +447400123456 is not a valid mobile number", "status": 400
+        })))
+        .mount(&twilio)
+        .await;
+    use_twilio(&app, &twilio, Sender::Service, Duration::from_secs(5)).await;
+    start_sign_in(&app).await;
+    let events = ferrid::store::audit_events::list_recent(&app.db, Some("sms.failed"), 5)
+        .await
+        .unwrap();
+    let recorded = serde_json::to_string(&events[0]).unwrap();
+    assert!(recorded.contains("21614"));
+    assert!(!recorded.contains("7400123456"), "{recorded}");
+}

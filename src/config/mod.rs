@@ -7,9 +7,8 @@
 //! every value and names the key of the first bad one. Nothing is created on
 //! disk until the settings are valid.
 
-use std::fmt;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -17,6 +16,12 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::crypto::MasterKey;
+
+mod database_url;
+mod span;
+
+pub use database_url::{DatabaseBackend, DatabaseUrl};
+pub use span::Span;
 
 /// A setting that could not be read or has a bad value; names the key.
 #[derive(Debug, thiserror::Error)]
@@ -38,108 +43,12 @@ impl ConfigError {
     }
 }
 
-/// Where the database lives; the scheme picks the backend.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DatabaseUrl(String);
-
-/// The database backend a [`DatabaseUrl`] names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DatabaseBackend {
-    Sqlite,
-    Postgres,
-}
-
-impl DatabaseUrl {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let scheme = raw.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
-        match scheme {
-            "sqlite" | "postgres" | "postgresql" => Ok(Self(raw.to_owned())),
-            "" => Err(format!(
-                "`{raw}` is not a URL (expected sqlite://… or postgres://…)"
-            )),
-            other => Err(format!(
-                "unsupported scheme `{other}` (expected sqlite://… or postgres://…)"
-            )),
-        }
-    }
-
-    pub fn backend(&self) -> DatabaseBackend {
-        if self.0.starts_with("sqlite:") {
-            DatabaseBackend::Sqlite
-        } else {
-            DatabaseBackend::Postgres
-        }
-    }
-
-    /// The folder an SQLite file lives in, to be created when missing.
-    pub fn sqlite_parent_dir(&self) -> Option<PathBuf> {
-        let rest = self.0.strip_prefix("sqlite:")?;
-        let path = rest.trim_start_matches("//");
-        let path = path.split('?').next().unwrap_or("");
-        if path.is_empty() || path == ":memory:" {
-            return None;
-        }
-        Path::new(path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map(Path::to_path_buf)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The URL with any password replaced, for printing.
-    pub fn redacted(&self) -> String {
-        match Url::parse(&self.0) {
-            Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(Some("REDACTED"));
-                url.to_string()
-            }
-            _ => self.0.clone(),
-        }
-    }
-}
-
-impl fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.redacted())
-    }
-}
-
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Human,
     Json,
-}
-
-/// A duration written as whole seconds (`600`) or in words (`10m`, `1h 30m`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Span(pub Duration);
-
-impl<'de> Deserialize<'de> for Span {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Secs(u64),
-            Text(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Secs(s) => Ok(Span(Duration::from_secs(s))),
-            Raw::Text(t) => humantime::parse_duration(t.trim())
-                .map(Span)
-                .map_err(|e| serde::de::Error::custom(format!("`{t}` is not a duration ({e})"))),
-        }
-    }
-}
-
-impl fmt::Display for Span {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", humantime::format_duration(self.0))
-    }
 }
 
 /// Lifetimes of what ferrid issues.
@@ -617,123 +526,4 @@ fn check_otp(o: &OtpSettings) -> Result<(), ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        Settings::from_raw(RawSettings::load(
-            &ConfigFile::None,
-            env(pairs),
-            &Overrides::default(),
-        )?)
-    }
-
-    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-
-    #[test]
-    fn defaults_need_a_master_key_outside_dev() {
-        let err = load(&[]).unwrap_err().to_string();
-        assert!(err.contains("master_key"), "{err}");
-    }
-
-    #[test]
-    fn dev_mode_keeps_the_master_key_in_the_data_dir() {
-        let s = load(&[("FERRID_DEV", "true")]).unwrap();
-        assert!(
-            matches!(s.master_key, MasterKeySource::DevFile(ref p) if p.ends_with("master.key"))
-        );
-        assert!(!s.secure_cookies);
-    }
-
-    #[test]
-    fn env_overrides_nested_keys() {
-        let s = load(&[
-            ("FERRID_MASTER_KEY", KEY),
-            ("FERRID_TOKENS__ACCESS_TOKEN_TTL", "15m"),
-            ("FERRID_OTP__MAX_ATTEMPTS", "3"),
-        ])
-        .unwrap();
-        assert_eq!(s.tokens.access_token_ttl.0, Duration::from_secs(900));
-        assert_eq!(s.otp.max_attempts, 3);
-        assert!(s.secure_cookies);
-    }
-
-    #[test]
-    fn a_bad_database_url_names_the_key() {
-        let err = load(&[
-            ("FERRID_MASTER_KEY", KEY),
-            ("FERRID_DATABASE_URL", "nonsense://x"),
-        ])
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.contains("database_url") && err.contains("nonsense"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn a_short_master_key_names_the_key() {
-        let err = load(&[("FERRID_MASTER_KEY", "short")])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("master_key"), "{err}");
-    }
-
-    #[test]
-    fn an_unparseable_duration_names_the_key() {
-        let err = load(&[("FERRID_MASTER_KEY", KEY), ("FERRID_OTP__TTL", "soon")])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("otp.ttl") || err.contains("ttl"), "{err}");
-    }
-
-    #[test]
-    fn http_issuer_is_refused_outside_dev_unless_loopback() {
-        let err = load(&[
-            ("FERRID_MASTER_KEY", KEY),
-            ("FERRID_ISSUER", "http://id.example.com"),
-        ])
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("issuer"), "{err}");
-        assert!(
-            load(&[
-                ("FERRID_MASTER_KEY", KEY),
-                ("FERRID_ISSUER", "http://localhost:9000")
-            ])
-            .is_ok()
-        );
-    }
-
-    #[test]
-    fn sqlite_parent_dir_is_found() {
-        let url = DatabaseUrl::parse("sqlite://data/ferrid.db?mode=rwc").unwrap();
-        assert_eq!(url.sqlite_parent_dir(), Some(PathBuf::from("data")));
-        assert_eq!(
-            DatabaseUrl::parse("sqlite::memory:")
-                .unwrap()
-                .sqlite_parent_dir(),
-            None
-        );
-    }
-
-    #[test]
-    fn redacted_output_hides_secrets() {
-        let s = load(&[
-            ("FERRID_MASTER_KEY", KEY),
-            ("FERRID_DATABASE_URL", "postgres://u:hunter2@db/ferrid"),
-        ])
-        .unwrap();
-        let out = s.to_redacted_toml();
-        assert!(!out.contains("hunter2") && !out.contains(KEY), "{out}");
-        assert!(out.contains("master_key = \"(set)\""), "{out}");
-    }
-}
+mod tests;

@@ -1,0 +1,116 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    Settings::from_raw(RawSettings::load(
+        &ConfigFile::None,
+        env(pairs),
+        &Overrides::default(),
+    )?)
+}
+
+const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+#[test]
+fn defaults_need_a_master_key_outside_dev() {
+    let err = load(&[]).unwrap_err().to_string();
+    assert!(err.contains("master_key"), "{err}");
+}
+
+#[test]
+fn dev_mode_keeps_the_master_key_in_the_data_dir() {
+    let s = load(&[("FERRID_DEV", "true")]).unwrap();
+    assert!(matches!(s.master_key, MasterKeySource::DevFile(ref p) if p.ends_with("master.key")));
+    assert!(!s.secure_cookies);
+}
+
+#[test]
+fn env_overrides_nested_keys() {
+    let s = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_TOKENS__ACCESS_TOKEN_TTL", "15m"),
+        ("FERRID_OTP__MAX_ATTEMPTS", "3"),
+    ])
+    .unwrap();
+    assert_eq!(s.tokens.access_token_ttl.0, Duration::from_secs(900));
+    assert_eq!(s.otp.max_attempts, 3);
+    assert!(s.secure_cookies);
+}
+
+#[test]
+fn a_bad_database_url_names_the_key() {
+    let err = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_DATABASE_URL", "nonsense://x"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("database_url") && err.contains("nonsense"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_short_master_key_names_the_key() {
+    let err = load(&[("FERRID_MASTER_KEY", "short")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("master_key"), "{err}");
+}
+
+#[test]
+fn an_unparseable_duration_names_the_key() {
+    let err = load(&[("FERRID_MASTER_KEY", KEY), ("FERRID_OTP__TTL", "soon")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("otp.ttl") || err.contains("ttl"), "{err}");
+}
+
+#[test]
+fn http_issuer_is_refused_outside_dev_unless_loopback() {
+    let err = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_ISSUER", "http://id.example.com"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("issuer"), "{err}");
+    assert!(
+        load(&[
+            ("FERRID_MASTER_KEY", KEY),
+            ("FERRID_ISSUER", "http://localhost:9000")
+        ])
+        .is_ok()
+    );
+}
+
+#[test]
+fn sqlite_parent_dir_is_found() {
+    let url = DatabaseUrl::parse("sqlite://data/ferrid.db?mode=rwc").unwrap();
+    assert_eq!(url.sqlite_parent_dir(), Some(PathBuf::from("data")));
+    assert_eq!(
+        DatabaseUrl::parse("sqlite::memory:")
+            .unwrap()
+            .sqlite_parent_dir(),
+        None
+    );
+}
+
+#[test]
+fn redacted_output_hides_secrets() {
+    let s = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_DATABASE_URL", "postgres://u:hunter2@db/ferrid"),
+    ])
+    .unwrap();
+    let out = s.to_redacted_toml();
+    assert!(!out.contains("hunter2") && !out.contains(KEY), "{out}");
+    assert!(out.contains("master_key = \"(set)\""), "{out}");
+}
