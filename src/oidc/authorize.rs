@@ -250,7 +250,11 @@ pub async fn authorize(
             "Only response_mode query and form_post are supported",
         );
     }
-    let scope = Scope::parse_known(map.get("scope").copied().unwrap_or(""));
+    let mut scope = Scope::parse_known(map.get("scope").copied().unwrap_or(""));
+    if !client.grant_types.contains(&GrantType::RefreshToken) {
+        // Nothing to be offline with: the client cannot get refresh tokens.
+        scope.remove("offline_access");
+    }
     if !scope.contains("openid") {
         return fail(ErrorCode::InvalidScope, "The openid scope is required");
     }

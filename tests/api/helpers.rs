@@ -319,17 +319,37 @@ impl TestApp {
         url::Url::parse(&location(&done)).unwrap()
     }
 
-    /// A plain authorization URL for a client, with PKCE when a challenge is given.
-    pub fn authorize_url(&self, client_id: &str, extra: &[(&str, &str)]) -> String {
+    /// An authorization URL: `response_type=code`, the client,
+    /// `RP_REDIRECT`, `scope=openid phone`, `state=st4te`, then `params` in
+    /// order; a parameter given in `params` replaces the default, and an
+    /// empty value leaves the parameter out.
+    pub fn authorize_url(&self, client_id: &str, params: &[(&str, &str)]) -> String {
+        let defaults = [
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", RP_REDIRECT),
+            ("scope", "openid phone"),
+            ("state", "st4te"),
+        ];
         let mut url = url::Url::parse(&self.url("/authorize")).unwrap();
-        url.query_pairs_mut()
-            .append_pair("response_type", "code")
-            .append_pair("client_id", client_id)
-            .append_pair("redirect_uri", RP_REDIRECT)
-            .append_pair("scope", "openid phone")
-            .append_pair("state", "st4te");
-        for (k, v) in extra {
-            url.query_pairs_mut().append_pair(k, v);
+        {
+            let mut query = url.query_pairs_mut();
+            for (k, v) in defaults {
+                match params.iter().find(|(name, _)| *name == k) {
+                    Some((_, "")) => {}
+                    Some((_, given)) => {
+                        query.append_pair(k, given);
+                    }
+                    None => {
+                        query.append_pair(k, v);
+                    }
+                }
+            }
+            for (k, v) in params {
+                if !defaults.iter().any(|(name, _)| name == k) && !v.is_empty() {
+                    query.append_pair(k, v);
+                }
+            }
         }
         url.to_string()
     }

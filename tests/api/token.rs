@@ -231,3 +231,20 @@ async fn codes_are_bound_to_the_browser_session_that_signed_in() {
     let second = url::Url::parse(&crate::helpers::location(&res)).unwrap();
     assert_ne!(param(&first, "code"), param(&second, "code"));
 }
+
+#[tokio::test]
+async fn offline_access_is_not_granted_to_a_client_without_the_refresh_grant() {
+    let app = spawn_app().await;
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let code = app
+        .code_for(&client.client_id, &[("scope", "openid offline_access")])
+        .await;
+    let res = app.exchange(&client, &code).await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body.get("refresh_token").is_none());
+    assert!(
+        !body["scope"].as_str().unwrap().contains("offline_access"),
+        "{body}"
+    );
+}

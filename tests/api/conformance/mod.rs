@@ -27,37 +27,9 @@ use crate::sign_in::{decode_header, decode_payload};
 /// Another valid UK mobile number, for a second user.
 pub(crate) const OTHER_PHONE: &str = "+447400123457";
 
-/// An authorization URL built from scratch: `response_type=code`, the
-/// client, `RP_REDIRECT`, `scope=openid phone`, `state=st4te`, then
-/// `params` in order; a parameter given in `params` replaces the default,
-/// and an empty value leaves the parameter out.
+/// `TestApp::authorize_url`, under the name these tests use.
 pub(crate) fn request_url(app: &TestApp, client_id: &str, params: &[(&str, &str)]) -> String {
-    let defaults = [
-        ("response_type", "code"),
-        ("client_id", client_id),
-        ("redirect_uri", RP_REDIRECT),
-        ("scope", "openid phone"),
-        ("state", "st4te"),
-    ];
-    let mut url = url::Url::parse(&app.url("/authorize")).unwrap();
-    {
-        let mut query = url.query_pairs_mut();
-        for (k, v) in defaults {
-            if let Some((_, given)) = params.iter().find(|(name, _)| *name == k) {
-                if !given.is_empty() {
-                    query.append_pair(k, given);
-                }
-            } else {
-                query.append_pair(k, v);
-            }
-        }
-        for (k, v) in params {
-            if !defaults.iter().any(|(name, _)| name == k) && !v.is_empty() {
-                query.append_pair(k, v);
-            }
-        }
-    }
-    url.to_string()
+    app.authorize_url(client_id, params)
 }
 
 /// Signs in through the hosted pages and returns where the code form sent
