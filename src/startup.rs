@@ -21,6 +21,9 @@ use secrecy::ExposeSecret;
 /// How often each instance looks for rotated or retired signing keys.
 const KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
 
+/// How often each instance deletes expired rows.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(15 * 60);
+
 /// Whether `build` applies pending migrations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MigrateOnStart {
@@ -118,6 +121,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         spawn_key_refresh(state.clone());
+        spawn_sweeper(state.clone());
         Ok(Self {
             port,
             server,
@@ -178,6 +182,21 @@ fn spawn_key_refresh(state: Arc<AppState>) {
                 oidc::keys::sync_key_ring(&state.db, &state.keys, &state.master_key).await
             {
                 tracing::error!(error = ?e, "refreshing the signing keys failed");
+            }
+        }
+    });
+}
+
+/// Deletes expired challenges, codes, sign-ins, sessions and tokens.
+fn spawn_sweeper(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SWEEP_INTERVAL);
+        loop {
+            tick.tick().await;
+            match admin::maintenance::sweep_expired(&state.db).await {
+                Ok(report) if report.total() > 0 => tracing::info!(?report, "deleted expired rows"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = ?e, "deleting expired rows failed"),
             }
         }
     });

@@ -2,4 +2,5 @@
 
 pub mod clients;
 pub mod demo;
+pub mod maintenance;
 pub mod sms_connection;

@@ -30,7 +30,11 @@ struct Pending {
     csrf: String,
     nonce: String,
     verifier: String,
+    started: std::time::Instant,
 }
+
+/// Abandoned demo sign-ins are forgotten after this long.
+const PENDING_LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Pending demo sign-ins, by the id in the demo's cookie.
 #[derive(Default)]
@@ -128,11 +132,15 @@ async fn start(state: &AppState, demo: &DemoState) -> anyhow::Result<(String, St
         csrf: csrf.secret().clone(),
         nonce: nonce.secret().clone(),
         verifier: verifier.secret().clone(),
+        started: std::time::Instant::now(),
     };
-    match demo.pending.lock() {
-        Ok(mut map) => map.insert(key.clone(), pending),
-        Err(poisoned) => poisoned.into_inner().insert(key.clone(), pending),
+    let mut map = match demo.pending.lock() {
+        Ok(map) => map,
+        Err(poisoned) => poisoned.into_inner(),
     };
+    map.retain(|_, p| p.started.elapsed() < PENDING_LIFETIME);
+    map.insert(key.clone(), pending);
+    drop(map);
     Ok((key, url.to_string()))
 }
 

@@ -177,3 +177,15 @@ pub async fn update_issued_tokens(
         .await?;
     Ok(())
 }
+
+/// Deletes codes that expired before `before` (a replay of one is refused as unknown).
+pub async fn delete_expired(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let res = Entity::delete_many()
+        .filter(Column::ExpiresAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

@@ -118,3 +118,15 @@ pub async fn delete(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), Stor
     Entity::delete_by_id(id_hash.to_owned()).exec(db).await?;
     Ok(())
 }
+
+/// Deletes sign-ins that expired before `before`.
+pub async fn delete_expired(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let res = Entity::delete_many()
+        .filter(Column::ExpiresAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

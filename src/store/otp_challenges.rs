@@ -187,3 +187,15 @@ pub async fn find_latest_open(
         .await?;
     Ok(found.map(Challenge::from))
 }
+
+/// Deletes challenges that expired before `before`.
+pub async fn delete_expired(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let res = Entity::delete_many()
+        .filter(Column::ExpiresAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

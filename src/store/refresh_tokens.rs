@@ -160,3 +160,15 @@ pub async fn update_revoke_by_sid(
         .await?;
     Ok(())
 }
+
+/// Deletes refresh tokens that expired before `before` (an expired token is refused either way).
+pub async fn delete_expired(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let res = Entity::delete_many()
+        .filter(Column::ExpiresAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

@@ -24,7 +24,7 @@ mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-use entity::{ActiveModel, Entity};
+use entity::{ActiveModel, Column, Entity};
 
 /// Denies the token with this `jti`; revoking twice is harmless.
 pub async fn insert(
@@ -48,4 +48,16 @@ pub async fn insert(
 
 pub async fn is_revoked(db: &impl ConnectionTrait, jti: &str) -> Result<bool, StoreError> {
     Ok(Entity::find_by_id(jti.to_owned()).one(db).await?.is_some())
+}
+
+/// Forgets revocations of tokens that have expired anyway.
+pub async fn delete_expired(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let res = Entity::delete_many()
+        .filter(Column::ExpiresAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
 }

@@ -109,3 +109,15 @@ pub async fn update_revoked_by_sid(
         .await?;
     Ok(())
 }
+
+/// Deletes sessions that expired before `before`.
+pub async fn delete_expired(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let res = Entity::delete_many()
+        .filter(Column::ExpiresAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

@@ -12,6 +12,7 @@ mod helpers;
 mod keys;
 mod login;
 mod logout;
+mod maintenance;
 mod migrations;
 mod sign_in;
 mod sms_providers;
