@@ -117,10 +117,12 @@ pub async fn insert_active(
     Ok(())
 }
 
-/// Every key, newest first.
+/// Every key, newest first (ties broken by kid, so that every instance
+/// agrees on which active key signs should two be created at once).
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<StoredKey>, StoreError> {
     let all = Entity::find()
         .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Kid)
         .all(db)
         .await?;
     Ok(all
