@@ -1,6 +1,6 @@
 //! Registering, listing and removing applications.
 
-use crate::crypto::{random_token, sha256_hex};
+use crate::crypto::{random_alphanumeric, random_token, sha256_hex};
 use crate::domain::{ClientId, ClientName, ClientType, GrantType, Origin, RedirectUri};
 use crate::store::{self, ConnectionTrait, StoreError, clients::Client, clients::NewClient};
 
@@ -93,8 +93,9 @@ pub async fn create_client(
     connections.dedup();
     let client_id = match req.client_id {
         Some(id) => id,
-        // 128 random bits: unguessable without being a secret.
-        None => ClientId::parse(&random_token()[..22]).map_err(anyhow::Error::msg)?,
+        // 131 random bits, letters and digits only: unguessable without being
+        // a secret, and never mistaken for a flag on a command line.
+        None => ClientId::parse(&random_alphanumeric(22)).map_err(anyhow::Error::msg)?,
     };
     let client_secret = (req.client_type == ClientType::Confidential).then(random_token);
     let new = NewClient {

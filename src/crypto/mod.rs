@@ -7,5 +7,7 @@ mod secrets;
 mod webhook;
 
 pub use master_key::{MasterKey, load_or_create_dev_master_key};
-pub use secrets::{Pepper, constant_time_eq, random_token, sha256_hex, verify_sha256_hex};
+pub use secrets::{
+    Pepper, constant_time_eq, random_alphanumeric, random_token, sha256_hex, verify_sha256_hex,
+};
 pub use webhook::WebhookKey;

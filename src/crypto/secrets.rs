@@ -15,6 +15,19 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// `len` random characters of `A-Z a-z 0-9` (5.95 bits each): public
+/// identifiers that are safe anywhere, such as a command line, where a
+/// leading `-` would be read as a flag.
+pub fn random_alphanumeric(len: usize) -> String {
+    use rand::Rng;
+    use rand::distributions::Alphanumeric;
+    OsRng
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
 /// SHA-256, hex: how high-entropy secrets (codes, tokens, client secrets) are stored.
 pub fn sha256_hex(value: &str) -> String {
     hex(&Sha256::digest(value.as_bytes()))
@@ -88,6 +101,15 @@ mod tests {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         );
         assert_ne!(a, random_token());
+    }
+
+    #[test]
+    fn alphanumeric_ids_never_start_with_a_dash() {
+        for _ in 0..1000 {
+            let id = random_alphanumeric(22);
+            assert_eq!(id.len(), 22);
+            assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+        }
     }
 
     #[test]

@@ -59,8 +59,8 @@ async fn client_create_prints_the_secret_once_and_stores_only_its_hash() {
     db.close().await.unwrap();
 
     // The secret is never shown again.
-    let (ok, shown, _) = cli.run(&["client", "show", &client_id, "--json"]);
-    assert!(ok);
+    let (ok, shown, err) = cli.run(&["client", "show", &client_id, "--json"]);
+    assert!(ok, "{err}");
     assert!(!shown.contains(&secret));
     assert!(shown.contains("https://shop.example.com/cb"));
 }
@@ -223,5 +223,31 @@ async fn help_documents_every_command() {
         "--json",
     ] {
         assert!(text.contains(flag), "{flag} missing:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn generated_client_ids_work_as_command_line_arguments() {
+    // A generated id is used as a bare argument (`client show ID`): it must
+    // never look like a flag.
+    let cli = Cli::new().await;
+    for _ in 0..20 {
+        let (ok, out, err) = cli.run(&[
+            "client",
+            "create",
+            "--name",
+            "App",
+            "--redirect-uri",
+            "https://app.example.com/cb",
+            "--json",
+        ]);
+        assert!(ok, "{err}");
+        let id = serde_json::from_str::<serde_json::Value>(&out).unwrap()["client_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+        let (ok, _, err) = cli.run(&["client", "show", &id]);
+        assert!(ok, "{id}: {err}");
     }
 }
