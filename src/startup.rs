@@ -190,7 +190,9 @@ fn spawn_key_refresh(state: Arc<AppState>) {
 /// Deletes expired challenges, codes, sign-ins, sessions and tokens.
 fn spawn_sweeper(state: Arc<AppState>) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(SWEEP_INTERVAL);
+        // The first sweep a minute after start, then every interval.
+        let first = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut tick = tokio::time::interval_at(first, SWEEP_INTERVAL);
         loop {
             tick.tick().await;
             match admin::maintenance::sweep_expired(&state.db).await {
