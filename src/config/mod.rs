@@ -130,6 +130,9 @@ pub struct EmailSettings {
 pub struct RawSettings {
     pub issuer: String,
     pub bind: String,
+    /// Comma-separated addresses or networks of reverse proxies whose
+    /// `X-Forwarded-For` is believed (`10.0.0.0/8, 192.0.2.7`).
+    pub trusted_proxies: String,
     pub database_url: String,
     pub redis_url: Option<SecretString>,
     /// Prefix of every Redis key ferrid writes.
@@ -149,6 +152,7 @@ pub struct RawSettings {
 const DEFAULTS: &str = r#"
 issuer = "http://127.0.0.1:8080"
 bind = "127.0.0.1:8080"
+trusted_proxies = ""
 database_url = "sqlite://data/ferrid.db?mode=rwc"
 redis_prefix = "ferrid:"
 dev = false
@@ -270,6 +274,7 @@ pub enum MasterKeySource {
 pub struct Settings {
     pub issuer: Url,
     pub bind: SocketAddr,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub database_url: DatabaseUrl,
     pub redis_url: Option<SecretString>,
     pub redis_prefix: String,
@@ -298,6 +303,12 @@ impl Settings {
             ConfigError::invalid(
                 "bind",
                 format!("`{}` is not an address like 127.0.0.1:8080", raw.bind),
+            )
+        })?;
+        let trusted_proxies = parse_networks(&raw.trusted_proxies).map_err(|bad| {
+            ConfigError::invalid(
+                "trusted_proxies",
+                format!("`{bad}` is not an address or network like 10.0.0.0/8"),
             )
         })?;
         let database_url = DatabaseUrl::parse(&raw.database_url)
@@ -352,6 +363,7 @@ impl Settings {
         Ok(Self {
             issuer,
             bind,
+            trusted_proxies,
             database_url,
             redis_url: raw.redis_url,
             redis_prefix: raw.redis_prefix,
@@ -376,6 +388,7 @@ impl Settings {
         let value = serde_json::json!({
             "issuer": self.issuer_base(),
             "bind": self.bind.to_string(),
+            "trusted_proxies": self.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "database_url": self.database_url.redacted(),
             "redis_url": secret(&self.redis_url),
             "redis_prefix": self.redis_prefix,
@@ -442,6 +455,20 @@ fn strip_nulls(value: serde_json::Value) -> serde_json::Value {
         ),
         other => other,
     }
+}
+
+/// Addresses (as /32 or /128) and networks, comma-separated; the bad entry on error.
+fn parse_networks(raw: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| entry.to_owned())
+        })
+        .collect()
 }
 
 fn parse_issuer(raw: &str, dev: bool) -> Result<Url, ConfigError> {

@@ -114,3 +114,23 @@ fn redacted_output_hides_secrets() {
     assert!(!out.contains("hunter2") && !out.contains(KEY), "{out}");
     assert!(out.contains("master_key = \"(set)\""), "{out}");
 }
+
+#[test]
+fn trusted_proxies_parse_addresses_and_networks_and_name_a_bad_entry() {
+    let s = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7, ::1"),
+    ])
+    .unwrap();
+    assert_eq!(s.trusted_proxies.len(), 3);
+    let err = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("trusted_proxies") && err.contains("proxy.local"),
+        "{err}"
+    );
+}

@@ -8,6 +8,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
+use super::client_ip::client_ip;
 use super::cookies::{self, CookieKind};
 use super::errors::{error_page, internal_error, render_with_status};
 use super::oidc::authorization_response;
@@ -114,12 +115,6 @@ fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, location))
         .finish()
-}
-
-fn client_ip(req: &HttpRequest) -> Option<String> {
-    // The peer address: X-Forwarded-For is not trusted, or anyone could
-    // choose the address the per-IP limits count.
-    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 /// One request on the login pages: its transaction and its language.
@@ -311,7 +306,7 @@ pub async fn phone(
         Err(res) => return res,
     };
     let input = form.phone.as_deref().unwrap_or("");
-    let ip = client_ip(&req);
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
     let t = page.t;
     match login::send_code(&state, &page.tx, input, ip.as_deref(), &page.languages).await {
         Ok(SendCodeOutcome::Sent { .. }) => see_other("/login/code"),
@@ -436,7 +431,7 @@ pub async fn resend(
         Ok(p) => p,
         Err(res) => return res,
     };
-    let ip = client_ip(&req);
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
     match login::resend_code(&state, &page.tx, ip.as_deref(), &page.languages).await {
         Ok(SendCodeOutcome::Sent { .. }) => see_other("/login/code?sent=1"),
         Ok(SendCodeOutcome::Refused(reason)) => {

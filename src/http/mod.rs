@@ -1,6 +1,7 @@
 //! actix-web only: routes, extractors, and the mapping of use-case outcomes
 //! to pages, redirects and JSON.
 
+pub mod client_ip;
 mod consent;
 mod cookies;
 pub mod cors;

@@ -361,3 +361,71 @@ fn policy() -> ferrid::otp::CodePolicy {
         max_attempts: 10,
     }
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_per_ip_limits_count_the_forwarded_address() {
+    let app = spawn_app_with(|s| {
+        s.trusted_proxies = "127.0.0.1".into();
+        s.otp.max_sends_per_ip_per_hour = 1;
+    })
+    .await;
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let send = |phone: &'static str, forwarded: &'static str| {
+        let app = &app;
+        let client_id = client.client_id.clone();
+        async move {
+            let b = browser();
+            let csrf = app
+                .open_login(&b, &app.authorize_url(&client_id, &[]))
+                .await;
+            b.post(app.url("/login/phone"))
+                .header("x-forwarded-for", forwarded)
+                .form(&[("csrf", csrf.as_str()), ("phone", phone)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(send("+447400123451", "203.0.113.1").await, 303);
+    assert_eq!(
+        send("+447400123452", "203.0.113.1").await,
+        429,
+        "the same client"
+    );
+    assert_eq!(
+        send("+447400123453", "198.51.100.7").await,
+        303,
+        "another client behind the proxy"
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_header_changes_nothing() {
+    let app = spawn_app_with(|s| s.otp.max_sends_per_ip_per_hour = 1).await;
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    for (i, (phone, forwarded)) in [
+        ("+447400123451", "203.0.113.1"),
+        ("+447400123452", "198.51.100.7"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let b = browser();
+        let csrf = app
+            .open_login(&b, &app.authorize_url(&client.client_id, &[]))
+            .await;
+        let res = b
+            .post(app.url("/login/phone"))
+            .header("x-forwarded-for", forwarded)
+            .form(&[("csrf", csrf.as_str()), ("phone", phone)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            if i == 0 { 303 } else { 429 },
+            "a spoofed header does not reset the limit"
+        );
+    }
+}

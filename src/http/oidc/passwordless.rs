@@ -18,7 +18,7 @@ pub async fn passwordless_start(
             "The body must be a JSON object",
         ));
     };
-    let ip = req.peer_addr().map(|a| a.ip().to_string());
+    let ip = crate::http::client_ip::client_ip(&req, &state.settings.trusted_proxies);
     let header = |name: &str| {
         req.headers()
             .get(name)

@@ -23,7 +23,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         username: form.take("username"),
         otp: form.take("otp"),
         realm: form.take("realm"),
-        ip: req.peer_addr().map(|a| a.ip().to_string()),
+        ip: crate::http::client_ip::client_ip(&req, &state.settings.trusted_proxies),
         credentials: form.credentials,
     };
     match token_use_case(&state, request).await {
