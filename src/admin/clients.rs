@@ -124,7 +124,7 @@ pub async fn create_client(
 
 /// Every registered client.
 pub async fn list_clients(db: &impl ConnectionTrait) -> anyhow::Result<Vec<Client>> {
-    store::clients::list(db).await.map_err(into_anyhow)
+    Ok(store::clients::list(db).await?)
 }
 
 /// One client by id.
@@ -132,9 +132,7 @@ pub async fn find_client(
     db: &impl ConnectionTrait,
     client_id: &ClientId,
 ) -> anyhow::Result<Option<Client>> {
-    store::clients::find_by_client_id(db, client_id)
-        .await
-        .map_err(into_anyhow)
+    Ok(store::clients::find_by_client_id(db, client_id).await?)
 }
 
 /// Removes a client; whether it existed.
@@ -142,14 +140,5 @@ pub async fn delete_client(
     db: &impl ConnectionTrait,
     client_id: &ClientId,
 ) -> anyhow::Result<bool> {
-    store::clients::delete_by_client_id(db, client_id)
-        .await
-        .map_err(into_anyhow)
-}
-
-fn into_anyhow(e: StoreError) -> anyhow::Error {
-    match e {
-        StoreError::Conflict => anyhow::anyhow!("conflict"),
-        StoreError::Unexpected(e) => e,
-    }
+    Ok(store::clients::delete_by_client_id(db, client_id).await?)
 }

@@ -23,16 +23,11 @@ pub async fn ensure_demo_client(
         })?;
     let post_logout = RedirectUri::parse(&format!("{}/demo", settings.issuer_base()))
         .map_err(anyhow::Error::msg)?;
-    if let Some(existing) = store::clients::find_by_client_id(db, &client_id)
-        .await
-        .map_err(anyhow_from_store)?
-    {
+    if let Some(existing) = store::clients::find_by_client_id(db, &client_id).await? {
         if existing.redirect_uris == [redirect_uri.clone()] {
             return Ok(());
         }
-        store::clients::delete_by_client_id(db, &client_id)
-            .await
-            .map_err(anyhow_from_store)?;
+        store::clients::delete_by_client_id(db, &client_id).await?;
     }
     let request = CreateClient {
         client_id: Some(client_id),
@@ -53,6 +48,9 @@ pub async fn ensure_demo_client(
     }
 }
 
-fn anyhow_from_store(e: store::StoreError) -> anyhow::Error {
-    anyhow::anyhow!(e)
+/// Dev mode's outbox: the newest kept SMS messages first.
+pub async fn outbox_messages(
+    db: &impl ConnectionTrait,
+) -> anyhow::Result<Vec<store::sms_outbox::OutboxMessage>> {
+    Ok(store::sms_outbox::list_recent(db, 100).await?)
 }

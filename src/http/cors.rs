@@ -8,9 +8,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 
-use crate::domain::Origin;
+use crate::oidc;
 use crate::startup::AppState;
-use crate::store;
 
 /// The paths that answer cross-origin requests.
 pub const CORS_PATHS: &[&str] = &[
@@ -43,15 +42,12 @@ pub async fn cors(
         })
         .flatten();
     let allowed = match (&origin, req.app_data::<web::Data<AppState>>()) {
-        (Some(origin), Some(state)) => match Origin::parse(origin) {
-            Ok(origin) => store::clients::is_origin_allowed(&state.db, &origin)
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::error!(error = %e, "checking a CORS origin failed");
-                    false
-                }),
-            Err(_) => false,
-        },
+        (Some(origin), Some(state)) => oidc::cors::origin_allowed(state, origin)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "checking a CORS origin failed");
+                false
+            }),
         _ => false,
     };
     let preflight = req.method() == actix_web::http::Method::OPTIONS;

@@ -5,8 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::errors::{internal_error, render};
+use crate::admin;
 use crate::startup::AppState;
-use crate::store::{self, sms_outbox::OutboxMessage};
+use crate::store::sms_outbox::OutboxMessage;
 
 #[derive(Template)]
 #[template(path = "dev/outbox.html")]
@@ -16,9 +17,9 @@ struct OutboxPage {
 
 /// `GET /dev/outbox`: kept messages, newest first; JSON when asked for.
 pub async fn outbox(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let messages = match store::sms_outbox::list_recent(&state.db, 100).await {
+    let messages = match admin::demo::outbox_messages(&state.db).await {
         Ok(m) => m,
-        Err(e) => return internal_error(&req, &e.into()),
+        Err(e) => return internal_error(&req, &e),
     };
     let wants_json = req
         .headers()

@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ACCEPT_LANGUAGE, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::client_ip::client_ip;
@@ -120,6 +119,7 @@ fn see_other(location: &str) -> HttpResponse {
 /// One request on the login pages: its transaction and its language.
 struct Page<'a> {
     state: &'a AppState,
+    req: &'a HttpRequest,
     id: String,
     tx: LoginTransaction,
     /// A language picked with the switch on this request, to remember.
@@ -154,6 +154,7 @@ impl<'a> Page<'a> {
         let t = catalogue_for(&languages);
         Ok(Self {
             state,
+            req,
             id,
             tx,
             picked,
@@ -218,14 +219,13 @@ impl<'a> Page<'a> {
         need_new_code: bool,
         status: StatusCode,
     ) -> HttpResponse {
-        let (Some(phone), Some(challenge_id)) = (&self.tx.phone, self.tx.challenge_id) else {
+        let (Some(phone), Some(_)) = (&self.tx.phone, self.tx.challenge_id) else {
             return see_other("/login");
         };
-        let cooldown =
-            match crate::store::otp_challenges::find_by_id(&self.state.db, challenge_id).await {
-                Ok(Some(c)) => self.state.otp.cooldown_left(c.last_sent_at, Utc::now()),
-                _ => 0,
-            };
+        let cooldown = match login::resend_cooldown(self.state, &self.tx).await {
+            Ok(secs) => secs,
+            Err(e) => return internal_error(self.req, &e),
+        };
         let length = self
             .state
             .connection

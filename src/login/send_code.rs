@@ -292,3 +292,16 @@ pub(crate) async fn deliver(
         }
     }
 }
+
+/// Seconds before the transaction's code may be sent again (0: now).
+pub async fn resend_cooldown(state: &AppState, tx: &LoginTransaction) -> anyhow::Result<u64> {
+    let Some(challenge_id) = tx.challenge_id else {
+        return Ok(0);
+    };
+    Ok(
+        match store::otp_challenges::find_by_id(&state.db, challenge_id).await? {
+            Some(c) => state.otp.cooldown_left(c.last_sent_at, chrono::Utc::now()),
+            None => 0,
+        },
+    )
+}
