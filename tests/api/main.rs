@@ -9,6 +9,7 @@ mod discovery;
 mod flows;
 mod health;
 mod helpers;
+mod key_rotation;
 mod keys;
 mod login;
 mod logout;
