@@ -57,11 +57,16 @@ enum Command {
 
 #[derive(Subcommand)]
 enum KeysCommand {
-    /// List signing keys: kid, algorithm, state and dates.
+    /// List signing keys: kid, algorithm, state (next, active, retiring, retired) and dates.
     List,
-    /// Make a new key active; the previous one stays published for the grace period
-    /// (`tokens.key_rotation_grace`).
-    Rotate,
+    /// Add a new signing key: published at once, signing after `tokens.key_publish_lead`;
+    /// the previous one then stays published for `tokens.key_rotation_grace`.
+    Rotate {
+        /// Sign with the new key at once (a compromised key): relying parties
+        /// that cached the key set refuse new tokens until they fetch it again.
+        #[arg(long)]
+        now: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -199,33 +204,50 @@ async fn keys(command: KeysCommand, settings: Settings) -> anyhow::Result<ExitCo
             if all.is_empty() {
                 println!("no signing keys yet (one is made when ferrid first starts)");
             } else {
+                let time = |t: chrono::DateTime<chrono::Utc>| {
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                };
                 println!(
-                    "{:<45} {:<6} {:<9} {:<26} RETIRE AFTER",
-                    "KID", "ALG", "STATE", "CREATED"
+                    "{:<45} {:<6} {:<9} {:<21} {:<21} RETIRE AFTER",
+                    "KID", "ALG", "STATE", "CREATED", "SIGNS FROM"
                 );
-                for k in all {
+                for (k, status) in all {
                     println!(
-                        "{:<45} {:<6} {:<9} {:<26} {}",
+                        "{:<45} {:<6} {:<9} {:<21} {:<21} {}",
                         k.kid,
                         k.alg,
-                        k.state.as_str(),
-                        k.created_at
-                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                        k.retire_after
-                            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                            .unwrap_or_else(|| "-".into())
+                        status.as_str(),
+                        time(k.created_at),
+                        time(k.activates_at()),
+                        k.retire_after.map(time).unwrap_or_else(|| "-".into())
                     );
                 }
             }
         }
-        KeysCommand::Rotate => {
+        KeysCommand::Rotate { now } => {
             let master_key = startup::master_key(&settings)?;
             let grace = settings.tokens.key_rotation_grace;
-            let kid = oidc::keys::rotate(&db, &master_key, grace.0).await?;
-            println!("new active key: {kid}");
-            println!(
-                "the previous key stays published for {grace}; running instances pick the change up within 10s"
-            );
+            let lead = settings.tokens.key_publish_lead;
+            let activation = if now {
+                oidc::keys::Activation::Now
+            } else {
+                oidc::keys::Activation::AfterLead(lead.0)
+            };
+            let (kid, signs_from) =
+                oidc::keys::rotate(&db, &master_key, activation, grace.0).await?;
+            let signs_from = signs_from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            if now {
+                println!("new active key: {kid}");
+                println!(
+                    "it signs at once; running instances pick it up within 10s, and relying parties that cached the key set refuse new tokens until they fetch it again"
+                );
+            } else {
+                println!("new key: {kid} (next; published now, signs from {signs_from})");
+                println!(
+                    "every instance switches to it at {signs_from} (tokens.key_publish_lead = {lead})"
+                );
+            }
+            println!("the previous key stays published until {grace} after the switch");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -14,6 +14,7 @@ pub struct SweepReport {
     pub login_transactions: u64,
     pub sso_sessions: u64,
     pub refresh_tokens: u64,
+    pub refresh_token_families: u64,
     pub revoked_access_tokens: u64,
 }
 
@@ -24,12 +25,15 @@ impl SweepReport {
             + self.login_transactions
             + self.sso_sessions
             + self.refresh_tokens
+            + self.refresh_token_families
             + self.revoked_access_tokens
     }
 }
 
 /// Deletes rows that expired more than a minute ago (the margin keeps a row
-/// that is being checked right now from vanishing under the check).
+/// that is being checked right now from vanishing under the check). What
+/// reuse detection needs outlives its own expiry: a rotated refresh token
+/// stays until its family ends, a used code until what it issued expires.
 pub async fn sweep_expired(db: &impl ConnectionTrait) -> anyhow::Result<SweepReport> {
     let before = Utc::now() - Duration::minutes(1);
     Ok(SweepReport {
@@ -38,6 +42,7 @@ pub async fn sweep_expired(db: &impl ConnectionTrait) -> anyhow::Result<SweepRep
         login_transactions: store::login_transactions::delete_expired(db, before).await?,
         sso_sessions: store::sso_sessions::delete_expired(db, before).await?,
         refresh_tokens: store::refresh_tokens::delete_expired(db, before).await?,
+        refresh_token_families: store::refresh_token_families::delete_expired(db, before).await?,
         revoked_access_tokens: store::revoked_access_tokens::delete_expired(db, before).await?,
     })
 }

@@ -63,6 +63,9 @@ pub struct TokenSettings {
     pub sso_session_ttl: Span,
     /// How long a rotated-out signing key stays published.
     pub key_rotation_grace: Span,
+    /// How long a rotated-in key is published before it signs: longer than
+    /// relying parties cache the JWKS plus the key-ring refresh interval.
+    pub key_publish_lead: Span,
 }
 
 /// Cookie behaviour.
@@ -168,6 +171,7 @@ refresh_token_idle_ttl = "7d"
 login_transaction_ttl = "30m"
 sso_session_ttl = "12h"
 key_rotation_grace = "24h"
+key_publish_lead = "10m"
 
 [cookies]
 
@@ -408,6 +412,7 @@ impl Settings {
                 "login_transaction_ttl": t.login_transaction_ttl.to_string(),
                 "sso_session_ttl": t.sso_session_ttl.to_string(),
                 "key_rotation_grace": t.key_rotation_grace.to_string(),
+                "key_publish_lead": t.key_publish_lead.to_string(),
             },
             "cookies": { "secure": self.secure_cookies },
             "otp": {
@@ -520,6 +525,13 @@ fn check_tokens(t: &TokenSettings) -> Result<(), ConfigError> {
         return Err(ConfigError::invalid(
             "tokens.authorization_code_ttl",
             "must be 60s or less",
+        ));
+    }
+    if t.key_publish_lead.0 > Duration::from_secs(30 * 24 * 3600) {
+        // A rotated-in key waiting longer than that is a typo, not a plan.
+        return Err(ConfigError::invalid(
+            "tokens.key_publish_lead",
+            "must be 30d or less",
         ));
     }
     Ok(())

@@ -134,3 +134,21 @@ fn trusted_proxies_parse_addresses_and_networks_and_name_a_bad_entry() {
         "{err}"
     );
 }
+
+#[test]
+fn the_key_publish_lead_defaults_to_ten_minutes_and_a_bad_one_names_the_key() {
+    let s = load(&[("FERRID_MASTER_KEY", KEY)]).unwrap();
+    assert_eq!(s.tokens.key_publish_lead.0, Duration::from_secs(600));
+    assert!(
+        s.to_redacted_toml().contains("key_publish_lead = \"10m\""),
+        "{}",
+        s.to_redacted_toml()
+    );
+    let err = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_TOKENS__KEY_PUBLISH_LEAD", "90d"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("tokens.key_publish_lead"), "{err}");
+}

@@ -11,7 +11,9 @@ use uuid::Uuid;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::Scope;
 use crate::startup::AppState;
-use crate::store::{self, refresh_tokens::RefreshToken, users::User};
+use crate::store::{
+    self, ConnectionTrait, TransactionTrait, refresh_tokens::RefreshToken, users::User,
+};
 
 /// A user's sign-in that tokens are issued for.
 pub struct UserGrant<'a> {
@@ -31,14 +33,53 @@ pub struct UserGrant<'a> {
 /// Whether, and in which family, to issue a refresh token.
 pub enum Refresh {
     No,
-    /// Start a new family.
-    NewFamily,
-    /// Continue a family: the token replaces `parent_hash`.
+    /// Start a new family; it ends `tokens.refresh_token_ttl` after the
+    /// planned issue time, whatever the rotations.
+    NewFamily {
+        family_id: Uuid,
+    },
+    /// Continue a family: the token replaces `parent_hash`. The caller holds
+    /// the family's lock in the transaction the token is stored in.
     Rotate {
         family_id: Uuid,
         parent_hash: String,
         family_expires_at: DateTime<Utc>,
     },
+}
+
+impl Refresh {
+    /// The family a refresh token will be issued in, if any.
+    pub fn family_id(&self) -> Option<Uuid> {
+        match self {
+            Self::No => None,
+            Self::NewFamily { family_id, .. } | Self::Rotate { family_id, .. } => Some(*family_id),
+        }
+    }
+}
+
+/// The identity of a response's access token, chosen before anything is
+/// stored or signed, so that it can be recorded where a replay racing the
+/// issue will find it (RFC 6749 §4.1.2: a reused code revokes its tokens).
+pub struct Planned {
+    pub jti: String,
+    pub issued_at: DateTime<Utc>,
+    pub access_token_expires_at: DateTime<Utc>,
+}
+
+impl Planned {
+    pub fn new(state: &AppState) -> Self {
+        let issued_at = Utc::now();
+        Self {
+            jti: random_token(),
+            issued_at,
+            access_token_expires_at: issued_at + state.settings.tokens.access_token_ttl.0,
+        }
+    }
+
+    /// The absolute end of a refresh token family started by this issue.
+    pub fn refresh_family_expires_at(&self, state: &AppState) -> DateTime<Utc> {
+        self.issued_at + state.settings.tokens.refresh_token_ttl.0
+    }
 }
 
 /// The token response of RFC 6749 §5.1 (with `id_token` for user grants).
@@ -52,12 +93,6 @@ pub struct TokenResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     pub scope: String,
-    #[serde(skip)]
-    pub jti: String,
-    #[serde(skip)]
-    pub access_token_expires_at: DateTime<Utc>,
-    #[serde(skip)]
-    pub refresh_family_id: Option<Uuid>,
 }
 
 #[derive(Serialize)]
@@ -107,16 +142,17 @@ pub fn at_hash(access_token: &str) -> String {
 /// Signs an access token for `sub`.
 fn access_token(
     state: &AppState,
+    plan: &Planned,
     sub: &str,
     client_id: &str,
     scope: &Scope,
     user: Option<(DateTime<Utc>, &[String])>,
-) -> anyhow::Result<(String, String, DateTime<Utc>)> {
+) -> anyhow::Result<String> {
     let issuer = state.settings.issuer_base();
-    let now = Utc::now();
-    let exp = now + state.settings.tokens.access_token_ttl.0;
-    let jti = random_token();
-    let token = state.keys.signer()?.sign_jwt(
+    let now = plan.issued_at;
+    let exp = plan.access_token_expires_at;
+    let jti = &plan.jti;
+    state.keys.signer()?.sign_jwt(
         "at+jwt",
         &AccessTokenClaims {
             iss: issuer,
@@ -125,13 +161,12 @@ fn access_token(
             client_id,
             exp: exp.timestamp(),
             iat: now.timestamp(),
-            jti: &jti,
+            jti,
             scope: scope.to_string(),
             auth_time: user.map(|(t, _)| t.timestamp()),
             amr: user.map(|(_, amr)| amr),
         },
-    )?;
-    Ok((token, jti, exp))
+    )
 }
 
 fn expires_in(state: &AppState) -> i64 {
@@ -139,21 +174,37 @@ fn expires_in(state: &AppState) -> i64 {
 }
 
 /// Signs an access token and an ID token for a user, and stores a refresh
-/// token when asked.
+/// token (in a new family) when asked, in one transaction.
 pub async fn issue_user_tokens(
     state: &AppState,
     grant: &UserGrant<'_>,
     refresh: Refresh,
 ) -> anyhow::Result<TokenResponse> {
+    let txn = state.db.begin().await?;
+    let response = issue_user_tokens_in(&txn, state, &Planned::new(state), grant, refresh).await?;
+    txn.commit().await?;
+    Ok(response)
+}
+
+/// Like [`issue_user_tokens`], with the access token's identity chosen by the
+/// caller and the refresh token stored through `db` (the caller's transaction).
+pub async fn issue_user_tokens_in(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    plan: &Planned,
+    grant: &UserGrant<'_>,
+    refresh: Refresh,
+) -> anyhow::Result<TokenResponse> {
     let sub = grant.user.id.to_string();
-    let (access_token, jti, access_exp) = access_token(
+    let access_token = access_token(
         state,
+        plan,
         &sub,
         grant.client_id,
         grant.scope,
         Some((grant.auth_time, grant.amr)),
     )?;
-    let now = Utc::now();
+    let now = plan.issued_at;
     let id_token = state.keys.signer()?.sign_jwt(
         "JWT",
         &IdTokenClaims {
@@ -172,29 +223,29 @@ pub async fn issue_user_tokens(
             requested: super::claims::requested_claims(grant.user, grant.id_token_claims),
         },
     )?;
-    let (refresh_token, refresh_family_id) = match refresh {
-        Refresh::No => (None, None),
-        Refresh::NewFamily => {
-            let family_expires_at = now + state.settings.tokens.refresh_token_ttl.0;
-            let (token, family) =
-                store_refresh(state, grant, Uuid::new_v4(), None, family_expires_at).await?;
-            (Some(token), Some(family))
+    let refresh_token = match refresh {
+        Refresh::No => None,
+        Refresh::NewFamily { family_id } => {
+            let expires_at = plan.refresh_family_expires_at(state);
+            store::refresh_token_families::insert(db, family_id, expires_at, now).await?;
+            Some(store_refresh(db, state, plan, grant, family_id, None, expires_at).await?)
         }
         Refresh::Rotate {
             family_id,
             parent_hash,
             family_expires_at,
-        } => {
-            let (token, family) = store_refresh(
+        } => Some(
+            store_refresh(
+                db,
                 state,
+                plan,
                 grant,
                 family_id,
                 Some(parent_hash),
                 family_expires_at,
             )
-            .await?;
-            (Some(token), Some(family))
-        }
+            .await?,
+        ),
     };
     Ok(TokenResponse {
         access_token,
@@ -203,20 +254,19 @@ pub async fn issue_user_tokens(
         id_token: Some(id_token),
         refresh_token,
         scope: grant.scope.to_string(),
-        jti,
-        access_token_expires_at: access_exp,
-        refresh_family_id,
     })
 }
 
 async fn store_refresh(
+    db: &impl ConnectionTrait,
     state: &AppState,
+    plan: &Planned,
     grant: &UserGrant<'_>,
     family_id: Uuid,
     parent_hash: Option<String>,
     family_expires_at: DateTime<Utc>,
-) -> anyhow::Result<(String, Uuid)> {
-    let now = Utc::now();
+) -> anyhow::Result<String> {
+    let now = plan.issued_at;
     let token = random_token();
     let idle_end = now + state.settings.tokens.refresh_token_idle_ttl.0;
     let record = RefreshToken {
@@ -233,9 +283,10 @@ async fn store_refresh(
         family_expires_at,
         rotated_at: None,
         revoked_at: None,
+        access_token: Some((plan.jti.clone(), plan.access_token_expires_at)),
     };
-    store::refresh_tokens::insert(&state.db, sha256_hex(&token), parent_hash, &record).await?;
-    Ok((token, family_id))
+    store::refresh_tokens::insert(db, sha256_hex(&token), parent_hash, &record).await?;
+    Ok(token)
 }
 
 /// An access token for a client acting on its own behalf (client_credentials).
@@ -244,7 +295,8 @@ pub fn issue_client_token(
     client_id: &str,
     scope: &Scope,
 ) -> anyhow::Result<TokenResponse> {
-    let (access_token, jti, access_exp) = access_token(state, client_id, client_id, scope, None)?;
+    let plan = Planned::new(state);
+    let access_token = access_token(state, &plan, client_id, client_id, scope, None)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -252,8 +304,5 @@ pub fn issue_client_token(
         id_token: None,
         refresh_token: None,
         scope: scope.to_string(),
-        jti,
-        access_token_expires_at: access_exp,
-        refresh_family_id: None,
     })
 }

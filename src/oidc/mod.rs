@@ -14,6 +14,7 @@ pub mod keys;
 pub mod passwordless;
 pub mod revoke;
 pub mod token;
+pub mod token_family;
 pub mod userinfo;
 
 /// The `aud` of ferrid's access tokens: its own UserInfo endpoint, the only

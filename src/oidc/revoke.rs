@@ -49,9 +49,7 @@ pub async fn revoke(
         if stored.client_id != client.client_id.as_str() {
             return Err(not_yours().into());
         }
-        store::refresh_tokens::update_revoke_family(&state.db, stored.family_id, now)
-            .await
-            .map_err(anyhow::Error::from)?;
+        super::token_family::revoke_family(state, stored.family_id, now).await?;
         return Ok(());
     }
     if let Some(claims) = access_claims(state, token, false) {

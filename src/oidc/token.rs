@@ -2,16 +2,23 @@
 //! §3.1.3), refresh token (§6), client credentials (§4.4), and Auth0's
 //! passwordless OTP grant.
 
-use chrono::Utc;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::authorize::s256;
 use super::client_auth::{ClientAuthError, ClientCredentials, PublicClients, authenticate};
 use super::error::{ErrorCode, OAuthError};
-use super::issue::{Refresh, TokenResponse, UserGrant, issue_client_token, issue_user_tokens};
+use super::issue::{
+    Planned, Refresh, TokenResponse, UserGrant, issue_client_token, issue_user_tokens_in,
+};
 use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::domain::{GrantType, PASSWORDLESS_OTP_GRANT, Scope};
 use crate::startup::AppState;
-use crate::store::{self, clients::Client};
+use crate::store::{
+    self, TransactionTrait, authorization_codes::Issued, clients::Client,
+    refresh_tokens::RefreshToken,
+};
 
 /// A token request, as parsed from the form and the Authorization header.
 #[derive(Debug, Default)]
@@ -102,7 +109,9 @@ pub(super) fn wants_refresh(client: &Client, scope: &Scope) -> Refresh {
     let allowed = client.grant_types.contains(&GrantType::RefreshToken)
         && (scope.contains("offline_access") || client.refresh_without_offline_access);
     if allowed {
-        Refresh::NewFamily
+        Refresh::NewFamily {
+            family_id: Uuid::new_v4(),
+        }
     } else {
         Refresh::No
     }
@@ -168,17 +177,42 @@ async fn exchange_code(
         }
         (None, None) => {}
     }
-    if !store::authorization_codes::update_consumed(&state.db, &code_hash, now).await? {
-        // Lost a race with another exchange of the same code.
-        return Err(invalid_grant("The authorization code was already used"));
-    }
     let user = store::users::find_by_id(&state.db, grant.user_id)
         .await?
         .filter(|u| !u.blocked)
         .ok_or_else(|| invalid_grant("The user can no longer sign in"))?;
     let scope = Scope::parse_known(&grant.scope);
-    let response = issue_user_tokens(
+    let refresh = wants_refresh(client, &scope);
+    let plan = Planned::new(state);
+    let issued = Issued {
+        access_token_jti: plan.jti.clone(),
+        access_token_expires_at: plan.access_token_expires_at,
+        refresh_family_id: refresh.family_id(),
+        keep_until: match refresh {
+            Refresh::No => plan.access_token_expires_at,
+            _ => plan.refresh_family_expires_at(state),
+        },
+    };
+    // Consuming the code, recording what it issues and storing the refresh
+    // token commit together: a replay that finds the code used also finds
+    // what to revoke, and on PostgreSQL a replay racing this one waits on the
+    // code's row until it is committed.
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    if !store::authorization_codes::update_consumed(&txn, &code_hash, &issued, now).await? {
+        txn.rollback().await.context("rolling back")?;
+        // Lost a race with another exchange of the same code: revoke what it issued.
+        if let Some(winner) =
+            store::authorization_codes::find_by_hash(&state.db, &code_hash).await?
+        {
+            revoke_issued(state, &winner).await?;
+        }
+        tracing::warn!(client_id = %grant.client_id, "authorization code reused; its tokens were revoked");
+        return Err(invalid_grant("The authorization code was already used"));
+    }
+    let response = issue_user_tokens_in(
+        &txn,
         state,
+        &plan,
         &UserGrant {
             client_id: &grant.client_id,
             user: &user,
@@ -190,17 +224,10 @@ async fn exchange_code(
             sid: Some(&grant.sid),
             id_token_claims: &grant.id_token_claims,
         },
-        wants_refresh(client, &scope),
+        refresh,
     )
     .await?;
-    store::authorization_codes::update_issued_tokens(
-        &state.db,
-        &code_hash,
-        &response.jti,
-        response.access_token_expires_at,
-        response.refresh_family_id,
-    )
-    .await?;
+    txn.commit().await.context("committing the tokens")?;
     Ok(response)
 }
 
@@ -220,7 +247,7 @@ async fn revoke_issued(
         store::revoked_access_tokens::insert(&state.db, jti, exp, now).await?;
     }
     if let Some(family) = stored.refresh_family_id {
-        store::refresh_tokens::update_revoke_family(&state.db, family, now).await?;
+        super::token_family::revoke_family(state, family, now).await?;
     }
     Ok(())
 }
@@ -253,15 +280,8 @@ async fn refresh(
     if stored.revoked_at.is_some() {
         return Err(invalid_grant("The refresh token was revoked"));
     }
-    if stored.rotated_at.is_some()
-        || !store::refresh_tokens::update_rotated(&state.db, &token_hash, now).await?
-    {
-        store::refresh_tokens::update_revoke_family(&state.db, stored.family_id, now).await?;
-        if let Some(sid) = &stored.sid {
-            store::sso_sessions::update_revoked_by_sid(&state.db, sid, now).await?;
-        }
-        tracing::warn!(client_id = %stored.client_id, "refresh token reused; its family and session were revoked");
-        return Err(invalid_grant("The refresh token was already used"));
+    if stored.rotated_at.is_some() {
+        return Err(reused(state, &stored, now).await?);
     }
     if stored.expires_at <= now {
         return Err(invalid_grant("The refresh token has expired"));
@@ -284,8 +304,24 @@ async fn refresh(
         .await?
         .filter(|u| !u.blocked)
         .ok_or_else(|| invalid_grant("The user can no longer sign in"))?;
-    Ok(issue_user_tokens(
+    let plan = Planned::new(state);
+    // One transaction locks the family (refused when it is revoked), consumes
+    // the parent and stores the child: a revocation, which takes the same
+    // lock, either sees the child or is seen by this rotation.
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    if !store::refresh_token_families::update_used_if_live(&txn, stored.family_id, now).await? {
+        txn.rollback().await.context("rolling back")?;
+        return Err(invalid_grant("The refresh token was revoked"));
+    }
+    if !store::refresh_tokens::update_rotated(&txn, &token_hash, now).await? {
+        // Another use rotated it since it was read: this one is the replay.
+        txn.rollback().await.context("rolling back")?;
+        return Err(reused(state, &stored, now).await?);
+    }
+    let response = issue_user_tokens_in(
+        &txn,
         state,
+        &plan,
         &UserGrant {
             client_id: &stored.client_id,
             user: &user,
@@ -304,7 +340,28 @@ async fn refresh(
             family_expires_at: stored.family_expires_at,
         },
     )
-    .await?)
+    .await?;
+    txn.commit().await.context("committing the tokens")?;
+    Ok(response)
+}
+
+/// A rotated token presented again: it was stolen, or the client is
+/// confused; either way its family and the SSO session it came from are
+/// revoked (OAuth 2.0 Security BCP §4.14.2).
+async fn reused(
+    state: &AppState,
+    stored: &RefreshToken,
+    now: DateTime<Utc>,
+) -> Result<TokenError, TokenError> {
+    super::token_family::revoke_family(state, stored.family_id, now).await?;
+    if let Some(sid) = &stored.sid {
+        store::sso_sessions::update_revoked_by_sid(&state.db, sid, now).await?;
+    }
+    tracing::warn!(client_id = %stored.client_id, "refresh token reused; its family and session were revoked");
+    Ok(err(
+        ErrorCode::InvalidGrant,
+        "The refresh token was already used",
+    ))
 }
 
 /// RFC 6749 §4.4: a confidential client, on its own behalf, within its allowed scopes.

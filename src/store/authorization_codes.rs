@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 
 use super::{StoreError, from_json_list, to_json_list};
 
@@ -32,6 +32,7 @@ mod entity {
         pub access_token_expires_at: Option<DateTimeUtc>,
         pub refresh_family_id: Option<Uuid>,
         pub id_token_claims: Option<String>,
+        pub keep_until: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -127,6 +128,7 @@ pub async fn insert(
         access_token_expires_at: Set(None),
         refresh_family_id: Set(None),
         id_token_claims: Set(Some(to_json_list(&grant.id_token_claims))),
+        keep_until: Set(None),
     }
     .insert(db)
     .await?;
@@ -144,14 +146,41 @@ pub async fn find_by_hash(
         .transpose()?)
 }
 
-/// Marks the code used; `false` when it already was (a replay).
+/// What an exchange will issue, chosen before the code is marked used.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub access_token_jti: String,
+    pub access_token_expires_at: DateTime<Utc>,
+    pub refresh_family_id: Option<Uuid>,
+    /// Until when a replay must still be recognised: the end of the refresh
+    /// token family, else of the access token.
+    pub keep_until: DateTime<Utc>,
+}
+
+/// Marks the code used and records, in the same statement, what the exchange
+/// will issue, so that a replay racing the exchange finds it and can revoke
+/// it (RFC 6749 §4.1.2); `false` when the code already was used.
 pub async fn update_consumed(
     db: &impl ConnectionTrait,
     code_hash: &str,
+    issued: &Issued,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let res = Entity::update_many()
         .col_expr(Column::ConsumedAt, Expr::value(now))
+        .col_expr(
+            Column::AccessTokenJti,
+            Expr::value(issued.access_token_jti.clone()),
+        )
+        .col_expr(
+            Column::AccessTokenExpiresAt,
+            Expr::value(issued.access_token_expires_at),
+        )
+        .col_expr(
+            Column::RefreshFamilyId,
+            Expr::value(issued.refresh_family_id),
+        )
+        .col_expr(Column::KeepUntil, Expr::value(issued.keep_until))
         .filter(Column::CodeHash.eq(code_hash))
         .filter(Column::ConsumedAt.is_null())
         .exec(db)
@@ -159,32 +188,20 @@ pub async fn update_consumed(
     Ok(res.rows_affected == 1)
 }
 
-/// Records what the exchange issued (the access token, the refresh token
-/// family), so that a replay can revoke it.
-pub async fn update_issued_tokens(
-    db: &impl ConnectionTrait,
-    code_hash: &str,
-    jti: &str,
-    expires_at: DateTime<Utc>,
-    refresh_family_id: Option<Uuid>,
-) -> Result<(), StoreError> {
-    Entity::update_many()
-        .col_expr(Column::AccessTokenJti, Expr::value(jti))
-        .col_expr(Column::AccessTokenExpiresAt, Expr::value(expires_at))
-        .col_expr(Column::RefreshFamilyId, Expr::value(refresh_family_id))
-        .filter(Column::CodeHash.eq(code_hash))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Deletes codes that expired before `before` (a replay of one is refused as unknown).
+/// Deletes codes that expired before `before`, except a used code, kept until
+/// what it issued has expired so that a replay still revokes it.
 pub async fn delete_expired(
     db: &impl ConnectionTrait,
     before: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let res = Entity::delete_many()
-        .filter(Column::ExpiresAt.lt(before))
+        .filter(
+            Expr::expr(Func::coalesce([
+                Expr::col(Column::KeepUntil),
+                Expr::col(Column::ExpiresAt),
+            ]))
+            .lt(before),
+        )
         .exec(db)
         .await?;
     Ok(res.rows_affected)

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 
 use super::{StoreError, from_json_list, to_json_list};
 
@@ -29,6 +29,8 @@ mod entity {
         pub rotated_at: Option<DateTimeUtc>,
         pub revoked_at: Option<DateTimeUtc>,
         pub family_expires_at: Option<DateTimeUtc>,
+        pub access_token_jti: Option<String>,
+        pub access_token_expires_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -54,6 +56,8 @@ pub struct RefreshToken {
     pub family_expires_at: DateTime<Utc>,
     pub rotated_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The access token issued with this refresh token, and when it expires.
+    pub access_token: Option<(String, DateTime<Utc>)>,
 }
 
 impl TryFrom<entity::Model> for RefreshToken {
@@ -72,6 +76,7 @@ impl TryFrom<entity::Model> for RefreshToken {
             family_expires_at: m.family_expires_at.unwrap_or(m.expires_at),
             rotated_at: m.rotated_at,
             revoked_at: m.revoked_at,
+            access_token: m.access_token_jti.zip(m.access_token_expires_at),
         })
     }
 }
@@ -98,6 +103,8 @@ pub async fn insert(
         rotated_at: Set(None),
         revoked_at: Set(None),
         family_expires_at: Set(Some(token.family_expires_at)),
+        access_token_jti: Set(token.access_token.as_ref().map(|(jti, _)| jti.clone())),
+        access_token_expires_at: Set(token.access_token.as_ref().map(|(_, exp)| *exp)),
     }
     .insert(db)
     .await?;
@@ -161,13 +168,39 @@ pub async fn update_revoke_by_sid(
     Ok(())
 }
 
-/// Deletes refresh tokens that expired before `before` (an expired token is refused either way).
+/// The access tokens issued with a family's refresh tokens that have not
+/// expired yet, with their expiry.
+pub async fn list_live_access_tokens(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::FamilyId.eq(family_id))
+        .filter(Column::AccessTokenExpiresAt.gt(now))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|m| m.access_token_jti.zip(m.access_token_expires_at))
+        .collect())
+}
+
+/// Deletes refresh tokens whose family ended before `before`. A rotated or
+/// expired token is kept until then as a tombstone: presenting it again is
+/// still recognised as reuse and revokes the family (OAuth 2.0 Security BCP
+/// §4.14.2), which forgetting it would not.
 pub async fn delete_expired(
     db: &impl ConnectionTrait,
     before: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let res = Entity::delete_many()
-        .filter(Column::ExpiresAt.lt(before))
+        .filter(
+            Expr::expr(Func::coalesce([
+                Expr::col(Column::FamilyExpiresAt),
+                Expr::col(Column::ExpiresAt),
+            ]))
+            .lt(before),
+        )
         .exec(db)
         .await?;
     Ok(res.rows_affected)

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::OnConflict;
 
 use super::StoreError;
 
@@ -26,24 +27,23 @@ mod entity {
 
 use entity::{ActiveModel, Column, Entity};
 
-/// Denies the token with this `jti`; revoking twice is harmless.
+/// Denies the token with this `jti`; revoking twice is harmless (and, being
+/// an upsert, does not abort the transaction it runs in).
 pub async fn insert(
     db: &impl ConnectionTrait,
     jti: &str,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let result = ActiveModel {
+    Entity::insert(ActiveModel {
         jti: Set(jti.to_owned()),
         expires_at: Set(expires_at),
         revoked_at: Set(now),
-    }
-    .insert(db)
-    .await;
-    match result.map_err(StoreError::from) {
-        Ok(_) | Err(StoreError::Conflict) => Ok(()),
-        Err(e) => Err(e),
-    }
+    })
+    .on_conflict(OnConflict::column(Column::Jti).do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }
 
 pub async fn is_revoked(db: &impl ConnectionTrait, jti: &str) -> Result<bool, StoreError> {

@@ -75,6 +75,13 @@ pub struct StoredKey {
     pub retire_after: Option<DateTime<Utc>>,
 }
 
+impl StoredKey {
+    /// When the key signs (or signed) from, at the earliest.
+    pub fn activates_at(&self) -> DateTime<Utc> {
+        self.activated_at.unwrap_or(self.created_at)
+    }
+}
+
 impl TryFrom<entity::Model> for StoredKey {
     type Error = anyhow::Error;
     fn try_from(m: entity::Model) -> anyhow::Result<Self> {
@@ -91,7 +98,8 @@ impl TryFrom<entity::Model> for StoredKey {
     }
 }
 
-/// Stores a new key as the active one.
+/// Stores a new key in the rotation: published from now, signing from
+/// `activates_at` (when it is the newest key whose time has come).
 pub async fn insert_active(
     db: &impl ConnectionTrait,
     kid: &str,
@@ -99,6 +107,7 @@ pub async fn insert_active(
     private_enc: String,
     public_jwk: String,
     now: DateTime<Utc>,
+    activates_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     ActiveModel {
         kid: Set(kid.to_owned()),
@@ -107,7 +116,7 @@ pub async fn insert_active(
         public_jwk: Set(public_jwk),
         state: Set(KeyState::Active.as_str().to_owned()),
         created_at: Set(now),
-        activated_at: Set(Some(now)),
+        activated_at: Set(Some(activates_at)),
         retiring_at: Set(None),
         retire_after: Set(None),
         retired_at: Set(None),

@@ -482,3 +482,55 @@ impl CliEnv {
         path.display().to_string()
     }
 }
+
+/// Room for many sign-ins from this machine's one IP address in a test.
+pub fn many_sign_ins(s: &mut RawSettings) {
+    s.otp.max_sends_per_ip_per_hour = 1000;
+    s.otp.max_sends_per_network_per_hour = 1000;
+}
+
+/// A confidential client with the authorization_code and refresh_token grants.
+pub async fn refreshing_client(app: &TestApp) -> TestClient {
+    app.register_with(ClientType::Confidential, &[RP_REDIRECT], |c| {
+        c.grant_types = vec![GrantType::AuthorizationCode, GrantType::RefreshToken];
+    })
+    .await
+}
+
+/// The n-th of a series of distinct valid mobile numbers (each a new user).
+pub fn nth_phone(n: usize) -> String {
+    format!("+4474002{n:05}")
+}
+
+impl TestApp {
+    /// Signs `phone` in with `offline_access` and returns the code.
+    pub async fn offline_code_for(&self, client_id: &str, phone: &str) -> String {
+        let url = self.authorize_url(client_id, &[("scope", "openid offline_access")]);
+        let callback = self.sign_in(&browser(), &url, phone).await;
+        param(&callback, "code").expect("a code")
+    }
+
+    /// Uses a refresh token of a confidential client.
+    pub async fn refresh(&self, client: &TestClient, refresh_token: &str) -> reqwest::Response {
+        self.token(
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ],
+            Some((&client.client_id, client.secret.as_deref().unwrap())),
+        )
+        .await
+    }
+
+    /// The status `/userinfo` answers an access token with.
+    pub async fn userinfo_status(&self, access_token: &str) -> u16 {
+        reqwest::Client::new()
+            .get(self.url("/userinfo"))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}

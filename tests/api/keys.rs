@@ -48,9 +48,14 @@ async fn sync(app: &TestApp) {
 #[tokio::test]
 async fn every_published_key_has_a_unique_kid_and_no_private_members() {
     let app = spawn_app_with(|_| {}).await;
-    ferrid::oidc::keys::rotate(&app.db, &app.state.master_key, Duration::from_secs(3600))
-        .await
-        .unwrap();
+    ferrid::oidc::keys::rotate(
+        &app.db,
+        &app.state.master_key,
+        ferrid::oidc::keys::Activation::Now,
+        Duration::from_secs(3600),
+    )
+    .await
+    .unwrap();
     sync(&app).await;
     let set = jwks(&app).await;
     let keys = set["keys"].as_array().unwrap();
@@ -80,9 +85,14 @@ async fn tokens_signed_before_a_rotation_verify_until_the_grace_period_ends() {
     let old_kid = decode_header(&old_token).unwrap().kid.unwrap();
 
     let grace = app.state.settings.tokens.key_rotation_grace.0;
-    let new_kid = ferrid::oidc::keys::rotate(&app.db, &app.state.master_key, grace)
-        .await
-        .unwrap();
+    let (new_kid, _) = ferrid::oidc::keys::rotate(
+        &app.db,
+        &app.state.master_key,
+        ferrid::oidc::keys::Activation::Now,
+        grace,
+    )
+    .await
+    .unwrap();
     sync(&app).await;
     let set = jwks(&app).await;
     assert!(
@@ -127,7 +137,7 @@ async fn keys_rotate_and_list_from_the_command_line() {
         ("FERRID_DATABASE_URL", url.as_str()),
         ("FERRID_MASTER_KEY", key.as_str()),
     ];
-    let out = crate::helpers::run_ferrid(dir.path(), &env, &["keys", "rotate"]);
+    let out = crate::helpers::run_ferrid(dir.path(), &env, &["keys", "rotate", "--now"]);
     assert!(
         out.status.success(),
         "{}",

@@ -423,10 +423,14 @@ async fn oidcc_server_rotate_keys() {
     };
     let before: Value = app.get("/jwks.json").await.json().await.unwrap();
     let old = kids(&before);
-    let new_kid =
-        ferrid::oidc::keys::rotate(&app.db, &app.state.master_key, Duration::from_secs(3600))
-            .await
-            .unwrap();
+    let (new_kid, _) = ferrid::oidc::keys::rotate(
+        &app.db,
+        &app.state.master_key,
+        ferrid::oidc::keys::Activation::Now,
+        Duration::from_secs(3600),
+    )
+    .await
+    .unwrap();
     ferrid::oidc::keys::sync_key_ring(&app.db, &app.state.keys, &app.state.master_key)
         .await
         .unwrap();

@@ -1,0 +1,29 @@
+//! Revoking a refresh token family: its tokens, and the access tokens issued
+//! with them that are still live.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::startup::AppState;
+use crate::store::{self, TransactionTrait};
+
+/// Revokes a family for good (OAuth 2.0 Security BCP §4.14.2: a replayed
+/// refresh token revokes its whole line). The family's row is locked first,
+/// as every rotation does, so a rotation in flight commits its child before
+/// this runs (and the child is revoked here), or finds the family revoked.
+pub async fn revoke_family(
+    state: &AppState,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    // Only used when the family has no row yet: its longest possible life.
+    let expires_at = now + state.settings.tokens.refresh_token_ttl.0;
+    let txn = state.db.begin().await?;
+    store::refresh_token_families::upsert_revoked(&txn, family_id, expires_at, now).await?;
+    store::refresh_tokens::update_revoke_family(&txn, family_id, now).await?;
+    for (jti, exp) in store::refresh_tokens::list_live_access_tokens(&txn, family_id, now).await? {
+        store::revoked_access_tokens::insert(&txn, &jti, exp, now).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
