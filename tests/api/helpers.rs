@@ -482,3 +482,28 @@ impl CliEnv {
         path.display().to_string()
     }
 }
+
+/// Registers a confidential client allowed the passwordless API.
+pub async fn passwordless_client(app: &TestApp) -> TestClient {
+    app.register_with(ClientType::Confidential, &[RP_REDIRECT], |c| {
+        c.grant_types = vec![GrantType::AuthorizationCode, GrantType::PasswordlessOtp]
+    })
+    .await
+}
+
+impl TestApp {
+    /// Opens a sign-in for the client in a new browser and posts the phone
+    /// form; returns the browser, its CSRF token and the answer.
+    pub async fn start_hosted(
+        &self,
+        client: &TestClient,
+        phone: &str,
+    ) -> (reqwest::Client, String, reqwest::Response) {
+        let b = browser();
+        let csrf = self
+            .open_login(&b, &self.authorize_url(&client.client_id, &[]))
+            .await;
+        let res = self.submit_phone(&b, &csrf, phone).await;
+        (b, csrf, res)
+    }
+}

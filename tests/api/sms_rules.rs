@@ -1,7 +1,7 @@
 //! The SMS connection's rules over HTTP: languages, refusals, test numbers,
 //! limits shared through Redis.
 
-use ferrid::admin::sms_connection::{ConnectionChange, set, set_template};
+use ferrid::admin::sms_connection::{ConnectionChange, TestNumbers, set, set_template};
 use ferrid::domain::{ClientType, GrantType, MessageUsage};
 use ferrid::messages::TestNumber;
 
@@ -13,7 +13,9 @@ use crate::helpers::{
 const TWO_LANGUAGES: &str = "{% if request_language contains 'fr-FR' %}Bonjour, voici votre code {{ application.name }} : {{ code }}{% elsif request_language contains 'nl' %}Hallo, uw {{ application.name }} code is: {{ code }}{% else %}Your code is {{ code }}{% endif %}";
 
 async fn change(app: &TestApp, change: ConnectionChange) {
-    set(&app.db, &app.state.master_key, change).await.unwrap();
+    set(&app.db, &app.state.master_key, change, TestNumbers::Allowed)
+        .await
+        .unwrap();
 }
 
 async fn last_body(app: &TestApp) -> String {
