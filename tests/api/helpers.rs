@@ -483,6 +483,19 @@ impl CliEnv {
     }
 }
 
+/// A code of the same length that is not `code`.
+pub fn wrong_code(code: &str) -> String {
+    code.chars()
+        .map(|c| {
+            if c == '9' {
+                '0'
+            } else {
+                ((c as u8) + 1) as char
+            }
+        })
+        .collect()
+}
+
 /// Registers a confidential client allowed the passwordless API.
 pub async fn passwordless_client(app: &TestApp) -> TestClient {
     app.register_with(ClientType::Confidential, &[RP_REDIRECT], |c| {
@@ -492,6 +505,42 @@ pub async fn passwordless_client(app: &TestApp) -> TestClient {
 }
 
 impl TestApp {
+    /// `POST /passwordless/start` (JSON) for the client and phone number.
+    pub async fn passwordless_start(&self, client: &TestClient, phone: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(self.url("/passwordless/start"))
+            .json(&serde_json::json!({
+                "client_id": client.client_id,
+                "client_secret": client.secret,
+                "connection": "sms",
+                "phone_number": phone,
+                "send": "code",
+            }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The token endpoint's passwordless OTP grant.
+    pub async fn otp_grant(
+        &self,
+        client: &TestClient,
+        phone: &str,
+        otp: &str,
+    ) -> reqwest::Response {
+        self.token(
+            &[
+                ("grant_type", ferrid::domain::PASSWORDLESS_OTP_GRANT),
+                ("username", phone),
+                ("otp", otp),
+                ("realm", "sms"),
+                ("scope", "openid"),
+            ],
+            Some((&client.client_id, client.secret.as_deref().unwrap())),
+        )
+        .await
+    }
+
     /// Opens a sign-in for the client in a new browser and posts the phone
     /// form; returns the browser, its CSRF token and the answer.
     pub async fn start_hosted(
