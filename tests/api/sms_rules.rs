@@ -104,12 +104,16 @@ async fn the_two_language_template_follows_x_request_language_on_the_passwordles
             c.grant_types = vec![GrantType::AuthorizationCode, GrantType::PasswordlessOtp]
         })
         .await;
-    for (header, expected) in [
+    for (i, (header, expected)) in [
         ("nl", "Hallo, uw"),
         ("fr-FR", "Bonjour"),
         ("en", "Your code"),
-    ] {
-        let phone = format!("+4474001234{}", header.len() + 40);
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // A number each: a second code to one number would wait for the cooldown.
+        let phone = format!("+4474001234{}", i + 40);
         let res = reqwest::Client::new()
             .post(app.url("/passwordless/start"))
             .header("x-request-language", header)
