@@ -15,6 +15,7 @@ pub struct SweepReport {
     pub sso_sessions: u64,
     pub refresh_tokens: u64,
     pub revoked_access_tokens: u64,
+    pub otp_recipients: u64,
 }
 
 impl SweepReport {
@@ -25,6 +26,7 @@ impl SweepReport {
             + self.sso_sessions
             + self.refresh_tokens
             + self.revoked_access_tokens
+            + self.otp_recipients
     }
 }
 
@@ -39,5 +41,8 @@ pub async fn sweep_expired(db: &impl ConnectionTrait) -> anyhow::Result<SweepRep
         sso_sessions: store::sso_sessions::delete_expired(db, before).await?,
         refresh_tokens: store::refresh_tokens::delete_expired(db, before).await?,
         revoked_access_tokens: store::revoked_access_tokens::delete_expired(db, before).await?,
+        // A day is past any cooldown (`otp.resend_cooldown` is at most an hour).
+        otp_recipients: store::otp_recipients::delete_stale(db, Utc::now() - Duration::days(1))
+            .await?,
     })
 }

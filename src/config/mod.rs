@@ -549,6 +549,13 @@ fn check_otp(o: &OtpSettings) -> Result<(), ConfigError> {
             "must be at least 1",
         ));
     }
+    // The sweep forgets a recipient's last send after a day.
+    if o.resend_cooldown.0 > Duration::from_secs(3600) {
+        return Err(ConfigError::invalid(
+            "otp.resend_cooldown",
+            "must be 1h or less",
+        ));
+    }
     // NIST SP 800-63B §5.2.2: failed attempts on one account are capped.
     if o.max_failures_per_recipient == 0 {
         return Err(ConfigError::invalid(

@@ -152,6 +152,7 @@ fn the_failure_budget_has_defaults_is_shown_and_a_bad_value_names_its_key() {
             "otp.max_failures_per_recipient",
         ),
         ("FERRID_OTP__FAILURE_WINDOW", "0s", "otp.failure_window"),
+        ("FERRID_OTP__RESEND_COOLDOWN", "2h", "otp.resend_cooldown"),
     ] {
         let err = load(&[("FERRID_MASTER_KEY", KEY), (key, value)])
             .unwrap_err()

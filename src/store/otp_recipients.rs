@@ -85,3 +85,16 @@ pub async fn delete(db: &impl ConnectionTrait, recipient: &str) -> Result<(), St
         .await?;
     Ok(())
 }
+
+/// Forgets recipients whose last code went out before `before` (long past
+/// any cooldown).
+pub async fn delete_stale(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let res = Entity::delete_many()
+        .filter(Column::LastSentAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

@@ -91,3 +91,24 @@ async fn parallel_requests_for_one_number_send_one_code() {
         assert_eq!(app.sent_count(&phone).await, 1, "round {round}");
     }
 }
+
+#[tokio::test]
+async fn the_sweep_forgets_recipients_a_day_after_their_last_code() {
+    use ferrid::store::ConnectionTrait;
+    let app = spawn_app().await;
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let (_, _, res) = app.start_hosted(&client, PHONE).await;
+    assert_eq!(res.status(), 303);
+    let report = ferrid::admin::maintenance::sweep_expired(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(report.otp_recipients, 0, "within the day: kept");
+    app.db
+        .execute_unprepared("UPDATE otp_recipients SET last_sent_at = '2000-01-01 00:00:00+00:00'")
+        .await
+        .unwrap();
+    let report = ferrid::admin::maintenance::sweep_expired(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(report.otp_recipients, 1);
+}
