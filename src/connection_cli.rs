@@ -170,7 +170,8 @@ pub async fn run(command: ConnectionCommand, settings: Settings) -> anyhow::Resu
                     Some(args.test_numbers)
                 },
             };
-            match sms_connection::set(&db, &master_key, change).await {
+            let test_numbers = sms_connection::TestNumbers::from_settings(&settings);
+            match sms_connection::set(&db, &master_key, change, test_numbers).await {
                 Ok(saved) => {
                     println!("SMS connection saved: provider {}", saved.provider.name());
                     Ok(ExitCode::SUCCESS)

@@ -158,6 +158,10 @@ async fn check_connection(db: &DatabaseConnection, settings: &Settings) -> anyho
              set sms.allow_test_numbers = true to allow them, or remove them"
         );
     }
+    // Stored before the rule existed, or written around `connection sms set`.
+    if let Err(problem) = connection.provider.check_url() {
+        anyhow::bail!("the SMS connection's provider URL: {problem}");
+    }
     if matches!(
         connection.provider,
         crate::sms::connection::ProviderSettings::Outbox

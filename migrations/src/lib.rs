@@ -20,6 +20,7 @@ mod m20261124_000014_alter_clients;
 mod m20261124_000015_create_consents;
 mod m20261124_000016_alter_refresh_tokens;
 mod m20261130_000201_create_refresh_token_families;
+mod m20261130_000301_create_otp_recipients;
 
 /// Every migration of ferrid's schema, oldest first.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000015_create_consents::Migration),
             Box::new(m20261124_000016_alter_refresh_tokens::Migration),
             Box::new(m20261130_000201_create_refresh_token_families::Migration),
+            Box::new(m20261130_000301_create_otp_recipients::Migration),
         ]
     }
 }

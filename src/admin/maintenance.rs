@@ -16,6 +16,7 @@ pub struct SweepReport {
     pub refresh_tokens: u64,
     pub refresh_token_families: u64,
     pub revoked_access_tokens: u64,
+    pub otp_recipients: u64,
 }
 
 impl SweepReport {
@@ -27,6 +28,7 @@ impl SweepReport {
             + self.refresh_tokens
             + self.refresh_token_families
             + self.revoked_access_tokens
+            + self.otp_recipients
     }
 }
 
@@ -44,5 +46,8 @@ pub async fn sweep_expired(db: &impl ConnectionTrait) -> anyhow::Result<SweepRep
         refresh_tokens: store::refresh_tokens::delete_expired(db, before).await?,
         refresh_token_families: store::refresh_token_families::delete_expired(db, before).await?,
         revoked_access_tokens: store::revoked_access_tokens::delete_expired(db, before).await?,
+        // A day is past any cooldown (`otp.resend_cooldown` is at most an hour).
+        otp_recipients: store::otp_recipients::delete_stale(db, Utc::now() - Duration::days(1))
+            .await?,
     })
 }

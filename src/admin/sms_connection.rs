@@ -19,7 +19,7 @@ use crate::messages::{
 use crate::otp::generate_code;
 use crate::sms::SmsMessage;
 use crate::sms::connection::{
-    ProviderSettings, TWILIO_API, seal_twilio_token, seal_webhook_secret,
+    ProviderSettings, TWILIO_API, check_provider_url, seal_twilio_token, seal_webhook_secret,
 };
 use crate::store::{self, DatabaseConnection};
 
@@ -62,6 +62,27 @@ pub struct ConnectionChange {
     pub max_attempts: Option<u32>,
     pub allowed_countries: Option<Vec<String>>,
     pub test_numbers: Option<Vec<TestNumber>>,
+}
+
+/// Whether the connection may hold test numbers (fixed codes, nothing
+/// sent): a back door in production, so outside dev mode only when the
+/// operator allowed them (`sms.allow_test_numbers`). Start-up applies the
+/// same rule to the stored connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestNumbers {
+    Allowed,
+    Refused,
+}
+
+impl TestNumbers {
+    /// The rule the settings give.
+    pub fn from_settings(settings: &Settings) -> Self {
+        if settings.dev || settings.sms.allow_test_numbers {
+            Self::Allowed
+        } else {
+            Self::Refused
+        }
+    }
 }
 
 /// Why a change was refused; nothing was saved.
@@ -161,7 +182,9 @@ pub async fn ensure(
             .map(|t| t.expose_secret().to_owned()),
         ..ConnectionChange::default()
     };
-    set(db, master_key, change).await.map(|_| ())
+    set(db, master_key, change, TestNumbers::from_settings(config))
+        .await
+        .map(|_| ())
 }
 
 /// The stored connection.
@@ -174,6 +197,7 @@ pub async fn set(
     db: &DatabaseConnection,
     master_key: &MasterKey,
     change: ConnectionChange,
+    test_numbers: TestNumbers,
 ) -> Result<ConnectionSettings, ConnectionError> {
     let (mut settings, _) = ConnectionSettings::load(db).await?;
     let current_timeout = match &settings.provider {
@@ -248,6 +272,13 @@ pub async fn set(
                 t.phone, settings.otp_length
             )));
         }
+    }
+    if let (TestNumbers::Refused, Some(t)) = (test_numbers, settings.test_numbers.first()) {
+        return Err(invalid(format!(
+            "test number `{}` refused: test numbers are refused outside dev mode; \
+             set sms.allow_test_numbers = true to allow them",
+            t.phone
+        )));
     }
     // Build it as a send would: a connection that cannot work is not saved.
     LiveConnection::build(settings.clone(), master_key, db)
@@ -342,9 +373,7 @@ fn twilio(
         .clone()
         .or(cur_base)
         .unwrap_or_else(|| TWILIO_API.to_owned());
-    if url::Url::parse(&base_url).is_err() {
-        return Err(invalid(format!("`{base_url}` is not a URL")));
-    }
+    check_provider_url(&base_url).map_err(|e| invalid(format!("the Twilio base URL {e}")))?;
     Ok(ProviderSettings::Twilio {
         account_sid,
         auth_token_enc,
@@ -372,15 +401,7 @@ fn webhook(
         .clone()
         .or(cur_url)
         .ok_or_else(|| invalid("the webhook needs a URL (--webhook-url, sms.webhook_url)"))?;
-    match url::Url::parse(&url) {
-        Ok(u) if u.scheme() == "https" || crate::domain::is_loopback_host(&u) => {}
-        Ok(_) => {
-            return Err(invalid(format!(
-                "`{url}` must be https (http only on loopback)"
-            )));
-        }
-        Err(_) => return Err(invalid(format!("`{url}` is not a URL"))),
-    }
+    check_provider_url(&url).map_err(|e| invalid(format!("the webhook URL {e}")))?;
     let secret_enc = match &change.webhook_secret {
         Some(secret) => seal_webhook_secret(master_key, secret)
             .map_err(|e| invalid(format!("the webhook secret: {e}")))?,

@@ -92,6 +92,10 @@ pub struct OtpSettings {
     pub circuit_breaker_cooldown: Span,
     /// ISO 3166 region for numbers typed without `+` (for example `GB`).
     pub default_region: Option<String>,
+    /// Wrong codes a recipient may have across all its challenges within
+    /// `failure_window`; then no new code until the window passes.
+    pub max_failures_per_recipient: u32,
+    pub failure_window: Span,
 }
 
 /// Who may sign in and how.
@@ -185,6 +189,8 @@ max_sends_per_ip_per_hour = 20
 max_sends_per_network_per_hour = 60
 max_sends_per_minute = 300
 circuit_breaker_cooldown = "5m"
+max_failures_per_recipient = 20
+failure_window = "24h"
 
 [login]
 signup = true
@@ -426,6 +432,8 @@ impl Settings {
                 "max_sends_per_minute": o.max_sends_per_minute,
                 "circuit_breaker_cooldown": o.circuit_breaker_cooldown.to_string(),
                 "default_region": o.default_region,
+                "max_failures_per_recipient": o.max_failures_per_recipient,
+                "failure_window": o.failure_window.to_string(),
             },
             "login": { "signup": self.login.signup },
             "email": { "smtp_url": secret(&self.email.smtp_url), "from": self.email.from },
@@ -551,6 +559,26 @@ fn check_otp(o: &OtpSettings) -> Result<(), ConfigError> {
         return Err(ConfigError::invalid(
             "otp.max_attempts",
             "must be at least 1",
+        ));
+    }
+    // The sweep forgets a recipient's last send after a day.
+    if o.resend_cooldown.0 > Duration::from_secs(3600) {
+        return Err(ConfigError::invalid(
+            "otp.resend_cooldown",
+            "must be 1h or less",
+        ));
+    }
+    // NIST SP 800-63B §5.2.2: failed attempts on one account are capped.
+    if o.max_failures_per_recipient == 0 {
+        return Err(ConfigError::invalid(
+            "otp.max_failures_per_recipient",
+            "must be at least 1",
+        ));
+    }
+    if o.failure_window.0.is_zero() {
+        return Err(ConfigError::invalid(
+            "otp.failure_window",
+            "must be longer than zero",
         ));
     }
     if let Some(region) = &o.default_region

@@ -152,3 +152,29 @@ fn the_key_publish_lead_defaults_to_ten_minutes_and_a_bad_one_names_the_key() {
     .to_string();
     assert!(err.contains("tokens.key_publish_lead"), "{err}");
 }
+
+#[test]
+fn the_failure_budget_has_defaults_is_shown_and_a_bad_value_names_its_key() {
+    let s = load(&[("FERRID_MASTER_KEY", KEY)]).unwrap();
+    assert_eq!(s.otp.max_failures_per_recipient, 20);
+    assert_eq!(s.otp.failure_window.0, Duration::from_secs(24 * 3600));
+    let out = s.to_redacted_toml();
+    assert!(
+        out.contains("max_failures_per_recipient = 20") && out.contains("failure_window"),
+        "{out}"
+    );
+    for (key, value, named) in [
+        (
+            "FERRID_OTP__MAX_FAILURES_PER_RECIPIENT",
+            "0",
+            "otp.max_failures_per_recipient",
+        ),
+        ("FERRID_OTP__FAILURE_WINDOW", "0s", "otp.failure_window"),
+        ("FERRID_OTP__RESEND_COOLDOWN", "2h", "otp.resend_cooldown"),
+    ] {
+        let err = load(&[("FERRID_MASTER_KEY", KEY), (key, value)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(named), "{err}");
+    }
+}

@@ -355,7 +355,9 @@ pub async fn code(
     };
     let t = page.t;
     let bad = StatusCode::BAD_REQUEST;
-    match login::verify_code(&state, &page.tx, form.code.as_deref().unwrap_or("")).await {
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    let code_input = form.code.as_deref().unwrap_or("");
+    match login::verify_code(&state, &page.tx, code_input, ip.as_deref()).await {
         Ok(VerifyCodeOutcome::SignedIn {
             next,
             session_token,

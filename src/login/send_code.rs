@@ -95,7 +95,7 @@ fn refusal(e: IssueError) -> Result<SendCodeOutcome, anyhow::Error> {
     let reason = match e {
         IssueError::Unexpected(e) => return Err(e),
         IssueError::UnknownChallenge => return Ok(SendCodeOutcome::NoChallenge),
-        IssueError::PhoneLimit => Refusal::PhoneLimit,
+        IssueError::PhoneLimit | IssueError::FailureBudget => Refusal::PhoneLimit,
         IssueError::IpLimit | IssueError::NetworkLimit => Refusal::NetworkLimit,
         IssueError::Ceiling => Refusal::Ceiling,
         IssueError::Cooldown(secs) => Refusal::Cooldown(secs),

@@ -33,6 +33,7 @@ pub async fn verify_code(
     state: &AppState,
     tx: &LoginTransaction,
     code_input: &str,
+    ip: Option<&str>,
 ) -> anyhow::Result<VerifyCodeOutcome> {
     let Some(challenge_id) = tx.challenge_id else {
         return Ok(VerifyCodeOutcome::NoChallenge);
@@ -43,7 +44,7 @@ pub async fn verify_code(
         Err(_) => return Ok(VerifyCodeOutcome::Malformed),
     };
     let outcome = state.otp.verify(&state.db, challenge_id, &code).await?;
-    record_verification(state, tx, &outcome).await;
+    record_verification(state, tx, &outcome, ip).await;
     Ok(match outcome {
         VerifyOutcome::Verified { phone } => complete_sign_in(state, tx, &phone).await?,
         VerifyOutcome::Wrong { attempts_left } => VerifyCodeOutcome::Wrong { attempts_left },
@@ -54,15 +55,21 @@ pub async fn verify_code(
     })
 }
 
-/// Audits a verification: success, failure, or lockout (never the code).
-async fn record_verification(state: &AppState, tx: &LoginTransaction, outcome: &VerifyOutcome) {
+/// Audits a verification: success, failure, or lockout (never the code),
+/// with the client's address as the passwordless API records it.
+async fn record_verification(
+    state: &AppState,
+    tx: &LoginTransaction,
+    outcome: &VerifyOutcome,
+    ip: Option<&str>,
+) {
     if let Some((kind, result)) = outcome.audit() {
         crate::audit::record(
             &state.db,
             kind,
             tx.phone.as_ref().map(|p| p.masked()),
             Some(&tx.request.client_id),
-            None,
+            ip,
             serde_json::json!({ "result": result, "flow": "hosted" }),
         )
         .await;

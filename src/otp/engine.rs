@@ -38,6 +38,9 @@ pub struct OtpRules {
     pub max_sends_per_network_per_hour: u32,
     pub max_sends_per_minute: u32,
     pub circuit_breaker_cooldown: Duration,
+    /// Wrong codes a recipient may have, across challenges, per `failure_window`.
+    pub max_failures_per_recipient: u32,
+    pub failure_window: Duration,
 }
 
 impl From<&OtpSettings> for OtpRules {
@@ -49,6 +52,8 @@ impl From<&OtpSettings> for OtpRules {
             max_sends_per_network_per_hour: s.max_sends_per_network_per_hour,
             max_sends_per_minute: s.max_sends_per_minute,
             circuit_breaker_cooldown: s.circuit_breaker_cooldown.0,
+            max_failures_per_recipient: s.max_failures_per_recipient,
+            failure_window: s.failure_window.0,
         }
     }
 }
@@ -69,6 +74,11 @@ fn network_of(ip: &str) -> Option<String> {
 
 const CEILING_BREAKER: &str = "otp-global-ceiling";
 
+/// The limiter key of a recipient's failure budget.
+fn failure_key(phone: &PhoneNumber) -> String {
+    format!("otp:failures:{}", phone.as_str())
+}
+
 /// How codes look and live: the SMS connection's settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodePolicy {
@@ -82,7 +92,9 @@ pub struct CodePolicy {
 pub enum CodeSource<'a> {
     /// Drawn at random (every real number).
     Random,
-    /// An operator-configured test number's fixed code: no limits, nothing sent.
+    /// An operator-configured test number's fixed code: nothing is sent, so
+    /// no send limits, but the cooldown, attempt limits and failure budget
+    /// apply as to any number (a fixed code is otherwise guessable).
     Fixed(&'a str),
 }
 
@@ -119,6 +131,10 @@ pub enum IssueError {
     Ceiling,
     #[error("a new code can be requested in {0} seconds")]
     Cooldown(u64),
+    /// The recipient's failure budget is spent: answered like `PhoneLimit`,
+    /// so that nothing tells the two apart.
+    #[error("too many codes were sent to this number; try again later")]
+    FailureBudget,
     #[error("the challenge no longer exists")]
     UnknownChallenge,
     #[error(transparent)]
@@ -232,13 +248,64 @@ impl OtpEngine {
         }
     }
 
+    /// Whether the recipient has used up its wrong codes for the window.
+    async fn budget_spent(&self, phone: &PhoneNumber) -> anyhow::Result<bool> {
+        let failures = self
+            .limiter
+            .count_events(&failure_key(phone), self.rules.failure_window)
+            .await?;
+        Ok(failures >= self.rules.max_failures_per_recipient)
+    }
+
+    /// The checks every new code passes, test numbers included: the
+    /// recipient's failure budget, then its cooldown (claimed atomically, so
+    /// that concurrent requests from any form, API or instance send one
+    /// code), then the send limits for codes that are really sent.
     async fn make_code(
         &self,
+        db: &impl ConnectionTrait,
         phone: &PhoneNumber,
+        client_id: Option<&str>,
         ip: Option<&str>,
         policy: &CodePolicy,
         source: CodeSource<'_>,
     ) -> Result<OtpCode, IssueError> {
+        // NIST SP 800-63B §5.2.2: failures are capped per account, not per
+        // code, or every new code would bring fresh guesses.
+        if self.budget_spent(phone).await? {
+            tracing::warn!(to = %phone.masked(), "a code was refused: the number's failure budget is spent");
+            crate::audit::record(
+                db,
+                "otp.failure_budget_spent",
+                Some(phone.masked()),
+                client_id,
+                ip,
+                serde_json::json!({
+                    "result": "refused",
+                    "max_failures": self.rules.max_failures_per_recipient,
+                    "window_secs": self.rules.failure_window.as_secs(),
+                }),
+            )
+            .await;
+            return Err(IssueError::FailureBudget);
+        }
+        let now = Utc::now();
+        match store::otp_recipients::update_claim(
+            db,
+            phone.as_str(),
+            now,
+            self.rules.resend_cooldown,
+        )
+        .await
+        .map_err(|e| IssueError::Unexpected(e.into()))?
+        {
+            store::otp_recipients::Claim::Claimed => {}
+            store::otp_recipients::Claim::Cooling(last_sent_at) => {
+                return Err(IssueError::Cooldown(
+                    self.cooldown_left(last_sent_at, now).max(1),
+                ));
+            }
+        }
         match source {
             CodeSource::Random => {
                 self.acquire_send(phone, ip).await?;
@@ -255,7 +322,7 @@ impl OtpEngine {
         req: IssueRequest<'_>,
     ) -> Result<Issued, IssueError> {
         let code = self
-            .make_code(req.phone, req.ip, req.policy, req.source)
+            .make_code(db, req.phone, req.client_id, req.ip, req.policy, req.source)
             .await?;
         let now = Utc::now();
         let id = Uuid::new_v4();
@@ -276,6 +343,11 @@ impl OtpEngine {
         )
         .await
         .map_err(|e| IssueError::Unexpected(e.into()))?;
+        // Only the newest code for a recipient and client works: an older
+        // one still open would otherwise come back once the newest is used.
+        store::otp_challenges::update_expire_others(db, req.phone, req.client_id, id, now)
+            .await
+            .map_err(|e| IssueError::Unexpected(e.into()))?;
         Ok(Issued {
             challenge_id: id,
             code,
@@ -315,7 +387,10 @@ impl OtpEngine {
         if left > 0 {
             return Err(IssueError::Cooldown(left));
         }
-        let code = self.make_code(&phone, ip, policy, source).await?;
+        let client_id = challenge.client_id.as_deref();
+        let code = self
+            .make_code(db, &phone, client_id, ip, policy, source)
+            .await?;
         let expires_at = now + policy.ttl;
         let updated = store::otp_challenges::update_code(
             db,
@@ -329,6 +404,9 @@ impl OtpEngine {
         if !updated {
             return Err(IssueError::UnknownChallenge);
         }
+        store::otp_challenges::update_expire_others(db, &phone, client_id, challenge_id, now)
+            .await
+            .map_err(|e| IssueError::Unexpected(e.into()))?;
         Ok(Issued {
             challenge_id,
             code,
@@ -354,6 +432,15 @@ impl OtpEngine {
         if challenge.expires_at <= Utc::now() {
             return Ok(VerifyOutcome::Expired);
         }
+        let phone = challenge
+            .phone
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("challenge without a phone number"))?;
+        // A spent budget stops guesses on challenges still open, too: the cap
+        // is on wrong codes per recipient, whichever challenge they go to.
+        if self.budget_spent(&phone).await? {
+            return Ok(VerifyOutcome::TooManyAttempts);
+        }
         if !store::otp_challenges::update_count_attempt(db, challenge_id).await? {
             // No attempt left, or used by a concurrent request.
             return Ok(
@@ -365,6 +452,9 @@ impl OtpEngine {
         }
         let parts: [&[u8]; 2] = [challenge_id.as_bytes(), code.as_str().as_bytes()];
         if !self.pepper.verify_hex(&parts, &challenge.code_hmac) {
+            self.limiter
+                .add_event(&failure_key(&phone), self.rules.failure_window)
+                .await?;
             let used = challenge.attempts + 1;
             let left = challenge.max_attempts.saturating_sub(used);
             return Ok(if left == 0 {
@@ -378,9 +468,8 @@ impl OtpEngine {
         if !store::otp_challenges::update_consumed(db, challenge_id, Utc::now()).await? {
             return Ok(VerifyOutcome::AlreadyUsed);
         }
-        let phone = challenge
-            .phone
-            .ok_or_else(|| anyhow::anyhow!("challenge without a phone number"))?;
+        // The code was used: the next sign-in need not wait for the cooldown.
+        store::otp_recipients::delete(db, phone.as_str()).await?;
         Ok(VerifyOutcome::Verified { phone })
     }
 }
@@ -399,6 +488,8 @@ mod tests {
                 max_sends_per_network_per_hour: 4,
                 max_sends_per_minute: 6,
                 circuit_breaker_cooldown: Duration::from_secs(60),
+                max_failures_per_recipient: 20,
+                failure_window: Duration::from_secs(86_400),
             },
             Pepper::new([1; 32]),
             Arc::new(InMemoryRateLimiter::default()),

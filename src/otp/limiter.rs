@@ -26,6 +26,11 @@ pub trait RateLimiter: Send + Sync {
     async fn trip(&self, name: &str, duration: Duration) -> anyhow::Result<()>;
     /// Whether the named breaker is open.
     async fn is_tripped(&self, name: &str) -> anyhow::Result<bool>;
+    /// Records one event under `key`, kept for `window`, with no limit
+    /// (a wrong code counted against a recipient's failure budget).
+    async fn add_event(&self, key: &str, window: Duration) -> anyhow::Result<()>;
+    /// How many events `key` has had within the last `window`.
+    async fn count_events(&self, key: &str, window: Duration) -> anyhow::Result<u32>;
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -40,6 +45,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub struct InMemoryRateLimiter {
     events: Mutex<HashMap<String, VecDeque<Instant>>>,
     breakers: Mutex<HashMap<String, Instant>>,
+    /// Events without a limit (failure budgets), apart from the send
+    /// windows so that their one-hour clean-up never drops them.
+    counted: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 #[async_trait::async_trait]
@@ -82,6 +90,35 @@ impl RateLimiter for InMemoryRateLimiter {
             .get(name)
             .is_some_and(|until| *until > Instant::now()))
     }
+
+    async fn add_event(&self, key: &str, window: Duration) -> anyhow::Result<()> {
+        let now = Instant::now();
+        let mut counted = lock(&self.counted);
+        let queue = counted.entry(key.to_owned()).or_default();
+        while queue
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            queue.pop_front();
+        }
+        queue.push_back(now);
+        if counted.len() > 100_000 {
+            counted.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
+        }
+        Ok(())
+    }
+
+    async fn count_events(&self, key: &str, window: Duration) -> anyhow::Result<u32> {
+        let now = Instant::now();
+        let events = lock(&self.counted);
+        let count = events.get(key).map_or(0, |queue| {
+            queue
+                .iter()
+                .filter(|t| now.duration_since(**t) < window)
+                .count()
+        });
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
 }
 
 /// Checks every limit, then records the event under every key, atomically,
@@ -103,6 +140,23 @@ for i, key in ipairs(KEYS) do
   redis.call('PEXPIRE', key, window)
 end
 return -1
+";
+
+/// Records one event under KEYS[1] for ARGV[2] ms, on Redis's clock.
+const ADD_EVENT: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+";
+
+/// Counts the events of KEYS[1] within the last ARGV[1] ms, on Redis's clock.
+const COUNT_EVENTS: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+return redis.call('ZCARD', KEYS[1])
 ";
 
 /// Sliding-window counters in Redis, shared by every instance.
@@ -172,6 +226,29 @@ impl RateLimiter for RedisRateLimiter {
             .query_async::<bool>(&mut connection)
             .await
             .context("Redis breaker")
+    }
+
+    async fn add_event(&self, key: &str, window: Duration) -> anyhow::Result<()> {
+        let mut connection = self.connection.clone();
+        redis::Script::new(ADD_EVENT)
+            .key(format!("{}{key}", self.prefix))
+            .arg(uuid::Uuid::new_v4().to_string())
+            .arg(millis(window))
+            .invoke_async::<i64>(&mut connection)
+            .await
+            .context("Redis event")?;
+        Ok(())
+    }
+
+    async fn count_events(&self, key: &str, window: Duration) -> anyhow::Result<u32> {
+        let mut connection = self.connection.clone();
+        let count: u64 = redis::Script::new(COUNT_EVENTS)
+            .key(format!("{}{key}", self.prefix))
+            .arg(millis(window))
+            .invoke_async(&mut connection)
+            .await
+            .context("Redis event count")?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 }
 
@@ -255,5 +332,18 @@ mod tests {
                 .is_ok()
         );
         assert!(!l.is_tripped("b").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn counted_events_have_no_limit_and_leave_their_window() {
+        let l = InMemoryRateLimiter::default();
+        let window = Duration::from_millis(40);
+        for _ in 0..3 {
+            l.add_event("fail:a", window).await.unwrap();
+        }
+        assert_eq!(l.count_events("fail:a", window).await.unwrap(), 3);
+        assert_eq!(l.count_events("fail:b", window).await.unwrap(), 0);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(l.count_events("fail:a", window).await.unwrap(), 0);
     }
 }

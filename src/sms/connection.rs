@@ -37,6 +37,18 @@ pub enum ProviderSettings {
     },
 }
 
+/// A provider's URL must be https, or http on loopback only (a local fake
+/// or relay): over plain http the Twilio auth token, the webhook's
+/// signature and every code would cross the network in clear.
+pub fn check_provider_url(url: &str) -> Result<(), String> {
+    match url::Url::parse(url) {
+        Ok(u) if u.scheme() == "https" => Ok(()),
+        Ok(u) if u.scheme() == "http" && crate::domain::is_loopback_host(&u) => Ok(()),
+        Ok(_) => Err(format!("`{url}` must be https (http only on loopback)")),
+        Err(_) => Err(format!("`{url}` is not a URL")),
+    }
+}
+
 const TWILIO_TOKEN: &str = "sms_connection:twilio_auth_token";
 const WEBHOOK_SECRET: &str = "sms_connection:webhook_secret";
 
@@ -60,13 +72,23 @@ impl ProviderSettings {
         }
     }
 
+    /// Checks the provider's URL (see [`check_provider_url`]).
+    pub fn check_url(&self) -> Result<(), String> {
+        match self {
+            Self::Outbox => Ok(()),
+            Self::Twilio { base_url, .. } => check_provider_url(base_url),
+            Self::Webhook { url, .. } => check_provider_url(url),
+        }
+    }
+
     /// The sender for these settings; secrets are opened here and kept only
-    /// inside the sender.
+    /// inside the sender. A URL that is not https (outside loopback) is refused.
     pub fn build_sender(
         &self,
         master_key: &MasterKey,
         db: &DatabaseConnection,
     ) -> anyhow::Result<Arc<dyn SmsSender>> {
+        self.check_url().map_err(anyhow::Error::msg)?;
         Ok(match self {
             Self::Outbox => Arc::new(OutboxSender::new(db.clone())),
             Self::Twilio {

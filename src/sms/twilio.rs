@@ -46,7 +46,12 @@ impl TwilioSender {
         timeout: Duration,
     ) -> anyhow::Result<Self> {
         Ok(Self {
-            client: reqwest::Client::builder().timeout(timeout).build()?,
+            // A redirect is an answer, not an instruction: following it would
+            // send the credentials and the code to wherever it points.
+            client: reqwest::Client::builder()
+                .timeout(timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
             base_url: base_url.trim_end_matches('/').to_owned(),
             account_sid,
             auth_token,

@@ -60,7 +60,12 @@ fn action(usage: MessageUsage) -> &'static str {
 impl WebhookSender {
     pub fn new(url: String, key: WebhookKey, timeout: Duration) -> anyhow::Result<Self> {
         Ok(Self {
-            client: reqwest::Client::builder().timeout(timeout).build()?,
+            // A redirect is an answer, not an instruction: following it would
+            // send the credentials and the code to wherever it points.
+            client: reqwest::Client::builder()
+                .timeout(timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
             url,
             key,
             backoff: Duration::from_millis(300),

@@ -141,6 +141,28 @@ pub async fn update_code(
     Ok(res.rows_affected == 1)
 }
 
+/// Ends every other open challenge of the recipient for the client
+/// (whatever its purpose): a new code replaces the older ones.
+pub async fn update_expire_others(
+    db: &impl ConnectionTrait,
+    phone: &PhoneNumber,
+    client_id: Option<&str>,
+    keep: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let mut update = Entity::update_many()
+        .col_expr(Column::ExpiresAt, Expr::value(now))
+        .filter(Column::PhoneE164.eq(phone.as_str()))
+        .filter(Column::Id.ne(keep))
+        .filter(Column::ConsumedAt.is_null())
+        .filter(Column::ExpiresAt.gt(now));
+    update = match client_id {
+        Some(client_id) => update.filter(Column::ClientId.eq(client_id)),
+        None => update.filter(Column::ClientId.is_null()),
+    };
+    Ok(update.exec(db).await?.rows_affected)
+}
+
 /// Counts one attempt, atomically, only while attempts remain and the code
 /// is unused; `false` means no attempt was left.
 pub async fn update_count_attempt(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreError> {

@@ -534,3 +534,77 @@ impl TestApp {
             .as_u16()
     }
 }
+
+/// A code of the same length that is not `code`.
+pub fn wrong_code(code: &str) -> String {
+    code.chars()
+        .map(|c| {
+            if c == '9' {
+                '0'
+            } else {
+                ((c as u8) + 1) as char
+            }
+        })
+        .collect()
+}
+
+/// Registers a confidential client allowed the passwordless API.
+pub async fn passwordless_client(app: &TestApp) -> TestClient {
+    app.register_with(ClientType::Confidential, &[RP_REDIRECT], |c| {
+        c.grant_types = vec![GrantType::AuthorizationCode, GrantType::PasswordlessOtp]
+    })
+    .await
+}
+
+impl TestApp {
+    /// `POST /passwordless/start` (JSON) for the client and phone number.
+    pub async fn passwordless_start(&self, client: &TestClient, phone: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(self.url("/passwordless/start"))
+            .json(&serde_json::json!({
+                "client_id": client.client_id,
+                "client_secret": client.secret,
+                "connection": "sms",
+                "phone_number": phone,
+                "send": "code",
+            }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The token endpoint's passwordless OTP grant.
+    pub async fn otp_grant(
+        &self,
+        client: &TestClient,
+        phone: &str,
+        otp: &str,
+    ) -> reqwest::Response {
+        self.token(
+            &[
+                ("grant_type", ferrid::domain::PASSWORDLESS_OTP_GRANT),
+                ("username", phone),
+                ("otp", otp),
+                ("realm", "sms"),
+                ("scope", "openid"),
+            ],
+            Some((&client.client_id, client.secret.as_deref().unwrap())),
+        )
+        .await
+    }
+
+    /// Opens a sign-in for the client in a new browser and posts the phone
+    /// form; returns the browser, its CSRF token and the answer.
+    pub async fn start_hosted(
+        &self,
+        client: &TestClient,
+        phone: &str,
+    ) -> (reqwest::Client, String, reqwest::Response) {
+        let b = browser();
+        let csrf = self
+            .open_login(&b, &self.authorize_url(&client.client_id, &[]))
+            .await;
+        let res = self.submit_phone(&b, &csrf, phone).await;
+        (b, csrf, res)
+    }
+}

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use base64::Engine;
-use ferrid::admin::sms_connection::{ConnectionChange, ProviderChoice, set};
+use ferrid::admin::sms_connection::{ConnectionChange, ProviderChoice, TestNumbers, set};
 use ferrid::domain::ClientType;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -34,6 +34,7 @@ async fn use_twilio(app: &TestApp, server: &MockServer, sender: Sender, timeout:
             timeout: Some(timeout),
             ..Default::default()
         },
+        TestNumbers::Allowed,
     )
     .await
     .unwrap();
@@ -235,6 +236,7 @@ async fn the_webhook_gets_the_signed_userfront_payload_and_the_user_signs_in() {
             webhook_secret: Some(WEBHOOK_SECRET.into()),
             ..Default::default()
         },
+        TestNumbers::Allowed,
     )
     .await
     .unwrap();
@@ -303,6 +305,7 @@ async fn a_failing_webhook_is_a_send_failure() {
             webhook_secret: Some(WEBHOOK_SECRET.into()),
             ..Default::default()
         },
+        TestNumbers::Allowed,
     )
     .await
     .unwrap();
@@ -321,6 +324,7 @@ async fn a_connection_that_cannot_work_is_not_saved() {
             twilio_account_sid: Some(SID.into()),
             ..Default::default()
         },
+        TestNumbers::Allowed,
     )
     .await
     .unwrap_err();
@@ -334,6 +338,7 @@ async fn a_connection_that_cannot_work_is_not_saved() {
             webhook_secret: Some(WEBHOOK_SECRET.into()),
             ..Default::default()
         },
+        TestNumbers::Allowed,
     )
     .await
     .unwrap_err();

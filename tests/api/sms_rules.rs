@@ -1,7 +1,7 @@
 //! The SMS connection's rules over HTTP: languages, refusals, test numbers,
 //! limits shared through Redis.
 
-use ferrid::admin::sms_connection::{ConnectionChange, set, set_template};
+use ferrid::admin::sms_connection::{ConnectionChange, TestNumbers, set, set_template};
 use ferrid::domain::{ClientType, GrantType, MessageUsage};
 use ferrid::messages::TestNumber;
 
@@ -13,7 +13,9 @@ use crate::helpers::{
 const TWO_LANGUAGES: &str = "{% if request_language contains 'fr-FR' %}Bonjour, voici votre code {{ application.name }} : {{ code }}{% elsif request_language contains 'nl' %}Hallo, uw {{ application.name }} code is: {{ code }}{% else %}Your code is {{ code }}{% endif %}";
 
 async fn change(app: &TestApp, change: ConnectionChange) {
-    set(&app.db, &app.state.master_key, change).await.unwrap();
+    set(&app.db, &app.state.master_key, change, TestNumbers::Allowed)
+        .await
+        .unwrap();
 }
 
 async fn last_body(app: &TestApp) -> String {
@@ -102,12 +104,16 @@ async fn the_two_language_template_follows_x_request_language_on_the_passwordles
             c.grant_types = vec![GrantType::AuthorizationCode, GrantType::PasswordlessOtp]
         })
         .await;
-    for (header, expected) in [
+    for (i, (header, expected)) in [
         ("nl", "Hallo, uw"),
         ("fr-FR", "Bonjour"),
         ("en", "Your code"),
-    ] {
-        let phone = format!("+4474001234{}", header.len() + 40);
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // A number each: a second code to one number would wait for the cooldown.
+        let phone = format!("+4474001234{}", i + 40);
         let res = reqwest::Client::new()
             .post(app.url("/passwordless/start"))
             .header("x-request-language", header)
@@ -370,6 +376,8 @@ async fn with_redis_two_instances_share_one_limit() {
             s.redis_url = Some("redis://127.0.0.1:6379".to_owned().into());
             s.redis_prefix = p;
             s.otp.max_sends_per_phone_per_hour = 2;
+            // Each instance here has its own database, where the cooldown lives.
+            s.otp.resend_cooldown = ferrid::config::Span(std::time::Duration::ZERO);
         }
     };
     let one = spawn_app_with(configure(prefix.clone())).await;

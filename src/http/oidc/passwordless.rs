@@ -1,4 +1,5 @@
-use actix_web::http::header::CACHE_CONTROL;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::token::{oauth_error, server_error};
@@ -12,6 +13,18 @@ pub async fn passwordless_start(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> HttpResponse {
+    // Only JSON: a form, multipart or text/plain body is a "simple" request
+    // that any web page can make a visitor's browser send cross-origin,
+    // without a CORS preflight (Fetch standard, CORS-safelisted request
+    // headers), which would let it send codes from visitors' addresses.
+    if !is_json(&req) {
+        let mut res = oauth_error(&OAuthError::new(
+            ErrorCode::InvalidRequest,
+            "The body must be JSON, with Content-Type: application/json",
+        ));
+        *res.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        return res;
+    }
     let Ok(request) = serde_json::from_slice::<StartRequest>(&body) else {
         return oauth_error(&OAuthError::new(
             ErrorCode::InvalidRequest,
@@ -42,4 +55,13 @@ pub async fn passwordless_start(
         )),
         Err(StartError::Unexpected(e)) => server_error(&e),
     }
+}
+
+/// Whether the request says its body is JSON (`application/json`, any parameters).
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }

@@ -1,0 +1,100 @@
+//! When a code was last sent to each recipient: the resend cooldown belongs
+//! to the recipient, whichever form or API asks for a code.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
+
+use super::StoreError;
+
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "otp_recipients")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub recipient: String,
+        pub last_sent_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity};
+
+/// Whether a send may go ahead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// The cooldown was free and now starts again.
+    Claimed,
+    /// A code went to the recipient at this time, within the cooldown.
+    Cooling(DateTime<Utc>),
+}
+
+/// Claims the recipient's cooldown: succeeds for exactly one of any number
+/// of concurrent callers (a conditional update, or the insert that wins the
+/// primary key), on every backend and every instance.
+pub async fn update_claim(
+    db: &impl ConnectionTrait,
+    recipient: &str,
+    now: DateTime<Utc>,
+    cooldown: std::time::Duration,
+) -> Result<Claim, StoreError> {
+    let cooldown = chrono::Duration::from_std(cooldown).unwrap_or(chrono::Duration::MAX);
+    let free_before = now.checked_sub_signed(cooldown).unwrap_or(now);
+    let res = Entity::update_many()
+        .col_expr(Column::LastSentAt, Expr::value(now))
+        .filter(Column::Recipient.eq(recipient))
+        .filter(Column::LastSentAt.lte(free_before))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 1 {
+        return Ok(Claim::Claimed);
+    }
+    let inserted = ActiveModel {
+        recipient: Set(recipient.to_owned()),
+        last_sent_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(StoreError::from);
+    match inserted {
+        Ok(_) => Ok(Claim::Claimed),
+        Err(StoreError::Conflict) => {
+            let last = Entity::find_by_id(recipient.to_owned())
+                .one(db)
+                .await?
+                .map_or(now, |m| m.last_sent_at);
+            Ok(Claim::Cooling(last))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Ends the recipient's cooldown: its code was used, so the next sign-in
+/// may have a code at once.
+pub async fn delete(db: &impl ConnectionTrait, recipient: &str) -> Result<(), StoreError> {
+    Entity::delete_many()
+        .filter(Column::Recipient.eq(recipient))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Forgets recipients whose last code went out before `before` (long past
+/// any cooldown).
+pub async fn delete_stale(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let res = Entity::delete_many()
+        .filter(Column::LastSentAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
