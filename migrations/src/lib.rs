@@ -19,6 +19,7 @@ mod m20261124_000013_create_revoked_access_tokens;
 mod m20261124_000014_alter_clients;
 mod m20261124_000015_create_consents;
 mod m20261124_000016_alter_refresh_tokens;
+mod m20261130_000101_alter_clients;
 
 /// Every migration of ferrid's schema, oldest first.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000014_alter_clients::Migration),
             Box::new(m20261124_000015_create_consents::Migration),
             Box::new(m20261124_000016_alter_refresh_tokens::Migration),
+            Box::new(m20261130_000101_alter_clients::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod discovery;
 mod flows;
 mod health;
 mod helpers;
+mod introspection;
 mod keys;
 mod login;
 mod logout;
