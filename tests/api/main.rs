@@ -13,6 +13,7 @@ mod introspection;
 mod keys;
 mod login;
 mod logout;
+mod logout_hint;
 mod maintenance;
 mod migrations;
 mod sign_in;
