@@ -20,6 +20,8 @@ mod m20261124_000014_alter_clients;
 mod m20261124_000015_create_consents;
 mod m20261124_000016_alter_refresh_tokens;
 mod m20261130_000101_alter_clients;
+mod m20261130_000102_alter_login_transactions;
+mod m20261130_000103_alter_consents;
 
 /// Every migration of ferrid's schema, oldest first.
 pub struct Migrator;
@@ -45,6 +47,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000015_create_consents::Migration),
             Box::new(m20261124_000016_alter_refresh_tokens::Migration),
             Box::new(m20261130_000101_alter_clients::Migration),
+            Box::new(m20261130_000102_alter_login_transactions::Migration),
+            Box::new(m20261130_000103_alter_consents::Migration),
         ]
     }
 }

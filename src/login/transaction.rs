@@ -15,21 +15,44 @@ pub struct LoginTransaction {
     pub request: AuthorizationRequest,
     pub challenge_id: Option<Uuid>,
     pub phone: Option<PhoneNumber>,
+    /// The SSO session the consent page is for, once the sign-in waits there.
+    pub consent_sid: Option<String>,
     pub expires_at: DateTime<Utc>,
 }
 
+/// Where a new sign-in starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// The user must sign in.
+    SignIn,
+    /// Signed in with the SSO session `sid`; only consent is missing.
+    Consent { sid: &'a str },
+}
+
 /// Stores the request and returns the opaque id the browser will carry.
-pub async fn begin(state: &AppState, request: &AuthorizationRequest) -> anyhow::Result<String> {
+pub async fn begin(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    step: Step<'_>,
+) -> anyhow::Result<String> {
+    let ttl = state.settings.tokens.login_transaction_ttl.0;
     let id = random_token();
     let now = Utc::now();
+    let consent_sid = match step {
+        Step::SignIn => None,
+        Step::Consent { sid } => Some(sid),
+    };
     store::login_transactions::insert(
         &state.db,
-        sha256_hex(&id),
-        &request.client_id,
-        &request.redirect_uri,
-        serde_json::to_string(request)?,
-        now,
-        now + state.settings.tokens.login_transaction_ttl.0,
+        store::login_transactions::NewTransaction {
+            id_hash: sha256_hex(&id),
+            client_id: &request.client_id,
+            redirect_uri: &request.redirect_uri,
+            request: serde_json::to_string(request)?,
+            consent_sid,
+            created_at: now,
+            expires_at: now + ttl,
+        },
     )
     .await?;
     Ok(id)
@@ -51,6 +74,7 @@ pub async fn load(
         id_hash: stored.id_hash,
         challenge_id: stored.challenge_id,
         phone: stored.phone,
+        consent_sid: stored.consent_sid,
         expires_at: stored.expires_at,
     }))
 }

@@ -392,7 +392,8 @@ pub async fn authorize(
                         "The user has not allowed this client",
                     );
                 }
-                let transaction_id = crate::login::begin(state, &request).await?;
+                let step = crate::login::Step::Consent { sid: &session.sid };
+                let transaction_id = crate::login::begin(state, &request, step).await?;
                 return Ok(AuthorizeOutcome::Consent { transaction_id });
             }
             return Ok(AuthorizeOutcome::Respond(
@@ -404,7 +405,7 @@ pub async fn authorize(
         }
         (_, None) => {}
     }
-    let transaction_id = crate::login::begin(state, &request).await?;
+    let transaction_id = crate::login::begin(state, &request, crate::login::Step::SignIn).await?;
     Ok(AuthorizeOutcome::Login { transaction_id })
 }
 
@@ -420,21 +421,47 @@ pub async fn needs_consent(
     if request.first_party {
         return Ok(false);
     }
-    let granted =
-        store::consents::find_granted_scope(&state.db, user_id, &request.client_id).await?;
-    Ok(!granted.is_some_and(|g| Scope::parse_known(&g).contains_all(&request.scope)))
+    let Some(granted) =
+        store::consents::find_granted(&state.db, user_id, &request.client_id).await?
+    else {
+        return Ok(true);
+    };
+    let granted_scope = Scope::parse_known(&granted.scope);
+    // Claims asked for one by one count as much as scopes: each must be
+    // covered by a granted scope or have been allowed by name.
+    let claims_covered = super::claims::uncovered_claims(&granted_scope, &request.id_token_claims)
+        .iter()
+        .all(|c| granted.claims.contains(c));
+    Ok(!(granted_scope.contains_all(&request.scope) && claims_covered))
+}
+
+/// The claims of the request that its scope does not cover: the consent
+/// page names them and the consent remembers them.
+pub fn claims_beyond_scope(request: &AuthorizationRequest) -> Vec<String> {
+    super::claims::uncovered_claims(&request.scope, &request.id_token_claims)
 }
 
 /// The `id_token` member of the `claims` parameter (OIDC Core §5.5): the
-/// names of the claims asked for, whether essential or voluntary.
+/// names of the user claims asked for, whether essential or voluntary.
+/// Other names are dropped: ferrid has nothing to release under them. The
+/// `userinfo` member is ignored (§5.5 allows it): UserInfo answers by scope.
 fn parse_claims(raw: &str) -> Result<Vec<String>, ()> {
     let value: serde_json::Value = serde_json::from_str(raw).map_err(|_| ())?;
     let object = value.as_object().ok_or(())?;
-    Ok(object
+    let mut names: Vec<String> = object
         .get("id_token")
         .and_then(|v| v.as_object())
-        .map(|claims| claims.keys().cloned().collect())
-        .unwrap_or_default())
+        .map(|claims| {
+            claims
+                .keys()
+                .filter(|name| super::claims::scope_of_claim(name).is_some())
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {
@@ -577,6 +604,10 @@ mod tests {
         assert_eq!(
             parse_claims(r#"{"userinfo":{}}"#).unwrap(),
             Vec::<String>::new()
+        );
+        assert_eq!(
+            parse_claims(r#"{"id_token":{"acr":null,"email":null,"phone_number":null}}"#).unwrap(),
+            vec!["email".to_owned(), "phone_number".to_owned()]
         );
     }
 

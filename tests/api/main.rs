@@ -5,6 +5,8 @@ mod cli;
 mod configuration;
 mod conformance;
 mod connection_cli;
+mod consent_claims;
+mod consent_step;
 mod discovery;
 mod flows;
 mod health;
