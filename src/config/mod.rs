@@ -96,6 +96,9 @@ pub struct OtpSettings {
 pub struct LoginSettings {
     /// A verified phone number without an account creates one.
     pub signup: bool,
+    /// Sign-ins one client address may start within `tokens.login_transaction_ttl`
+    /// (each is stored until it expires); beyond, `/authorize` answers 429.
+    pub max_pending_per_ip: u32,
 }
 
 /// SMS connection bootstrap (used when the database has no connection yet;
@@ -184,6 +187,7 @@ circuit_breaker_cooldown = "5m"
 
 [login]
 signup = true
+max_pending_per_ip = 30
 
 [email]
 from = "ferrid <no-reply@localhost>"
@@ -360,6 +364,12 @@ impl Settings {
         }
         check_tokens(&raw.tokens)?;
         check_otp(&raw.otp)?;
+        if raw.login.max_pending_per_ip == 0 {
+            return Err(ConfigError::invalid(
+                "login.max_pending_per_ip",
+                "must be at least 1",
+            ));
+        }
         Ok(Self {
             issuer,
             bind,
@@ -422,7 +432,10 @@ impl Settings {
                 "circuit_breaker_cooldown": o.circuit_breaker_cooldown.to_string(),
                 "default_region": o.default_region,
             },
-            "login": { "signup": self.login.signup },
+            "login": {
+                "signup": self.login.signup,
+                "max_pending_per_ip": self.login.max_pending_per_ip,
+            },
             "email": { "smtp_url": secret(&self.email.smtp_url), "from": self.email.from },
             "sms": {
                 "provider": self.sms.provider,

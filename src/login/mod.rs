@@ -14,5 +14,7 @@ pub use consent::{
 };
 pub(crate) use send_code::{Delivery, check_recipient, deliver};
 pub use send_code::{Refusal, SendCodeOutcome, resend_code, resend_cooldown, send_code};
-pub use transaction::{LoginTransaction, Step, begin, check_csrf, csrf_token, load, restart};
+pub use transaction::{
+    Begun, LoginTransaction, Step, begin, check_csrf, csrf_token, load, restart,
+};
 pub use verify_code::{VerifyCodeOutcome, verify_code};

@@ -4,6 +4,7 @@ use uuid::Uuid;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::PhoneNumber;
 use crate::oidc::authorize::AuthorizationRequest;
+use crate::otp::Limit;
 use crate::startup::AppState;
 use crate::store;
 
@@ -29,13 +30,38 @@ pub enum Step<'a> {
     Consent { sid: &'a str },
 }
 
-/// Stores the request and returns the opaque id the browser will carry.
+/// Whether a sign-in was started.
+#[derive(Debug)]
+pub enum Begun {
+    /// Stored; the opaque id the browser will carry.
+    Started(String),
+    /// The address has `login.max_pending_per_ip` sign-ins pending already.
+    TooManyPending,
+}
+
+/// Stores the request and returns the opaque id the browser will carry,
+/// unless `client_ip` started too many sign-ins within one sign-in's
+/// lifetime: each is kept until it expires, so anonymous requests must not
+/// grow the table without bound. The count goes through the shared rate
+/// limiter (Redis when configured), so every instance sees the same.
 pub async fn begin(
     state: &AppState,
     request: &AuthorizationRequest,
     step: Step<'_>,
-) -> anyhow::Result<String> {
+    client_ip: Option<&str>,
+) -> anyhow::Result<Begun> {
     let ttl = state.settings.tokens.login_transaction_ttl.0;
+    if let Some(ip) = client_ip {
+        let limit = Limit {
+            key: format!("login-pending:ip:{ip}"),
+            max: state.settings.login.max_pending_per_ip,
+            window: ttl,
+        };
+        if state.limiter.try_acquire(&[limit]).await?.is_err() {
+            tracing::warn!(client_id = %request.client_id, "too many pending sign-ins from one address");
+            return Ok(Begun::TooManyPending);
+        }
+    }
     let id = random_token();
     let now = Utc::now();
     let consent_sid = match step {
@@ -55,7 +81,7 @@ pub async fn begin(
         },
     )
     .await?;
-    Ok(id)
+    Ok(Begun::Started(id))
 }
 
 /// The live transaction behind a browser's id.

@@ -11,6 +11,7 @@ use url::Url;
 use super::error::{ErrorCode, OAuthError};
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::{ClientId, ClientType, GrantType, PhoneNumber, Scope};
+use crate::login::Begun;
 use crate::startup::AppState;
 use crate::store::{self, authorization_codes::CodeGrant, sso_sessions::SsoSession};
 
@@ -136,14 +137,19 @@ pub enum AuthorizeOutcome {
     Login { transaction_id: String },
     /// Signed in, but the user must allow the client first.
     Consent { transaction_id: String },
+    /// This address already has `login.max_pending_per_ip` sign-ins
+    /// pending: nothing is stored, ferrid's own page says so (429).
+    TooManyPending,
 }
 
 /// Handles an authorization request given as name/value pairs (query or
-/// form). `session_token` is the SSO cookie's value, if any.
+/// form). `session_token` is the SSO cookie's value, if any; `client_ip`
+/// counts the sign-ins this address keeps pending.
 pub async fn authorize(
     state: &AppState,
     params: &[(String, String)],
     session_token: Option<&str>,
+    client_ip: Option<&str>,
 ) -> anyhow::Result<AuthorizeOutcome> {
     let mut map: HashMap<&str, &str> = HashMap::new();
     let mut duplicated = false;
@@ -193,7 +199,12 @@ pub async fn authorize(
     };
 
     // From here on the redirect URI is trusted: errors go back to it.
-    let state_param = map.get("state").map(|s| (*s).to_owned());
+    let oversized = super::request_limits::oversized_parameter(params);
+    // An oversized state is not echoed back: the error would carry it.
+    let state_param = map
+        .get("state")
+        .filter(|_| !matches!(oversized, Some(("state", _))))
+        .map(|s| (*s).to_owned());
     let issuer = state.settings.issuer_base();
     let response_mode = match map.get("response_mode") {
         Some(&"form_post") => ResponseMode::FormPost,
@@ -214,6 +225,9 @@ pub async fn authorize(
             ErrorCode::InvalidRequest,
             "A parameter was given more than once",
         );
+    }
+    if let Some((_, description)) = oversized {
+        return fail(ErrorCode::InvalidRequest, description);
     }
     if map.contains_key("request") {
         return fail(
@@ -393,8 +407,14 @@ pub async fn authorize(
                     );
                 }
                 let step = crate::login::Step::Consent { sid: &session.sid };
-                let transaction_id = crate::login::begin(state, &request, step).await?;
-                return Ok(AuthorizeOutcome::Consent { transaction_id });
+                return Ok(
+                    match crate::login::begin(state, &request, step, client_ip).await? {
+                        Begun::Started(transaction_id) => {
+                            AuthorizeOutcome::Consent { transaction_id }
+                        }
+                        Begun::TooManyPending => AuthorizeOutcome::TooManyPending,
+                    },
+                );
             }
             return Ok(AuthorizeOutcome::Respond(
                 issue_code(state, &request, &session).await?,
@@ -405,8 +425,12 @@ pub async fn authorize(
         }
         (_, None) => {}
     }
-    let transaction_id = crate::login::begin(state, &request, crate::login::Step::SignIn).await?;
-    Ok(AuthorizeOutcome::Login { transaction_id })
+    Ok(
+        match crate::login::begin(state, &request, crate::login::Step::SignIn, client_ip).await? {
+            Begun::Started(transaction_id) => AuthorizeOutcome::Login { transaction_id },
+            Begun::TooManyPending => AuthorizeOutcome::TooManyPending,
+        },
+    )
 }
 
 /// Whether the user must be asked before the client gets the request's scopes.

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorize;
+mod authorize_limits;
 mod cli;
 mod configuration;
 mod conformance;
