@@ -118,3 +118,28 @@ async fn the_pending_limit_is_per_address_and_configurable() {
     // Another address is not held back by the first one's sign-ins.
     assert_eq!(location(&from("203.0.113.8").await), "/login");
 }
+
+#[tokio::test]
+async fn with_redis_two_instances_share_the_pending_limit() {
+    let prefix = format!("ferrid-test-{}:", uuid::Uuid::new_v4().simple());
+    let configure = |p: String| {
+        move |s: &mut ferrid::config::RawSettings| {
+            s.redis_url = Some("redis://127.0.0.1:6379".to_owned().into());
+            s.redis_prefix = p;
+            s.login.max_pending_per_ip = 2;
+        }
+    };
+    let one = spawn_app_with(configure(prefix.clone())).await;
+    let two = spawn_app_with(configure(prefix)).await;
+    let client_one = one.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let client_two = two.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let open = |app: &crate::helpers::TestApp, client_id: &str| {
+        let url = app.authorize_url(client_id, &[]);
+        async move { browser().get(url).send().await.unwrap() }
+    };
+    assert_eq!(location(&open(&one, &client_one.client_id).await), "/login");
+    assert_eq!(location(&open(&two, &client_two.client_id).await), "/login");
+    let res = open(&one, &client_one.client_id).await;
+    assert_eq!(res.status(), 429, "the other instance's sign-ins count");
+    assert_eq!(open(&two, &client_two.client_id).await.status(), 429);
+}
