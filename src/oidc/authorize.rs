@@ -226,9 +226,6 @@ pub async fn authorize(
             "A parameter was given more than once",
         );
     }
-    if let Some((_, description)) = oversized {
-        return fail(ErrorCode::InvalidRequest, description);
-    }
     if map.contains_key("request") {
         return fail(
             ErrorCode::RequestNotSupported,
@@ -240,6 +237,9 @@ pub async fn authorize(
             ErrorCode::RequestUriNotSupported,
             "The request_uri parameter is not supported",
         );
+    }
+    if let Some((_, description)) = oversized {
+        return fail(ErrorCode::InvalidRequest, description);
     }
     match map.get("response_type") {
         None | Some(&"") => {

@@ -54,8 +54,18 @@ const LIMITS: &[Limit] = &[
     },
 ];
 
-/// Any other parameter (`prompt`, `max_age`, `display`, `code_challenge`, …).
-const OTHER: Limit = Limit {
+/// Short parameters ferrid reads; a longer value is never a valid one.
+const SHORT: &[&str] = &[
+    "response_type",
+    "response_mode",
+    "prompt",
+    "max_age",
+    "display",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+const SHORT_LIMIT: Limit = Limit {
     name: "",
     max_bytes: 256,
     error: "A parameter is longer than 256 bytes",
@@ -63,15 +73,17 @@ const OTHER: Limit = Limit {
 
 /// The first parameter longer than its limit, with the error's description.
 /// `client_id` and `redirect_uri` are left out: they must equal registered
-/// values, so nothing unbounded is kept from them.
+/// values, so nothing unbounded is kept from them. Parameters ferrid does
+/// not know are ignored, as RFC 6749 §3.1 requires, and never stored.
 pub fn oversized_parameter(params: &[(String, String)]) -> Option<(&str, &'static str)> {
-    params
-        .iter()
-        .filter(|(k, _)| k != "client_id" && k != "redirect_uri")
-        .find_map(|(k, v)| {
-            let limit = LIMITS.iter().find(|l| l.name == k).unwrap_or(&OTHER);
-            (v.len() > limit.max_bytes).then_some((k.as_str(), limit.error))
-        })
+    params.iter().find_map(|(k, v)| {
+        let limit = match LIMITS.iter().find(|l| l.name == k) {
+            Some(limit) => limit,
+            None if SHORT.contains(&k.as_str()) => &SHORT_LIMIT,
+            None => return None,
+        };
+        (v.len() > limit.max_bytes).then_some((k.as_str(), limit.error))
+    })
 }
 
 #[cfg(test)]
@@ -88,6 +100,7 @@ mod tests {
         assert_eq!(name("nonce", 513).as_deref(), Some("nonce"));
         assert_eq!(name("display", 257).as_deref(), Some("display"));
         assert_eq!(name("redirect_uri", 5000), None);
+        assert_eq!(name("some_extension", 5000), None);
         for limit in LIMITS {
             assert!(limit.error.contains(limit.name));
             assert!(limit.error.contains(&limit.max_bytes.to_string()));
