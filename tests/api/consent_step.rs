@@ -101,21 +101,27 @@ async fn consent_is_answered_once() {
     let b = browser();
     let to = sign_in_to(&app, &b, &request_url(&app, &shop.client_id, &[]), PHONE).await;
     assert_eq!(to, "/consent");
-    let page = visit(&b, &app.url("/consent")).await.text().await.unwrap();
-    let csrf = csrf_of(&page);
-    let posts = (0..4).map(|_| {
-        b.post(app.url("/consent"))
-            .form(&[("csrf", csrf.as_str()), ("decision", "allow")])
-            .send()
-    });
-    let answers = futures_util::future::join_all(posts).await;
-    let codes = answers
-        .iter()
-        .filter_map(|r| r.as_ref().ok())
-        .filter(|r| location(r).starts_with(RP_REDIRECT))
-        .filter(|r| param(&url::Url::parse(&location(r)).unwrap(), "code").is_some())
-        .count();
-    assert_eq!(codes, 1, "one consent, one code");
+    for round in 0..10 {
+        if round > 0 {
+            let url = request_url(&app, &shop.client_id, &[("prompt", "consent")]);
+            assert_eq!(location(&visit(&b, &url).await), "/consent");
+        }
+        let page = visit(&b, &app.url("/consent")).await.text().await.unwrap();
+        let csrf = csrf_of(&page);
+        let posts = (0..4).map(|_| {
+            b.post(app.url("/consent"))
+                .form(&[("csrf", csrf.as_str()), ("decision", "allow")])
+                .send()
+        });
+        let answers = futures_util::future::join_all(posts).await;
+        let codes = answers
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .filter(|r| location(r).starts_with(RP_REDIRECT))
+            .filter(|r| param(&url::Url::parse(&location(r)).unwrap(), "code").is_some())
+            .count();
+        assert_eq!(codes, 1, "round {round}: one consent, one code");
+    }
     // The legitimate path still works.
     let res = visit(
         &b,
