@@ -121,6 +121,7 @@ async fn run() {
             allowed_scopes: vec![],
             refresh_without_offline_access: false,
             connections: vec!["sms".to_owned()],
+            introspect: false,
         },
     )
     .await

@@ -135,6 +135,10 @@ struct CreateArgs {
     /// A sign-in connection the client may use (repeatable): sms.
     #[arg(long = "connection", value_name = "CONNECTION")]
     connections: Vec<String>,
+    /// A resource server: may introspect tokens issued to any client
+    /// (without it, a client introspects only its own tokens).
+    #[arg(long)]
+    introspect: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -292,6 +296,7 @@ async fn client(command: ClientCommand, settings: Settings) -> anyhow::Result<Ex
                 allowed_scopes: args.scopes,
                 refresh_without_offline_access: args.refresh_without_offline_access,
                 connections: args.connections,
+                introspect: args.introspect,
             };
             match clients::create_client(&db, request).await {
                 Ok(created) => {
@@ -371,6 +376,7 @@ fn client_json(c: &Client) -> serde_json::Value {
         "allowed_scopes": c.allowed_scopes,
         "refresh_without_offline_access": c.refresh_without_offline_access,
         "connections": c.connections,
+        "introspect": c.introspect,
         "created_at": c.created_at,
     })
 }
@@ -413,5 +419,6 @@ fn print_client(c: &Client) {
     let grants: Vec<_> = c.grant_types.iter().map(|g| g.as_str()).collect();
     println!("grants:         {}", grants.join(" "));
     println!("first_party:    {}", c.first_party);
+    println!("introspect:     {}", c.introspect);
     println!("created_at:     {}", c.created_at.to_rfc3339());
 }

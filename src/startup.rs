@@ -38,6 +38,8 @@ pub struct AppState {
     pub master_key: MasterKey,
     pub keys: KeyRing,
     pub otp: OtpEngine,
+    /// Sliding-window limits shared with the OTP engine (Redis when configured).
+    pub limiter: Arc<dyn RateLimiter>,
     /// The SMS connection (provider, templates, rules), rebuilt when it changes.
     pub connection: ConnectionCache,
     /// Keys the CSRF tokens of ferrid's forms.
@@ -105,7 +107,7 @@ impl Application {
         let otp = OtpEngine::new(
             OtpRules::from(&settings.otp),
             Pepper::new(master_key.derive("otp-pepper")),
-            limiter,
+            limiter.clone(),
         );
         let discovery = oidc::discovery::discovery_document(settings.issuer_base())?;
         let state = Arc::new(AppState {
@@ -116,6 +118,7 @@ impl Application {
             master_key,
             keys,
             otp,
+            limiter,
             discovery,
         });
         let port = listener.local_addr()?.port();

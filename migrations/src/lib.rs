@@ -19,6 +19,9 @@ mod m20261124_000013_create_revoked_access_tokens;
 mod m20261124_000014_alter_clients;
 mod m20261124_000015_create_consents;
 mod m20261124_000016_alter_refresh_tokens;
+mod m20261130_000101_alter_clients;
+mod m20261130_000102_alter_login_transactions;
+mod m20261130_000103_alter_consents;
 mod m20261130_000201_create_refresh_token_families;
 mod m20261130_000301_create_otp_recipients;
 
@@ -45,6 +48,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000014_alter_clients::Migration),
             Box::new(m20261124_000015_create_consents::Migration),
             Box::new(m20261124_000016_alter_refresh_tokens::Migration),
+            Box::new(m20261130_000101_alter_clients::Migration),
+            Box::new(m20261130_000102_alter_login_transactions::Migration),
+            Box::new(m20261130_000103_alter_consents::Migration),
             Box::new(m20261130_000201_create_refresh_token_families::Migration),
             Box::new(m20261130_000301_create_otp_recipients::Migration),
         ]

@@ -23,6 +23,9 @@ pub struct CreateClient {
     pub refresh_without_offline_access: bool,
     /// Sign-in connections the client may use (`sms`).
     pub connections: Vec<String>,
+    /// A resource server that may introspect every client's tokens
+    /// (otherwise a client introspects only its own).
+    pub introspect: bool,
 }
 
 /// The connections ferrid has.
@@ -53,6 +56,8 @@ pub enum CreateClientError {
     RefreshWithoutOfflineAccessThirdParty,
     #[error("the scope `{0}` is not a valid scope token")]
     BadScope(String),
+    #[error("--introspect needs a confidential client (introspection requires a secret)")]
+    PublicIntrospect,
     #[error("`{0}` is not a connection (sms)")]
     UnknownConnection(String),
     #[error(transparent)]
@@ -80,6 +85,9 @@ pub async fn create_client(
     if req.client_type == ClientType::Public && grant_types.contains(&GrantType::ClientCredentials)
     {
         return Err(CreateClientError::PublicClientCredentials);
+    }
+    if req.client_type == ClientType::Public && req.introspect {
+        return Err(CreateClientError::PublicIntrospect);
     }
     if let Some(unknown) = req
         .connections
@@ -111,6 +119,7 @@ pub async fn create_client(
         first_party: req.first_party,
         allowed_scopes: req.allowed_scopes,
         refresh_without_offline_access: req.refresh_without_offline_access,
+        introspect: req.introspect,
     };
     match store::clients::insert(db, new).await {
         Ok(client) => Ok(CreatedClient {

@@ -41,6 +41,7 @@ pub async fn ensure_demo_client(
         allowed_scopes: vec![],
         refresh_without_offline_access: false,
         connections: vec!["sms".to_owned()],
+        introspect: false,
     };
     match create_client(db, request).await {
         Ok(_) | Err(CreateClientError::Taken(_)) => Ok(()),

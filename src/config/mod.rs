@@ -103,6 +103,9 @@ pub struct OtpSettings {
 pub struct LoginSettings {
     /// A verified phone number without an account creates one.
     pub signup: bool,
+    /// Sign-ins one client address may start within `tokens.login_transaction_ttl`
+    /// (each is stored until it expires); beyond, `/authorize` answers 429.
+    pub max_pending_per_ip: u32,
 }
 
 /// SMS connection bootstrap (used when the database has no connection yet;
@@ -194,6 +197,7 @@ failure_window = "24h"
 
 [login]
 signup = true
+max_pending_per_ip = 30
 
 [email]
 from = "ferrid <no-reply@localhost>"
@@ -370,6 +374,12 @@ impl Settings {
         }
         check_tokens(&raw.tokens)?;
         check_otp(&raw.otp)?;
+        if raw.login.max_pending_per_ip == 0 {
+            return Err(ConfigError::invalid(
+                "login.max_pending_per_ip",
+                "must be at least 1",
+            ));
+        }
         Ok(Self {
             issuer,
             bind,
@@ -435,7 +445,10 @@ impl Settings {
                 "max_failures_per_recipient": o.max_failures_per_recipient,
                 "failure_window": o.failure_window.to_string(),
             },
-            "login": { "signup": self.login.signup },
+            "login": {
+                "signup": self.login.signup,
+                "max_pending_per_ip": self.login.max_pending_per_ip,
+            },
             "email": { "smtp_url": secret(&self.email.smtp_url), "from": self.email.from },
             "sms": {
                 "provider": self.sms.provider,

@@ -178,3 +178,23 @@ fn the_failure_budget_has_defaults_is_shown_and_a_bad_value_names_its_key() {
         assert!(err.contains(named), "{err}");
     }
 }
+
+#[test]
+fn pending_sign_ins_per_address_default_to_30_and_must_be_positive() {
+    let s = load(&[("FERRID_MASTER_KEY", KEY)]).unwrap();
+    assert_eq!(s.login.max_pending_per_ip, 30);
+    assert!(s.to_redacted_toml().contains("max_pending_per_ip = 30"));
+    let s = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_LOGIN__MAX_PENDING_PER_IP", "5"),
+    ])
+    .unwrap();
+    assert_eq!(s.login.max_pending_per_ip, 5);
+    let err = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_LOGIN__MAX_PENDING_PER_IP", "0"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("login.max_pending_per_ip"), "{err}");
+}

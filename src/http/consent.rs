@@ -9,7 +9,7 @@ use super::cookies::{self, CookieKind};
 use super::errors::{error_page, internal_error, render};
 use super::login::{csrf_failure, transaction};
 use super::oidc::authorization_response;
-use crate::login::{self, Decision};
+use crate::login::{self, ConsentViewOutcome, DecideOutcome, Decision};
 use crate::startup::AppState;
 
 #[derive(Template)]
@@ -24,6 +24,15 @@ struct ConsentPage<'a> {
 pub struct ConsentForm {
     csrf: Option<String>,
     decision: Option<String>,
+}
+
+fn not_asked(req: &HttpRequest) -> HttpResponse {
+    error_page(
+        req,
+        StatusCode::BAD_REQUEST,
+        "Nothing to allow",
+        "This sign-in is not waiting for your answer. Go back to the application and start again.",
+    )
 }
 
 fn not_signed_in(req: &HttpRequest) -> HttpResponse {
@@ -43,7 +52,7 @@ pub async fn consent_form(req: HttpRequest, state: web::Data<AppState>) -> HttpR
     };
     let session = cookies::read(&state, &req, CookieKind::Session);
     match login::consent_view(&state, &tx, session.as_deref()).await {
-        Ok(Some(view)) => {
+        Ok(ConsentViewOutcome::Show(view)) => {
             let csrf = login::csrf_token(&state, &id);
             render(&ConsentPage {
                 app_name: &view.client_name,
@@ -51,7 +60,8 @@ pub async fn consent_form(req: HttpRequest, state: web::Data<AppState>) -> HttpR
                 csrf: &csrf,
             })
         }
-        Ok(None) => not_signed_in(&req),
+        Ok(ConsentViewOutcome::NotSignedIn) => not_signed_in(&req),
+        Ok(ConsentViewOutcome::NotAsked) => not_asked(&req),
         Err(e) => internal_error(&req, &e),
     }
 }
@@ -83,12 +93,13 @@ pub async fn consent(
     };
     let session = cookies::read(&state, &req, CookieKind::Session);
     match login::decide(&state, &tx, session.as_deref(), decision).await {
-        Ok(Some(response)) => {
+        Ok(DecideOutcome::Answered(response)) => {
             let mut res = authorization_response(&response, req.method());
             let _ = res.add_cookie(&cookies::clear(&state, CookieKind::Login));
             res
         }
-        Ok(None) => not_signed_in(&req),
+        Ok(DecideOutcome::NotSignedIn) => not_signed_in(&req),
+        Ok(DecideOutcome::NotAsked) => not_asked(&req),
         Err(e) => internal_error(&req, &e),
     }
 }

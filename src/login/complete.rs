@@ -80,7 +80,9 @@ pub(super) async fn complete_sign_in(
     store::sso_sessions::insert(&state.db, sha256_hex(&session_token), &session, now).await?;
     tracing::info!(user_id = %user.id, client_id = %tx.request.client_id, "user signed in");
     if needs_consent(state, &tx.request, user.id).await? {
-        store::login_transactions::update_challenge(&state.db, &tx.id_hash, None).await?;
+        // Only this session may answer the consent page (see `decide`).
+        store::login_transactions::update_awaiting_consent(&state.db, &tx.id_hash, &session.sid)
+            .await?;
         return Ok(VerifyCodeOutcome::SignedIn {
             next: AfterSignIn::Consent,
             session_token,

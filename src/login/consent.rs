@@ -1,9 +1,11 @@
 use chrono::Utc;
 
 use super::LoginTransaction;
-use crate::oidc::authorize::{AuthorizationResponse, access_denied, current_session, issue_code};
+use crate::oidc::authorize::{
+    AuthorizationResponse, access_denied, claims_beyond_scope, current_session, issue_code,
+};
 use crate::startup::AppState;
-use crate::store;
+use crate::store::{self, sso_sessions::SsoSession};
 
 /// The user's answer on the consent page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,8 +18,29 @@ pub enum Decision {
 #[derive(Debug)]
 pub struct ConsentView {
     pub client_name: String,
-    /// Each scope, in words.
+    /// Each scope, and each claim asked for beyond them, in words.
     pub scopes: Vec<&'static str>,
+}
+
+/// Whether the consent page may be shown.
+#[derive(Debug)]
+pub enum ConsentViewOutcome {
+    Show(ConsentView),
+    /// The browser's SSO session ended.
+    NotSignedIn,
+    /// The sign-in is not waiting for this session's consent (the user has
+    /// still to sign in, or signed in as someone else since).
+    NotAsked,
+}
+
+/// The answer to a consent decision.
+#[derive(Debug)]
+pub enum DecideOutcome {
+    /// Back to the application, with a code or `access_denied`.
+    Answered(AuthorizationResponse),
+    NotSignedIn,
+    /// Not waiting at its consent step for this session, or answered already.
+    NotAsked,
 }
 
 /// Scope values in words, for the consent page.
@@ -32,52 +55,102 @@ pub fn describe_scope(scope: &str) -> Option<&'static str> {
     }
 }
 
-/// The consent page for the transaction, if the browser is signed in.
+/// A claim asked for by name (the `claims` parameter), in words.
+pub fn describe_claim(claim: &str) -> &'static str {
+    match claim {
+        "phone_number" | "phone_number_verified" => "See your phone number",
+        "email" | "email_verified" => "See your email address",
+        "name" => "See your name",
+        "locale" => "See your preferred language",
+        _ => "See your profile details",
+    }
+}
+
+/// The session the consent is for: the browser's live session, and the
+/// one the transaction waits for. A sign-in still waiting for the user to
+/// sign in (`prompt=login`, `max_age`, an `id_token_hint` for someone else)
+/// has no consent step yet, whatever session the browser holds.
+async fn consenting_session(
+    state: &AppState,
+    tx: &LoginTransaction,
+    session_token: Option<&str>,
+) -> anyhow::Result<Result<SsoSession, ConsentViewOutcome>> {
+    let Some(token) = session_token else {
+        return Ok(Err(ConsentViewOutcome::NotSignedIn));
+    };
+    let Some(session) = current_session(state, token).await? else {
+        return Ok(Err(ConsentViewOutcome::NotSignedIn));
+    };
+    if tx.consent_sid.as_deref() != Some(session.sid.as_str()) {
+        return Ok(Err(ConsentViewOutcome::NotAsked));
+    }
+    Ok(Ok(session))
+}
+
+/// The consent page for the transaction, when it waits for this browser's consent.
 pub async fn consent_view(
     state: &AppState,
     tx: &LoginTransaction,
     session_token: Option<&str>,
-) -> anyhow::Result<Option<ConsentView>> {
-    let Some(token) = session_token else {
-        return Ok(None);
-    };
-    if current_session(state, token).await?.is_none() {
-        return Ok(None);
+) -> anyhow::Result<ConsentViewOutcome> {
+    if let Err(refused) = consenting_session(state, tx, session_token).await? {
+        return Ok(refused);
     }
-    Ok(Some(ConsentView {
+    let mut scopes: Vec<&'static str> =
+        tx.request.scope.iter().filter_map(describe_scope).collect();
+    for claim in claims_beyond_scope(&tx.request) {
+        let words = describe_claim(&claim);
+        if !scopes.contains(&words) {
+            scopes.push(words);
+        }
+    }
+    Ok(ConsentViewOutcome::Show(ConsentView {
         client_name: tx.request.client_name.clone(),
-        scopes: tx.request.scope.iter().filter_map(describe_scope).collect(),
+        scopes,
     }))
 }
 
-/// Records the decision and answers the authorization request; `None` when
-/// the browser is not signed in.
+/// Records the decision and answers the authorization request, once, and
+/// only for the session the consent page was shown to.
 pub async fn decide(
     state: &AppState,
     tx: &LoginTransaction,
     session_token: Option<&str>,
     decision: Decision,
-) -> anyhow::Result<Option<AuthorizationResponse>> {
-    let Some(token) = session_token else {
-        return Ok(None);
+) -> anyhow::Result<DecideOutcome> {
+    let session = match consenting_session(state, tx, session_token).await? {
+        Ok(session) => session,
+        Err(ConsentViewOutcome::NotSignedIn) => return Ok(DecideOutcome::NotSignedIn),
+        Err(_) => return Ok(DecideOutcome::NotAsked),
     };
-    let Some(session) = current_session(state, token).await? else {
-        return Ok(None);
-    };
-    store::login_transactions::delete(&state.db, &tx.id_hash).await?;
+    let now = Utc::now();
+    // Taking the transaction is the check: of two answers posted at once,
+    // one finds it gone.
+    if !store::login_transactions::delete_awaiting_consent(
+        &state.db,
+        &tx.id_hash,
+        &session.sid,
+        now,
+    )
+    .await?
+    {
+        return Ok(DecideOutcome::NotAsked);
+    }
     match decision {
-        Decision::Deny => Ok(Some(access_denied(state, &tx.request))),
+        Decision::Deny => Ok(DecideOutcome::Answered(access_denied(state, &tx.request))),
         Decision::Allow => {
-            let scope = tx.request.scope.to_string();
             store::consents::upsert(
                 &state.db,
                 session.user_id,
                 &tx.request.client_id,
-                &scope,
-                Utc::now(),
+                &tx.request.scope.to_string(),
+                &claims_beyond_scope(&tx.request),
+                now,
             )
             .await?;
-            Ok(Some(issue_code(state, &tx.request, &session).await?))
+            Ok(DecideOutcome::Answered(
+                issue_code(state, &tx.request, &session).await?,
+            ))
         }
     }
 }

@@ -8,8 +8,13 @@ mod transaction;
 mod verify_code;
 
 pub use complete::{AfterSignIn, PhoneUser, user_for_verified_phone};
-pub use consent::{ConsentView, Decision, consent_view, decide, describe_scope};
+pub use consent::{
+    ConsentView, ConsentViewOutcome, DecideOutcome, Decision, consent_view, decide, describe_claim,
+    describe_scope,
+};
 pub(crate) use send_code::{Delivery, check_recipient, deliver};
 pub use send_code::{Refusal, SendCodeOutcome, resend_code, resend_cooldown, send_code};
-pub use transaction::{LoginTransaction, begin, check_csrf, csrf_token, load, restart};
+pub use transaction::{
+    Begun, LoginTransaction, Step, begin, check_csrf, csrf_token, load, restart,
+};
 pub use verify_code::{VerifyCodeOutcome, verify_code};

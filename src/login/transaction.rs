@@ -4,6 +4,7 @@ use uuid::Uuid;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::PhoneNumber;
 use crate::oidc::authorize::AuthorizationRequest;
+use crate::otp::Limit;
 use crate::startup::AppState;
 use crate::store;
 
@@ -15,24 +16,72 @@ pub struct LoginTransaction {
     pub request: AuthorizationRequest,
     pub challenge_id: Option<Uuid>,
     pub phone: Option<PhoneNumber>,
+    /// The SSO session the consent page is for, once the sign-in waits there.
+    pub consent_sid: Option<String>,
     pub expires_at: DateTime<Utc>,
 }
 
-/// Stores the request and returns the opaque id the browser will carry.
-pub async fn begin(state: &AppState, request: &AuthorizationRequest) -> anyhow::Result<String> {
+/// Where a new sign-in starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// The user must sign in.
+    SignIn,
+    /// Signed in with the SSO session `sid`; only consent is missing.
+    Consent { sid: &'a str },
+}
+
+/// Whether a sign-in was started.
+#[derive(Debug)]
+pub enum Begun {
+    /// Stored; the opaque id the browser will carry.
+    Started(String),
+    /// The address has `login.max_pending_per_ip` sign-ins pending already.
+    TooManyPending,
+}
+
+/// Stores the request and returns the opaque id the browser will carry,
+/// unless `client_ip` started too many sign-ins within one sign-in's
+/// lifetime: each is kept until it expires, so anonymous requests must not
+/// grow the table without bound. The count goes through the shared rate
+/// limiter (Redis when configured), so every instance sees the same.
+pub async fn begin(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    step: Step<'_>,
+    client_ip: Option<&str>,
+) -> anyhow::Result<Begun> {
+    let ttl = state.settings.tokens.login_transaction_ttl.0;
+    if let Some(ip) = client_ip {
+        let limit = Limit {
+            key: format!("login-pending:ip:{ip}"),
+            max: state.settings.login.max_pending_per_ip,
+            window: ttl,
+        };
+        if state.limiter.try_acquire(&[limit]).await?.is_err() {
+            tracing::warn!(client_id = %request.client_id, "too many pending sign-ins from one address");
+            return Ok(Begun::TooManyPending);
+        }
+    }
     let id = random_token();
     let now = Utc::now();
+    let consent_sid = match step {
+        Step::SignIn => None,
+        Step::Consent { sid } => Some(sid),
+    };
     store::login_transactions::insert(
         &state.db,
-        sha256_hex(&id),
-        &request.client_id,
-        &request.redirect_uri,
-        serde_json::to_string(request)?,
-        now,
-        now + state.settings.tokens.login_transaction_ttl.0,
+        store::login_transactions::NewTransaction {
+            id_hash: sha256_hex(&id),
+            client_id: &request.client_id,
+            redirect_uri: &request.redirect_uri,
+            request: serde_json::to_string(request)?,
+            consent_sid,
+            created_at: now,
+            expires_at: now + ttl,
+        },
     )
     .await?;
-    Ok(id)
+    Ok(Begun::Started(id))
 }
 
 /// The live transaction behind a browser's id.
@@ -51,6 +100,7 @@ pub async fn load(
         id_hash: stored.id_hash,
         challenge_id: stored.challenge_id,
         phone: stored.phone,
+        consent_sid: stored.consent_sid,
         expires_at: stored.expires_at,
     }))
 }

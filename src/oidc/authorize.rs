@@ -11,6 +11,7 @@ use url::Url;
 use super::error::{ErrorCode, OAuthError};
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::{ClientId, ClientType, GrantType, PhoneNumber, Scope};
+use crate::login::Begun;
 use crate::startup::AppState;
 use crate::store::{self, authorization_codes::CodeGrant, sso_sessions::SsoSession};
 
@@ -136,14 +137,19 @@ pub enum AuthorizeOutcome {
     Login { transaction_id: String },
     /// Signed in, but the user must allow the client first.
     Consent { transaction_id: String },
+    /// This address already has `login.max_pending_per_ip` sign-ins
+    /// pending: nothing is stored, ferrid's own page says so (429).
+    TooManyPending,
 }
 
 /// Handles an authorization request given as name/value pairs (query or
-/// form). `session_token` is the SSO cookie's value, if any.
+/// form). `session_token` is the SSO cookie's value, if any; `client_ip`
+/// counts the sign-ins this address keeps pending.
 pub async fn authorize(
     state: &AppState,
     params: &[(String, String)],
     session_token: Option<&str>,
+    client_ip: Option<&str>,
 ) -> anyhow::Result<AuthorizeOutcome> {
     let mut map: HashMap<&str, &str> = HashMap::new();
     let mut duplicated = false;
@@ -193,7 +199,12 @@ pub async fn authorize(
     };
 
     // From here on the redirect URI is trusted: errors go back to it.
-    let state_param = map.get("state").map(|s| (*s).to_owned());
+    let oversized = super::request_limits::oversized_parameter(params);
+    // An oversized state is not echoed back: the error would carry it.
+    let state_param = map
+        .get("state")
+        .filter(|_| !matches!(oversized, Some(("state", _))))
+        .map(|s| (*s).to_owned());
     let issuer = state.settings.issuer_base();
     let response_mode = match map.get("response_mode") {
         Some(&"form_post") => ResponseMode::FormPost,
@@ -226,6 +237,9 @@ pub async fn authorize(
             ErrorCode::RequestUriNotSupported,
             "The request_uri parameter is not supported",
         );
+    }
+    if let Some((_, description)) = oversized {
+        return fail(ErrorCode::InvalidRequest, description);
     }
     match map.get("response_type") {
         None | Some(&"") => {
@@ -392,8 +406,15 @@ pub async fn authorize(
                         "The user has not allowed this client",
                     );
                 }
-                let transaction_id = crate::login::begin(state, &request).await?;
-                return Ok(AuthorizeOutcome::Consent { transaction_id });
+                let step = crate::login::Step::Consent { sid: &session.sid };
+                return Ok(
+                    match crate::login::begin(state, &request, step, client_ip).await? {
+                        Begun::Started(transaction_id) => {
+                            AuthorizeOutcome::Consent { transaction_id }
+                        }
+                        Begun::TooManyPending => AuthorizeOutcome::TooManyPending,
+                    },
+                );
             }
             return Ok(AuthorizeOutcome::Respond(
                 issue_code(state, &request, &session).await?,
@@ -404,8 +425,12 @@ pub async fn authorize(
         }
         (_, None) => {}
     }
-    let transaction_id = crate::login::begin(state, &request).await?;
-    Ok(AuthorizeOutcome::Login { transaction_id })
+    Ok(
+        match crate::login::begin(state, &request, crate::login::Step::SignIn, client_ip).await? {
+            Begun::Started(transaction_id) => AuthorizeOutcome::Login { transaction_id },
+            Begun::TooManyPending => AuthorizeOutcome::TooManyPending,
+        },
+    )
 }
 
 /// Whether the user must be asked before the client gets the request's scopes.
@@ -420,21 +445,47 @@ pub async fn needs_consent(
     if request.first_party {
         return Ok(false);
     }
-    let granted =
-        store::consents::find_granted_scope(&state.db, user_id, &request.client_id).await?;
-    Ok(!granted.is_some_and(|g| Scope::parse_known(&g).contains_all(&request.scope)))
+    let Some(granted) =
+        store::consents::find_granted(&state.db, user_id, &request.client_id).await?
+    else {
+        return Ok(true);
+    };
+    let granted_scope = Scope::parse_known(&granted.scope);
+    // Claims asked for one by one count as much as scopes: each must be
+    // covered by a granted scope or have been allowed by name.
+    let claims_covered = super::claims::uncovered_claims(&granted_scope, &request.id_token_claims)
+        .iter()
+        .all(|c| granted.claims.contains(c));
+    Ok(!(granted_scope.contains_all(&request.scope) && claims_covered))
+}
+
+/// The claims of the request that its scope does not cover: the consent
+/// page names them and the consent remembers them.
+pub fn claims_beyond_scope(request: &AuthorizationRequest) -> Vec<String> {
+    super::claims::uncovered_claims(&request.scope, &request.id_token_claims)
 }
 
 /// The `id_token` member of the `claims` parameter (OIDC Core §5.5): the
-/// names of the claims asked for, whether essential or voluntary.
+/// names of the user claims asked for, whether essential or voluntary.
+/// Other names are dropped: ferrid has nothing to release under them. The
+/// `userinfo` member is ignored (§5.5 allows it): UserInfo answers by scope.
 fn parse_claims(raw: &str) -> Result<Vec<String>, ()> {
     let value: serde_json::Value = serde_json::from_str(raw).map_err(|_| ())?;
     let object = value.as_object().ok_or(())?;
-    Ok(object
+    let mut names: Vec<String> = object
         .get("id_token")
         .and_then(|v| v.as_object())
-        .map(|claims| claims.keys().cloned().collect())
-        .unwrap_or_default())
+        .map(|claims| {
+            claims
+                .keys()
+                .filter(|name| super::claims::scope_of_claim(name).is_some())
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {
@@ -577,6 +628,10 @@ mod tests {
         assert_eq!(
             parse_claims(r#"{"userinfo":{}}"#).unwrap(),
             Vec::<String>::new()
+        );
+        assert_eq!(
+            parse_claims(r#"{"id_token":{"acr":null,"email":null,"phone_number":null}}"#).unwrap(),
+            vec!["email".to_owned(), "phone_number".to_owned()]
         );
     }
 

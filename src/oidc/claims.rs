@@ -57,6 +57,24 @@ fn scope_claims(scope: &str) -> &'static [&'static str] {
     }
 }
 
+/// The scope whose consent covers a claim about the user; `None` for names
+/// that are not user claims (ferrid releases nothing under those).
+pub fn scope_of_claim(name: &str) -> Option<&'static str> {
+    ["phone", "email", "profile"]
+        .into_iter()
+        .find(|scope| scope_claims(scope).contains(&name))
+}
+
+/// The claims among `names` that none of `scope`'s values covers: the ones
+/// a consent must name one by one (OIDC Core §5.5 leaves the rule to the OP).
+pub fn uncovered_claims(scope: &Scope, names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .filter(|name| scope_of_claim(name).is_some_and(|s| !scope.contains(s)))
+        .cloned()
+        .collect()
+}
+
 /// UserInfo's claims: `sub` and those of the granted scopes that the user has.
 pub fn userinfo_claims(user: &User, scope: &Scope) -> Value {
     let all = user_claims(user);
@@ -79,11 +97,32 @@ pub fn requested_claims(user: &User, names: &[String]) -> Map<String, Value> {
         if let Some(value) = all.get(name) {
             out.insert(name.clone(), value.clone());
         }
-        // The verified flag travels with its claim.
+        // The verified flag travels with its claim (same scope, same consent).
         let flag = format!("{name}_verified");
         if let Some(value) = all.get(&flag) {
             out.insert(flag, value.clone());
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_outside_the_scope_are_uncovered() {
+        let names: Vec<String> = ["phone_number", "email", "locale", "sub", "acr"]
+            .map(str::to_owned)
+            .to_vec();
+        assert_eq!(
+            uncovered_claims(&Scope::parse_known("openid phone"), &names),
+            vec!["email".to_owned(), "locale".to_owned()]
+        );
+        assert!(
+            uncovered_claims(&Scope::parse_known("openid phone email profile"), &names).is_empty()
+        );
+        assert_eq!(scope_of_claim("phone_number_verified"), Some("phone"));
+        assert_eq!(scope_of_claim("sub"), None);
+    }
 }

@@ -31,7 +31,8 @@ pub enum EndSessionOutcome {
     /// A bad hint or an unregistered URI: an error page, no redirect (§3:
     /// redirecting to an unverified URI would make ferrid an open redirector).
     Refused(&'static str),
-    /// No valid hint: the user must confirm (§2: the OP should ask).
+    /// The user must confirm (§2): no valid hint, or a hint the browser's
+    /// own session does not back.
     Confirm,
     /// Signed out; back to the client when it asked and its URI is registered.
     SignedOut { redirect: Option<Url> },
@@ -99,20 +100,32 @@ pub async fn end_session(
         // Without a hint or a client_id the URI cannot be checked: never redirect.
         _ => None,
     };
-    if hint.is_none() && confirmation == Confirmation::NotGiven {
+    let now = Utc::now();
+    let browser_session = match session_token {
+        Some(token) => store::sso_sessions::find_live(&state.db, &sha256_hex(token), now).await?,
+        None => None,
+    };
+    // §2: a hint is the client's word, not the user's, and an ID token (even
+    // an expired one) can be replayed from anywhere. Only a hint naming the
+    // user of this browser's live session signs out at once; otherwise the
+    // user confirms on ferrid's page first.
+    let backed_by_browser = match (&hint, &browser_session) {
+        (Some(h), Some(session)) => h.sub == session.user_id.to_string(),
+        _ => false,
+    };
+    if !backed_by_browser && confirmation == Confirmation::NotGiven {
         return Ok(EndSessionOutcome::Confirm);
     }
-    let now = Utc::now();
     let mut sids: Vec<String> = hint.and_then(|h| h.sid).into_iter().collect();
-    if let Some(token) = session_token
-        && let Some(session) =
-            store::sso_sessions::find_live(&state.db, &sha256_hex(token), now).await?
+    if let Some(session) = browser_session
+        && !sids.contains(&session.sid)
     {
         sids.push(session.sid);
     }
+    let logging_out = client.as_ref().map(|c| c.client_id.as_str());
     for sid in &sids {
         store::sso_sessions::update_revoked_by_sid(&state.db, sid, now).await?;
-        store::refresh_tokens::update_revoke_by_sid(&state.db, sid, now).await?;
+        store::refresh_tokens::update_revoke_at_logout(&state.db, sid, logging_out, now).await?;
     }
     let redirect = redirect.map(|mut url| {
         if let Some(s) = &req.state {

@@ -12,6 +12,7 @@ pub mod id_token_hint;
 pub mod issue;
 pub mod keys;
 pub mod passwordless;
+pub mod request_limits;
 pub mod revoke;
 pub mod token;
 pub mod token_family;

@@ -67,16 +67,24 @@ pub async fn revoke(
 }
 
 /// RFC 7662 §2.2: what an active token is; `{"active": false}` otherwise.
-/// Only confidential clients (resource servers) may ask.
+/// Only confidential clients may ask, and only about tokens issued to them,
+/// unless registered as a resource server (`ferrid client create
+/// --introspect`). RFC 7662 §4: the server must decide which tokens a caller
+/// may learn about; a token it may not see is answered as inactive, which
+/// does not tell that it exists.
 pub async fn introspect(
     state: &AppState,
     creds: &ClientCredentials,
     token: &str,
 ) -> Result<serde_json::Value, ClientAuthError> {
-    authenticate(state, creds, PublicClients::Refused).await?;
+    let caller = authenticate(state, creds, PublicClients::Refused).await?;
+    let may_see = |client_id: &str| caller.introspect || client_id == caller.client_id.as_str();
     let inactive = serde_json::json!({ "active": false });
     let now = Utc::now();
     if let Some(claims) = access_claims(state, token, true) {
+        if !may_see(&claims.client_id) {
+            return Ok(inactive);
+        }
         let revoked = store::revoked_access_tokens::is_revoked(&state.db, &claims.jti)
             .await
             .map_err(anyhow::Error::from)?;
@@ -99,7 +107,12 @@ pub async fn introspect(
         .await
         .map_err(anyhow::Error::from)?;
     Ok(match stored {
-        Some(t) if t.revoked_at.is_none() && t.rotated_at.is_none() && t.expires_at > now => {
+        Some(t)
+            if t.revoked_at.is_none()
+                && t.rotated_at.is_none()
+                && t.expires_at > now
+                && may_see(&t.client_id) =>
+        {
             serde_json::json!({
                 "active": true,
                 "token_type": "refresh_token",

@@ -30,6 +30,7 @@ mod entity {
         pub require_mfa: bool,
         pub allowed_scopes: String,
         pub refresh_without_offline_access: bool,
+        pub introspect: bool,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -61,6 +62,8 @@ pub struct Client {
     pub allowed_scopes: Vec<String>,
     /// Refresh tokens without `offline_access` (first-party apps only).
     pub refresh_without_offline_access: bool,
+    /// A resource server: may introspect tokens issued to any client.
+    pub introspect: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -79,6 +82,7 @@ pub struct NewClient {
     pub first_party: bool,
     pub allowed_scopes: Vec<String>,
     pub refresh_without_offline_access: bool,
+    pub introspect: bool,
 }
 
 impl TryFrom<entity::Model> for Client {
@@ -112,6 +116,7 @@ impl TryFrom<entity::Model> for Client {
             first_party: m.first_party,
             allowed_scopes: from_json_list(&m.allowed_scopes)?,
             refresh_without_offline_access: m.refresh_without_offline_access,
+            introspect: m.introspect,
             created_at: m.created_at,
         })
     }
@@ -152,6 +157,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewClient) -> Result<Client,
         require_mfa: Set(false),
         allowed_scopes: Set(to_json_list(&new.allowed_scopes)),
         refresh_without_offline_access: Set(new.refresh_without_offline_access),
+        introspect: Set(new.introspect),
         created_at: Set(now),
         updated_at: Set(now),
     };

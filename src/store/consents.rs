@@ -5,7 +5,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::OnConflict;
 
-use super::StoreError;
+use super::{StoreError, from_json_list, to_json_list};
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -18,6 +18,7 @@ mod entity {
         #[sea_orm(primary_key, auto_increment = false)]
         pub client_id: String,
         pub scope: String,
+        pub claims: String,
         pub granted_at: DateTimeUtc,
         pub revoked_at: Option<DateTimeUtc>,
     }
@@ -30,17 +31,31 @@ mod entity {
 
 use entity::{ActiveModel, Column, Entity};
 
-/// The scope the user allowed the client, if a consent stands.
-pub async fn find_granted_scope(
+/// What a user allowed a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Granted {
+    pub scope: String,
+    /// Claims allowed one by one (the `claims` parameter) beyond the scope's.
+    pub claims: Vec<String>,
+}
+
+/// What the user allowed the client, if a consent stands.
+pub async fn find_granted(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     client_id: &str,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<Granted>, StoreError> {
     let found = Entity::find_by_id((user_id, client_id.to_owned()))
         .filter(Column::RevokedAt.is_null())
         .one(db)
         .await?;
-    Ok(found.map(|m| m.scope))
+    Ok(match found {
+        Some(m) => Some(Granted {
+            claims: from_json_list(&m.claims)?,
+            scope: m.scope,
+        }),
+        None => None,
+    })
 }
 
 /// Records (or replaces) the user's consent for the client.
@@ -49,18 +64,25 @@ pub async fn upsert(
     user_id: Uuid,
     client_id: &str,
     scope: &str,
+    claims: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     Entity::insert(ActiveModel {
         user_id: Set(user_id),
         client_id: Set(client_id.to_owned()),
         scope: Set(scope.to_owned()),
+        claims: Set(to_json_list(claims)),
         granted_at: Set(now),
         revoked_at: Set(None),
     })
     .on_conflict(
         OnConflict::columns([Column::UserId, Column::ClientId])
-            .update_columns([Column::Scope, Column::GrantedAt, Column::RevokedAt])
+            .update_columns([
+                Column::Scope,
+                Column::Claims,
+                Column::GrantedAt,
+                Column::RevokedAt,
+            ])
             .to_owned(),
     )
     .exec(db)

@@ -22,6 +22,7 @@ mod entity {
         pub request: String,
         pub challenge_id: Option<Uuid>,
         pub phone_e164: Option<String>,
+        pub consent_sid: Option<String>,
         pub created_at: DateTimeUtc,
         pub expires_at: DateTimeUtc,
     }
@@ -41,6 +42,8 @@ pub struct StoredTransaction {
     pub request: String,
     pub challenge_id: Option<Uuid>,
     pub phone: Option<PhoneNumber>,
+    /// The SSO session shown the consent page, while the sign-in waits there.
+    pub consent_sid: Option<String>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -51,29 +54,36 @@ impl From<entity::Model> for StoredTransaction {
             request: m.request,
             challenge_id: m.challenge_id,
             phone: m.phone_e164.as_deref().map(PhoneNumber::from_trusted_e164),
+            consent_sid: m.consent_sid,
             expires_at: m.expires_at,
         }
     }
 }
 
-pub async fn insert(
-    db: &impl ConnectionTrait,
-    id_hash: String,
-    client_id: &str,
-    redirect_uri: &str,
-    request: String,
-    now: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-) -> Result<(), StoreError> {
+/// A sign-in to store.
+#[derive(Clone, Debug)]
+pub struct NewTransaction<'a> {
+    pub id_hash: String,
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub request: String,
+    /// Set when the sign-in starts at its consent step.
+    pub consent_sid: Option<&'a str>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, new: NewTransaction<'_>) -> Result<(), StoreError> {
     ActiveModel {
-        id_hash: Set(id_hash),
-        client_id: Set(client_id.to_owned()),
-        redirect_uri: Set(redirect_uri.to_owned()),
-        request: Set(request),
+        id_hash: Set(new.id_hash),
+        client_id: Set(new.client_id.to_owned()),
+        redirect_uri: Set(new.redirect_uri.to_owned()),
+        request: Set(new.request),
         challenge_id: Set(None),
         phone_e164: Set(None),
-        created_at: Set(now),
-        expires_at: Set(expires_at),
+        consent_sid: Set(new.consent_sid.map(str::to_owned)),
+        created_at: Set(new.created_at),
+        expires_at: Set(new.expires_at),
     }
     .insert(db)
     .await?;
@@ -112,6 +122,40 @@ pub async fn update_challenge(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Moves the sign-in to its consent step for the SSO session `sid`: the
+/// challenge is done with, and only that session may answer.
+pub async fn update_awaiting_consent(
+    db: &impl ConnectionTrait,
+    id_hash: &str,
+    sid: &str,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::ChallengeId, Expr::value(Option::<Uuid>::None))
+        .col_expr(Column::PhoneE164, Expr::value(Option::<String>::None))
+        .col_expr(Column::ConsentSid, Expr::value(sid))
+        .filter(Column::IdHash.eq(id_hash))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Takes a sign-in waiting at its consent step for `sid`; `false` when it
+/// is not (any more), so that one consent answers once.
+pub async fn delete_awaiting_consent(
+    db: &impl ConnectionTrait,
+    id_hash: &str,
+    sid: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = Entity::delete_many()
+        .filter(Column::IdHash.eq(id_hash))
+        .filter(Column::ConsentSid.eq(sid))
+        .filter(Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), StoreError> {

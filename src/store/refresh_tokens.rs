@@ -205,3 +205,30 @@ pub async fn delete_expired(
         .await?;
     Ok(res.rows_affected)
 }
+
+/// Revokes the tokens issued under an SSO session that a browser logout
+/// ends: every token except `offline_access` ones, which outlive the
+/// browser session (OIDC Core §11) unless they belong to `logging_out`,
+/// the client that asked for the logout.
+pub async fn update_revoke_at_logout(
+    db: &impl ConnectionTrait,
+    sid: &str,
+    logging_out: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::Condition;
+    // Scope values are ferrid's own tokens, space-separated: the substring
+    // names exactly the offline_access scope.
+    let mut ends = Condition::any().add(Column::Scope.not_like("%offline_access%"));
+    if let Some(client_id) = logging_out {
+        ends = ends.add(Column::ClientId.eq(client_id));
+    }
+    Entity::update_many()
+        .col_expr(Column::RevokedAt, Expr::value(now))
+        .filter(Column::Sid.eq(sid))
+        .filter(Column::RevokedAt.is_null())
+        .filter(ends)
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -207,6 +207,7 @@ impl TestApp {
             allowed_scopes: vec![],
             refresh_without_offline_access: false,
             connections: vec!["sms".to_owned()],
+            introspect: false,
         };
         adjust(&mut request);
         let created = create_client(&self.db, request)

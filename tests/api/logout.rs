@@ -53,6 +53,23 @@ pub(crate) async fn assert_signed_out(app: &TestApp, client: &TestClient, sessio
     }
 }
 
+/// A logout that named no client: the browser session ends, and the
+/// client's `offline_access` refresh token survives it (OIDC Core §11).
+async fn assert_session_ended_offline_kept(app: &TestApp, client: &TestClient, session: &SignedIn) {
+    let back = silent(app, &session.browser, &client.client_id, &[]).await;
+    assert_eq!(
+        param(&back, "error").as_deref(),
+        Some("login_required"),
+        "{back}"
+    );
+    let refresh_token = session.tokens["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        refresh(app, client, refresh_token).await.status(),
+        200,
+        "an offline_access token outlives a browser logout"
+    );
+}
+
 async fn assert_still_signed_in(app: &TestApp, client: &TestClient, session: &SignedIn) {
     let back = silent(app, &session.browser, &client.client_id, &[]).await;
     assert!(param(&back, "code").is_some(), "still signed in: {back}");
@@ -215,7 +232,7 @@ async fn oidcc_rp_initiated_logout_no_id_token_hint() {
     .await;
     let done = confirm(&app, &client, &session, page).await;
     assert_signed_out_page(done).await;
-    assert_signed_out(&app, &client, &session).await;
+    assert_session_ended_offline_kept(&app, &client, &session).await;
 }
 
 #[tokio::test]
@@ -224,7 +241,7 @@ async fn oidcc_rp_initiated_logout_no_params() {
     let page = end_session(&app, &session, &[]).await;
     let done = confirm(&app, &client, &session, page).await;
     assert_signed_out_page(done).await;
-    assert_signed_out(&app, &client, &session).await;
+    assert_session_ended_offline_kept(&app, &client, &session).await;
 }
 
 #[tokio::test]
@@ -263,7 +280,7 @@ async fn oidcc_rp_initiated_logout_only_state() {
     let page = end_session(&app, &session, &[("state", "st4te")]).await;
     let done = confirm(&app, &client, &session, page).await;
     assert_signed_out_page(done).await;
-    assert_signed_out(&app, &client, &session).await;
+    assert_session_ended_offline_kept(&app, &client, &session).await;
 }
 
 #[tokio::test]

@@ -1,18 +1,23 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorize;
+mod authorize_limits;
 mod cli;
 mod configuration;
 mod conformance;
 mod connection_cli;
+mod consent_claims;
+mod consent_step;
 mod discovery;
 mod flows;
 mod health;
 mod helpers;
+mod introspection;
 mod key_rotation;
 mod keys;
 mod login;
 mod logout;
+mod logout_hint;
 mod maintenance;
 mod migrations;
 mod otp_failure_budget;

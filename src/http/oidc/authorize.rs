@@ -39,7 +39,8 @@ fn bad_request(req: &HttpRequest) -> HttpResponse {
 
 async fn handle(req: &HttpRequest, state: &AppState, params: &[(String, String)]) -> HttpResponse {
     let session = cookies::read(state, req, CookieKind::Session);
-    match authorize(state, params, session.as_deref()).await {
+    let ip = crate::http::client_ip::client_ip(req, &state.settings.trusted_proxies);
+    match authorize(state, params, session.as_deref(), ip.as_deref()).await {
         Ok(AuthorizeOutcome::Untrusted(reason)) => error_page(
             req,
             StatusCode::BAD_REQUEST,
@@ -65,6 +66,21 @@ async fn handle(req: &HttpRequest, state: &AppState, params: &[(String, String)]
             ))
             .insert_header((LOCATION, "/login"))
             .finish(),
+        Ok(AuthorizeOutcome::TooManyPending) => {
+            let mut res = error_page(
+                req,
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many sign-ins in progress",
+                "Too many sign-ins were started from your network. Finish one, or try again later.",
+            );
+            res.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(
+                    state.settings.tokens.login_transaction_ttl.0.as_secs(),
+                ),
+            );
+            res
+        }
         Err(e) => internal_error(req, &e),
     }
 }
