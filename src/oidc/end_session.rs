@@ -125,7 +125,14 @@ pub async fn end_session(
     let logging_out = client.as_ref().map(|c| c.client_id.as_str());
     for sid in &sids {
         store::sso_sessions::update_revoked_by_sid(&state.db, sid, now).await?;
-        store::refresh_tokens::update_revoke_at_logout(&state.db, sid, logging_out, now).await?;
+        // Through the family's lock, like a reuse: a rotation racing the
+        // logout cannot leave a live child behind.
+        for family in
+            store::refresh_tokens::list_families_ending_at_logout(&state.db, sid, logging_out)
+                .await?
+        {
+            super::token_family::revoke_family(state, family, now).await?;
+        }
     }
     let redirect = redirect.map(|mut url| {
         if let Some(s) = &req.state {

@@ -153,21 +153,6 @@ pub async fn update_revoke_family(
     Ok(())
 }
 
-/// Revokes every token issued under an SSO session.
-pub async fn update_revoke_by_sid(
-    db: &impl ConnectionTrait,
-    sid: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    Entity::update_many()
-        .col_expr(Column::RevokedAt, Expr::value(now))
-        .filter(Column::Sid.eq(sid))
-        .filter(Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// The access tokens issued with a family's refresh tokens that have not
 /// expired yet, with their expiry.
 pub async fn list_live_access_tokens(
@@ -206,29 +191,30 @@ pub async fn delete_expired(
     Ok(res.rows_affected)
 }
 
-/// Revokes the tokens issued under an SSO session that a browser logout
-/// ends: every token except `offline_access` ones, which outlive the
+/// The live families issued under an SSO session that a browser logout
+/// ends: every family except `offline_access` ones, which outlive the
 /// browser session (OIDC Core §11) unless they belong to `logging_out`,
 /// the client that asked for the logout.
-pub async fn update_revoke_at_logout(
+pub async fn list_families_ending_at_logout(
     db: &impl ConnectionTrait,
     sid: &str,
     logging_out: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    use sea_orm::Condition;
+) -> Result<Vec<Uuid>, StoreError> {
+    use sea_orm::{Condition, QuerySelect};
     // Scope values are ferrid's own tokens, space-separated: the substring
     // names exactly the offline_access scope.
     let mut ends = Condition::any().add(Column::Scope.not_like("%offline_access%"));
     if let Some(client_id) = logging_out {
         ends = ends.add(Column::ClientId.eq(client_id));
     }
-    Entity::update_many()
-        .col_expr(Column::RevokedAt, Expr::value(now))
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::FamilyId)
+        .distinct()
         .filter(Column::Sid.eq(sid))
         .filter(Column::RevokedAt.is_null())
         .filter(ends)
-        .exec(db)
-        .await?;
-    Ok(())
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
 }
