@@ -13,7 +13,9 @@ use crate::config::{MasterKeySource, Settings};
 use crate::crypto::keys::KeyRing;
 use crate::crypto::{MasterKey, Pepper, load_or_create_dev_master_key};
 use crate::messages::{ConnectionCache, ConnectionSettings};
-use crate::otp::{InMemoryRateLimiter, OtpEngine, OtpRules, RateLimiter, RedisRateLimiter};
+use crate::otp::{
+    FallbackRateLimiter, InMemoryRateLimiter, OtpEngine, OtpRules, RateLimiter, SharedRedis,
+};
 use crate::store::{self, DatabaseConnection};
 use crate::{admin, http, oidc};
 use secrecy::ExposeSecret;
@@ -44,6 +46,8 @@ pub struct AppState {
     pub csrf_key: Pepper,
     /// The discovery document, serialized once.
     pub discovery: Vec<u8>,
+    /// Redis, when configured: shared limits, and whether it answers.
+    pub redis: Option<Arc<SharedRedis>>,
 }
 
 /// A bound, ready-to-run ferrid.
@@ -96,10 +100,14 @@ impl Application {
         check_connection(&db, &settings).await?;
         let keys = KeyRing::new(master_key.clone());
         oidc::keys::sync_key_ring(&db, &keys, &master_key).await?;
-        let limiter: Arc<dyn RateLimiter> = match &settings.redis_url {
-            Some(url) => Arc::new(
-                RedisRateLimiter::connect(url.expose_secret(), &settings.redis_prefix).await?,
-            ),
+        let redis = match &settings.redis_url {
+            Some(url) => Some(Arc::new(
+                SharedRedis::open(url.expose_secret(), &settings.redis_prefix).await?,
+            )),
+            None => None,
+        };
+        let limiter: Arc<dyn RateLimiter> = match &redis {
+            Some(redis) => Arc::new(FallbackRateLimiter::new(redis.clone())),
             None => Arc::new(InMemoryRateLimiter::default()),
         };
         let otp = OtpEngine::new(
@@ -117,6 +125,7 @@ impl Application {
             keys,
             otp,
             discovery,
+            redis,
         });
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;

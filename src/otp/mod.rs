@@ -4,6 +4,7 @@
 
 mod code;
 mod engine;
+mod fallback;
 mod limiter;
 
 pub use code::generate_code;
@@ -11,4 +12,5 @@ pub use engine::{
     CodePolicy, CodeSource, IssueError, IssueRequest, Issued, OtpEngine, OtpRules, Purpose,
     VerifyOutcome,
 };
+pub use fallback::{FallbackRateLimiter, SharedRedis};
 pub use limiter::{InMemoryRateLimiter, Limit, RateLimiter, RedisRateLimiter};

@@ -14,6 +14,7 @@ mod login;
 mod logout;
 mod maintenance;
 mod migrations;
+mod redis_outage;
 mod sign_in;
 mod sms_providers;
 mod sms_rules;
