@@ -3,7 +3,7 @@ use crate::audit;
 use crate::domain::{LineKind, MessageUsage, PhoneError, PhoneNumber};
 use crate::messages::{LanguagePreference, LiveConnection, MessageVars};
 use crate::otp::{CodeSource, IssueError, IssueRequest, Issued, Purpose};
-use crate::sms::SmsMessage;
+use crate::sms::{SmsError, SmsMessage};
 use crate::startup::AppState;
 use crate::store;
 
@@ -277,6 +277,9 @@ pub(crate) async fn deliver(
             .await;
             Ok(true)
         }
+        // The outbox keeps messages in the database: the database being
+        // away is an outage (503), not a provider failure.
+        Err(SmsError::Failed(e)) if store::is_unavailable(&e) => Err(e),
         Err(e) => {
             tracing::warn!(to = %d.phone.masked(), provider, error = %e, "SMS delivery failed");
             audit::record(

@@ -5,6 +5,7 @@ mod cli;
 mod configuration;
 mod conformance;
 mod connection_cli;
+mod database_outage;
 mod discovery;
 mod flows;
 mod health;
