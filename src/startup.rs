@@ -117,7 +117,7 @@ impl Application {
         );
         let discovery = oidc::discovery::discovery_document(settings.issuer_base())?;
         let state = Arc::new(AppState {
-            connection: ConnectionCache::default(),
+            connection: ConnectionCache::new(settings.sms.breaker()),
             csrf_key: Pepper::new(master_key.derive("csrf")),
             settings,
             db,

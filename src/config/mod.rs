@@ -114,6 +114,20 @@ pub struct SmsSettings {
     pub allow_test_numbers: bool,
     /// Comma-separated ISO 3166 regions for the first connection (empty: all).
     pub allowed_countries: String,
+    /// Consecutive provider failures (5xx, timeouts) that pause sending.
+    pub breaker_failures: u32,
+    /// How long sending stays paused before one probe is let through.
+    pub breaker_cooldown: Span,
+}
+
+impl SmsSettings {
+    /// The provider breaker's settings.
+    pub fn breaker(&self) -> crate::sms::BreakerSettings {
+        crate::sms::BreakerSettings {
+            failures: self.breaker_failures,
+            cooldown: self.breaker_cooldown.0,
+        }
+    }
 }
 
 /// Outgoing email (enrollment notifications).
@@ -192,6 +206,8 @@ from = "ferrid <no-reply@localhost>"
 provider = "outbox"
 allow_test_numbers = false
 allowed_countries = ""
+breaker_failures = 5
+breaker_cooldown = "60s"
 "#;
 
 /// Values given on the command line, which win over every other source.
@@ -360,6 +376,7 @@ impl Settings {
         }
         check_tokens(&raw.tokens)?;
         check_otp(&raw.otp)?;
+        check_sms(&raw.sms)?;
         Ok(Self {
             issuer,
             bind,
@@ -434,6 +451,8 @@ impl Settings {
                 "webhook_secret": secret(&self.sms.webhook_secret),
                 "allow_test_numbers": self.sms.allow_test_numbers,
                 "allowed_countries": self.sms.allowed_countries,
+                "breaker_failures": self.sms.breaker_failures,
+                "breaker_cooldown": self.sms.breaker_cooldown.to_string(),
             },
         });
         toml::to_string_pretty(&strip_nulls(value)).unwrap_or_default()
@@ -547,6 +566,22 @@ fn check_otp(o: &OtpSettings) -> Result<(), ConfigError> {
         return Err(ConfigError::invalid(
             "otp.default_region",
             format!("`{region}` is not an ISO 3166 region code like GB"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_sms(s: &SmsSettings) -> Result<(), ConfigError> {
+    if s.breaker_failures == 0 {
+        return Err(ConfigError::invalid(
+            "sms.breaker_failures",
+            "must be at least 1",
+        ));
+    }
+    if s.breaker_cooldown.0.is_zero() {
+        return Err(ConfigError::invalid(
+            "sms.breaker_cooldown",
+            "must be longer than zero",
         ));
     }
     Ok(())

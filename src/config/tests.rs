@@ -134,3 +134,26 @@ fn trusted_proxies_parse_addresses_and_networks_and_name_a_bad_entry() {
         "{err}"
     );
 }
+
+#[test]
+fn the_sms_provider_breaker_has_defaults_and_names_a_bad_key() {
+    let s = load(&[("FERRID_MASTER_KEY", KEY)]).unwrap();
+    assert_eq!(s.sms.breaker_failures, 5);
+    assert_eq!(s.sms.breaker_cooldown.0, Duration::from_secs(60));
+    let toml = s.to_redacted_toml();
+    assert!(toml.contains("breaker_failures = 5"), "{toml}");
+    let err = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_SMS__BREAKER_FAILURES", "0"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("sms.breaker_failures"), "{err}");
+    let err = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_SMS__BREAKER_COOLDOWN", "0s"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("sms.breaker_cooldown"), "{err}");
+}

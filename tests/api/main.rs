@@ -17,6 +17,7 @@ mod maintenance;
 mod migrations;
 mod redis_outage;
 mod sign_in;
+mod sms_breaker;
 mod sms_providers;
 mod sms_rules;
 mod token;
