@@ -14,7 +14,8 @@ use crate::crypto::keys::KeyRing;
 use crate::crypto::{MasterKey, Pepper, load_or_create_dev_master_key};
 use crate::messages::{ConnectionCache, ConnectionSettings};
 use crate::otp::{
-    FallbackRateLimiter, InMemoryRateLimiter, OtpEngine, OtpRules, RateLimiter, SharedRedis,
+    FallbackRateLimiter, InMemoryRateLimiter, OtpEngine, OtpRules, PumpingGuard, RateLimiter,
+    SharedRedis,
 };
 use crate::store::{self, DatabaseConnection};
 use crate::{admin, http, oidc};
@@ -114,7 +115,11 @@ impl Application {
             OtpRules::from(&settings.otp),
             Pepper::new(master_key.derive("otp-pepper")),
             limiter,
-        );
+        )
+        .with_pumping(PumpingGuard::new(
+            settings.sms.pumping.rules(),
+            redis.clone(),
+        ));
         let discovery = oidc::discovery::discovery_document(settings.issuer_base())?;
         let state = Arc::new(AppState {
             connection: ConnectionCache::new(settings.sms.breaker()),

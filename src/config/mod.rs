@@ -118,6 +118,29 @@ pub struct SmsSettings {
     pub breaker_failures: u32,
     /// How long sending stays paused before one probe is let through.
     pub breaker_cooldown: Span,
+    pub pumping: PumpingSettings,
+}
+
+/// SMS pumping detection per number range (`[sms.pumping]`): a range that
+/// got at least `min_sends` codes within `window`, of which fewer than
+/// `min_verified_ratio` were verified, is throttled for `throttle_for`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PumpingSettings {
+    pub window: Span,
+    pub min_sends: u32,
+    pub min_verified_ratio: f64,
+    pub throttle_for: Span,
+}
+
+impl PumpingSettings {
+    pub fn rules(&self) -> crate::otp::PumpingRules {
+        crate::otp::PumpingRules {
+            window: self.window.0,
+            min_sends: self.min_sends,
+            min_verified_ratio: self.min_verified_ratio,
+            throttle_for: self.throttle_for.0,
+        }
+    }
 }
 
 impl SmsSettings {
@@ -193,7 +216,7 @@ resend_cooldown = "30s"
 max_sends_per_phone_per_hour = 5
 max_sends_per_ip_per_hour = 20
 max_sends_per_network_per_hour = 60
-max_sends_per_minute = 300
+max_sends_per_minute = 1000
 circuit_breaker_cooldown = "5m"
 
 [login]
@@ -208,6 +231,12 @@ allow_test_numbers = false
 allowed_countries = ""
 breaker_failures = 5
 breaker_cooldown = "60s"
+
+[sms.pumping]
+window = "1h"
+min_sends = 20
+min_verified_ratio = 0.2
+throttle_for = "1h"
 "#;
 
 /// Values given on the command line, which win over every other source.
@@ -453,6 +482,12 @@ impl Settings {
                 "allowed_countries": self.sms.allowed_countries,
                 "breaker_failures": self.sms.breaker_failures,
                 "breaker_cooldown": self.sms.breaker_cooldown.to_string(),
+                "pumping": {
+                    "window": self.sms.pumping.window.to_string(),
+                    "min_sends": self.sms.pumping.min_sends,
+                    "min_verified_ratio": self.sms.pumping.min_verified_ratio,
+                    "throttle_for": self.sms.pumping.throttle_for.to_string(),
+                },
             },
         });
         toml::to_string_pretty(&strip_nulls(value)).unwrap_or_default()
@@ -582,6 +617,27 @@ fn check_sms(s: &SmsSettings) -> Result<(), ConfigError> {
         return Err(ConfigError::invalid(
             "sms.breaker_cooldown",
             "must be longer than zero",
+        ));
+    }
+    let p = &s.pumping;
+    for (key, span) in [
+        ("sms.pumping.window", p.window),
+        ("sms.pumping.throttle_for", p.throttle_for),
+    ] {
+        if span.0.is_zero() {
+            return Err(ConfigError::invalid(key, "must be longer than zero"));
+        }
+    }
+    if p.min_sends == 0 {
+        return Err(ConfigError::invalid(
+            "sms.pumping.min_sends",
+            "must be at least 1",
+        ));
+    }
+    if !(0.0..=1.0).contains(&p.min_verified_ratio) {
+        return Err(ConfigError::invalid(
+            "sms.pumping.min_verified_ratio",
+            "must be between 0 and 1 (0.2 throttles a range where fewer than 1 in 5 codes are verified)",
         ));
     }
     Ok(())

@@ -97,7 +97,9 @@ fn refusal(e: IssueError) -> Result<SendCodeOutcome, anyhow::Error> {
         IssueError::UnknownChallenge => return Ok(SendCodeOutcome::NoChallenge),
         IssueError::PhoneLimit => Refusal::PhoneLimit,
         IssueError::IpLimit | IssueError::NetworkLimit => Refusal::NetworkLimit,
-        IssueError::Ceiling => Refusal::Ceiling,
+        // The same answer as the global ceiling: nothing tells a pumper
+        // which ranges are watched.
+        IssueError::Ceiling | IssueError::RangeThrottled => Refusal::Ceiling,
         IssueError::Cooldown(secs) => Refusal::Cooldown(secs),
     };
     Ok(SendCodeOutcome::Refused(reason))
@@ -272,7 +274,7 @@ pub(crate) async fn deliver(
                 Some(d.phone.masked()),
                 Some(d.client_id),
                 d.ip,
-                serde_json::json!({ "provider": provider, "usage": usage, "provider_id": delivery.provider_id }),
+                serde_json::json!({ "provider": provider, "usage": usage, "provider_id": delivery.provider_id, "country": d.phone.country_prefix(), "range": d.phone.range_prefix() }),
             )
             .await;
             Ok(true)

@@ -63,7 +63,12 @@ async fn record_verification(state: &AppState, tx: &LoginTransaction, outcome: &
             tx.phone.as_ref().map(|p| p.masked()),
             Some(&tx.request.client_id),
             None,
-            serde_json::json!({ "result": result, "flow": "hosted" }),
+            serde_json::json!({
+                "result": result,
+                "flow": "hosted",
+                "country": tx.phone.as_ref().map(|p| p.country_prefix()),
+                "range": tx.phone.as_ref().map(|p| p.range_prefix()),
+            }),
         )
         .await;
     }

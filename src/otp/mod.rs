@@ -6,6 +6,7 @@ mod code;
 mod engine;
 mod fallback;
 mod limiter;
+pub mod pumping;
 
 pub use code::generate_code;
 pub use engine::{
@@ -14,3 +15,4 @@ pub use engine::{
 };
 pub use fallback::{FallbackRateLimiter, SharedRedis};
 pub use limiter::{InMemoryRateLimiter, Limit, RateLimiter, RedisRateLimiter};
+pub use pumping::{PumpingGuard, PumpingRules};

@@ -19,5 +19,6 @@ mod redis_outage;
 mod sign_in;
 mod sms_breaker;
 mod sms_providers;
+mod sms_pumping;
 mod sms_rules;
 mod token;
