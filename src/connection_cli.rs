@@ -10,7 +10,10 @@ use ferrid::admin::sms_connection::{
 use ferrid::config::Settings;
 use ferrid::domain::MessageUsage;
 use ferrid::messages::TestNumber;
+use ferrid::otp::SharedRedis;
+use ferrid::otp::pumping::{self, PumpingStats};
 use ferrid::{startup, store};
+use secrecy::ExposeSecret;
 
 #[derive(Subcommand)]
 pub enum ConnectionCommand {
@@ -38,6 +41,14 @@ pub enum SmsCommand {
     /// Message templates.
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Codes sent and verified per country and number range within the
+    /// pumping window, and the ranges throttled for SMS pumping (from Redis
+    /// when configured, otherwise from the audit log).
+    Stats {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -198,6 +209,15 @@ pub async fn run(command: ConnectionCommand, settings: Settings) -> anyhow::Resu
             }
             Err(e) => refused(e),
         },
+        SmsCommand::Stats { json } => {
+            let stats = pumping_stats(&db, &settings).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                print_stats(&stats);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         SmsCommand::Template(TemplateCommand::Set { usage, lang, file }) => {
             let source = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
@@ -211,6 +231,55 @@ pub async fn run(command: ConnectionCommand, settings: Settings) -> anyhow::Resu
                 }
                 Err(e) => refused(e),
             }
+        }
+    }
+}
+
+/// The shared counts: Redis when configured and answering (what the
+/// instances decide on), else the audit log (every instance's sends).
+async fn pumping_stats(
+    db: &store::DatabaseConnection,
+    settings: &Settings,
+) -> anyhow::Result<PumpingStats> {
+    let rules = settings.sms.pumping.rules();
+    if let Some(url) = &settings.redis_url {
+        let redis = SharedRedis::open(url.expose_secret(), &settings.redis_prefix).await?;
+        if !redis.is_degraded() {
+            return pumping::stats_from_redis(&redis, rules.window).await;
+        }
+        eprintln!("ferrid: Redis does not answer; counting from the audit log instead");
+    }
+    pumping::stats_from_audit(db, &rules).await
+}
+
+fn print_stats(stats: &PumpingStats) {
+    let window = humantime::format_duration(std::time::Duration::from_secs(stats.window_secs));
+    println!(
+        "SMS codes over the last {window} (from the {}):",
+        stats.source
+    );
+    println!(
+        "{:<14} {:>8} {:>9} {:>7}",
+        "destination", "sent", "verified", "ratio"
+    );
+    for row in &stats.destinations {
+        let ratio = if row.sent == 0 {
+            "-".to_owned()
+        } else {
+            format!("{:.2}", row.verified as f64 / row.sent as f64)
+        };
+        println!(
+            "{:<14} {:>8} {:>9} {:>7}",
+            row.destination, row.sent, row.verified, ratio
+        );
+    }
+    if stats.throttled.is_empty() {
+        println!("throttled ranges: none");
+    } else {
+        println!("throttled ranges (SMS pumping):");
+        for t in &stats.throttled {
+            let left = humantime::format_duration(std::time::Duration::from_secs(t.seconds_left));
+            println!("{:<14} {left} left", t.prefix);
         }
     }
 }

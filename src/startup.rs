@@ -13,7 +13,10 @@ use crate::config::{MasterKeySource, Settings};
 use crate::crypto::keys::KeyRing;
 use crate::crypto::{MasterKey, Pepper, load_or_create_dev_master_key};
 use crate::messages::{ConnectionCache, ConnectionSettings};
-use crate::otp::{InMemoryRateLimiter, OtpEngine, OtpRules, RateLimiter, RedisRateLimiter};
+use crate::otp::{
+    FallbackRateLimiter, InMemoryRateLimiter, OtpEngine, OtpRules, PumpingGuard, RateLimiter,
+    SharedRedis,
+};
 use crate::store::{self, DatabaseConnection};
 use crate::{admin, http, oidc};
 use secrecy::ExposeSecret;
@@ -46,6 +49,8 @@ pub struct AppState {
     pub csrf_key: Pepper,
     /// The discovery document, serialized once.
     pub discovery: Vec<u8>,
+    /// Redis, when configured: shared limits, and whether it answers.
+    pub redis: Option<Arc<SharedRedis>>,
 }
 
 /// A bound, ready-to-run ferrid.
@@ -98,20 +103,28 @@ impl Application {
         check_connection(&db, &settings).await?;
         let keys = KeyRing::new(master_key.clone());
         oidc::keys::sync_key_ring(&db, &keys, &master_key).await?;
-        let limiter: Arc<dyn RateLimiter> = match &settings.redis_url {
-            Some(url) => Arc::new(
-                RedisRateLimiter::connect(url.expose_secret(), &settings.redis_prefix).await?,
-            ),
+        let redis = match &settings.redis_url {
+            Some(url) => Some(Arc::new(
+                SharedRedis::open(url.expose_secret(), &settings.redis_prefix).await?,
+            )),
+            None => None,
+        };
+        let limiter: Arc<dyn RateLimiter> = match &redis {
+            Some(redis) => Arc::new(FallbackRateLimiter::new(redis.clone())),
             None => Arc::new(InMemoryRateLimiter::default()),
         };
         let otp = OtpEngine::new(
             OtpRules::from(&settings.otp),
             Pepper::new(master_key.derive("otp-pepper")),
             limiter.clone(),
-        );
+        )
+        .with_pumping(PumpingGuard::new(
+            settings.sms.pumping.rules(),
+            redis.clone(),
+        ));
         let discovery = oidc::discovery::discovery_document(settings.issuer_base())?;
         let state = Arc::new(AppState {
-            connection: ConnectionCache::default(),
+            connection: ConnectionCache::new(settings.sms.breaker()),
             csrf_key: Pepper::new(master_key.derive("csrf")),
             settings,
             db,
@@ -120,6 +133,7 @@ impl Application {
             otp,
             limiter,
             discovery,
+            redis,
         });
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;

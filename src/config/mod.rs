@@ -124,6 +124,43 @@ pub struct SmsSettings {
     pub allow_test_numbers: bool,
     /// Comma-separated ISO 3166 regions for the first connection (empty: all).
     pub allowed_countries: String,
+    /// Consecutive provider failures (5xx, timeouts) that pause sending.
+    pub breaker_failures: u32,
+    /// How long sending stays paused before one probe is let through.
+    pub breaker_cooldown: Span,
+    pub pumping: PumpingSettings,
+}
+
+/// SMS pumping detection per number range (`[sms.pumping]`): a range that
+/// got at least `min_sends` codes within `window`, of which fewer than
+/// `min_verified_ratio` were verified, is throttled for `throttle_for`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PumpingSettings {
+    pub window: Span,
+    pub min_sends: u32,
+    pub min_verified_ratio: f64,
+    pub throttle_for: Span,
+}
+
+impl PumpingSettings {
+    pub fn rules(&self) -> crate::otp::PumpingRules {
+        crate::otp::PumpingRules {
+            window: self.window.0,
+            min_sends: self.min_sends,
+            min_verified_ratio: self.min_verified_ratio,
+            throttle_for: self.throttle_for.0,
+        }
+    }
+}
+
+impl SmsSettings {
+    /// The provider breaker's settings.
+    pub fn breaker(&self) -> crate::sms::BreakerSettings {
+        crate::sms::BreakerSettings {
+            failures: self.breaker_failures,
+            cooldown: self.breaker_cooldown.0,
+        }
+    }
 }
 
 /// Outgoing email (enrollment notifications).
@@ -190,7 +227,7 @@ resend_cooldown = "30s"
 max_sends_per_phone_per_hour = 5
 max_sends_per_ip_per_hour = 20
 max_sends_per_network_per_hour = 60
-max_sends_per_minute = 300
+max_sends_per_minute = 1000
 circuit_breaker_cooldown = "5m"
 max_failures_per_recipient = 20
 failure_window = "24h"
@@ -206,6 +243,14 @@ from = "ferrid <no-reply@localhost>"
 provider = "outbox"
 allow_test_numbers = false
 allowed_countries = ""
+breaker_failures = 5
+breaker_cooldown = "60s"
+
+[sms.pumping]
+window = "1h"
+min_sends = 20
+min_verified_ratio = 0.2
+throttle_for = "1h"
 "#;
 
 /// Values given on the command line, which win over every other source.
@@ -380,6 +425,7 @@ impl Settings {
                 "must be at least 1",
             ));
         }
+        check_sms(&raw.sms)?;
         Ok(Self {
             issuer,
             bind,
@@ -460,6 +506,14 @@ impl Settings {
                 "webhook_secret": secret(&self.sms.webhook_secret),
                 "allow_test_numbers": self.sms.allow_test_numbers,
                 "allowed_countries": self.sms.allowed_countries,
+                "breaker_failures": self.sms.breaker_failures,
+                "breaker_cooldown": self.sms.breaker_cooldown.to_string(),
+                "pumping": {
+                    "window": self.sms.pumping.window.to_string(),
+                    "min_sends": self.sms.pumping.min_sends,
+                    "min_verified_ratio": self.sms.pumping.min_verified_ratio,
+                    "throttle_for": self.sms.pumping.throttle_for.to_string(),
+                },
             },
         });
         toml::to_string_pretty(&strip_nulls(value)).unwrap_or_default()
@@ -600,6 +654,43 @@ fn check_otp(o: &OtpSettings) -> Result<(), ConfigError> {
         return Err(ConfigError::invalid(
             "otp.default_region",
             format!("`{region}` is not an ISO 3166 region code like GB"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_sms(s: &SmsSettings) -> Result<(), ConfigError> {
+    if s.breaker_failures == 0 {
+        return Err(ConfigError::invalid(
+            "sms.breaker_failures",
+            "must be at least 1",
+        ));
+    }
+    if s.breaker_cooldown.0.is_zero() {
+        return Err(ConfigError::invalid(
+            "sms.breaker_cooldown",
+            "must be longer than zero",
+        ));
+    }
+    let p = &s.pumping;
+    for (key, span) in [
+        ("sms.pumping.window", p.window),
+        ("sms.pumping.throttle_for", p.throttle_for),
+    ] {
+        if span.0.is_zero() {
+            return Err(ConfigError::invalid(key, "must be longer than zero"));
+        }
+    }
+    if p.min_sends == 0 {
+        return Err(ConfigError::invalid(
+            "sms.pumping.min_sends",
+            "must be at least 1",
+        ));
+    }
+    if !(0.0..=1.0).contains(&p.min_verified_ratio) {
+        return Err(ConfigError::invalid(
+            "sms.pumping.min_verified_ratio",
+            "must be between 0 and 1 (0.2 throttles a range where fewer than 1 in 5 codes are verified)",
         ));
     }
     Ok(())

@@ -198,3 +198,68 @@ fn pending_sign_ins_per_address_default_to_30_and_must_be_positive() {
     .to_string();
     assert!(err.contains("login.max_pending_per_ip"), "{err}");
 }
+
+#[test]
+fn the_sms_provider_breaker_has_defaults_and_names_a_bad_key() {
+    let s = load(&[("FERRID_MASTER_KEY", KEY)]).unwrap();
+    assert_eq!(s.sms.breaker_failures, 5);
+    assert_eq!(s.sms.breaker_cooldown.0, Duration::from_secs(60));
+    let toml = s.to_redacted_toml();
+    assert!(toml.contains("breaker_failures = 5"), "{toml}");
+    let err = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_SMS__BREAKER_FAILURES", "0"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("sms.breaker_failures"), "{err}");
+    let err = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_SMS__BREAKER_COOLDOWN", "0s"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("sms.breaker_cooldown"), "{err}");
+}
+
+#[test]
+fn pumping_detection_has_defaults_shown_by_config_check_and_names_a_bad_key() {
+    let s = load(&[("FERRID_MASTER_KEY", KEY)]).unwrap();
+    let p = &s.sms.pumping;
+    assert_eq!(p.window.0, Duration::from_secs(3600));
+    assert_eq!(p.min_sends, 20);
+    assert!((p.min_verified_ratio - 0.2).abs() < f64::EPSILON);
+    assert_eq!(p.throttle_for.0, Duration::from_secs(3600));
+    let toml = s.to_redacted_toml();
+    assert!(toml.contains("[sms.pumping]"), "{toml}");
+    assert!(toml.contains("min_verified_ratio = 0.2"), "{toml}");
+    let s = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_SMS__PUMPING__MIN_SENDS", "50"),
+    ])
+    .unwrap();
+    assert_eq!(s.sms.pumping.min_sends, 50);
+    for (key, value, named) in [
+        (
+            "FERRID_SMS__PUMPING__MIN_VERIFIED_RATIO",
+            "1.5",
+            "sms.pumping.min_verified_ratio",
+        ),
+        (
+            "FERRID_SMS__PUMPING__MIN_SENDS",
+            "0",
+            "sms.pumping.min_sends",
+        ),
+        ("FERRID_SMS__PUMPING__WINDOW", "0s", "sms.pumping.window"),
+        (
+            "FERRID_SMS__PUMPING__THROTTLE_FOR",
+            "0s",
+            "sms.pumping.throttle_for",
+        ),
+    ] {
+        let err = load(&[("FERRID_MASTER_KEY", KEY), (key, value)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(named), "{key}: {err}");
+    }
+}

@@ -93,6 +93,23 @@ impl PhoneNumber {
         &self.0
     }
 
+    /// The country calling code (`+44`), for counting sends per country.
+    pub fn country_prefix(&self) -> String {
+        self.0.chars().take(1 + country_code_len(&self.0)).collect()
+    }
+
+    /// The country calling code and the first three digits of the national
+    /// number (`+44740`, `+1650`): roughly one operator's number range, the
+    /// unit SMS pumping works on (fraudsters own blocks of numbers), narrow
+    /// enough that throttling it leaves the country's other ranges alone.
+    /// It never identifies a subscriber, so it may be logged.
+    pub fn range_prefix(&self) -> String {
+        self.0
+            .chars()
+            .take(1 + country_code_len(&self.0) + 3)
+            .collect()
+    }
+
     /// The number with all but the last two digits hidden (`+44 ••••••••56`),
     /// for pages and logs.
     pub fn masked(&self) -> String {

@@ -70,8 +70,42 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     )
 }
 
-/// The page for an unexpected failure: details are in the log under the request id.
+/// Seconds a client is asked to wait (`Retry-After`, RFC 9110 §10.2.3)
+/// while the database is away: the pool reconnects by itself within seconds
+/// of its return.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
+/// Whether a failure is the database being away (down, restarting): such a
+/// request is answered 503 with `Retry-After`, never 500. The one place
+/// that decides it for pages and OAuth endpoints alike.
+pub fn is_unavailable(error: &anyhow::Error) -> bool {
+    crate::store::is_unavailable(error)
+}
+
+/// Adds `Retry-After` to a 503.
+pub fn with_retry_after(mut res: HttpResponse, secs: u64) -> HttpResponse {
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, value);
+    }
+    res
+}
+
+/// The page for an unexpected failure: details are in the log under the
+/// request id. The database being away is a 503 page with `Retry-After`.
 pub fn internal_error(req: &HttpRequest, error: &anyhow::Error) -> HttpResponse {
+    if is_unavailable(error) {
+        tracing::warn!(error = %error, "the database is unavailable");
+        return with_retry_after(
+            error_page(
+                req,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Temporarily unavailable",
+                "This service is briefly unavailable. Please try again in a few seconds.",
+            ),
+            RETRY_AFTER_SECS,
+        );
+    }
     tracing::error!(error = ?error, "request failed");
     error_page(
         req,

@@ -9,12 +9,34 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the database answers too.
+/// Readiness: the database answers too. Without the database nothing works
+/// (503, so a load balancer sends traffic elsewhere); without Redis the
+/// service still works, with limits counted per instance, so it stays ready
+/// and says so in the body.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    if store::ping(&state.db).await {
-        HttpResponse::Ok().json(json!({ "status": "ready" }))
-    } else {
-        HttpResponse::ServiceUnavailable()
-            .json(json!({ "status": "unavailable", "database": "unreachable" }))
+    let redis = match &state.redis {
+        Some(redis) if redis.ping().await => Some("ok"),
+        Some(_) => Some("unavailable"),
+        None => None,
+    };
+    if !store::ping(&state.db).await {
+        return HttpResponse::ServiceUnavailable().json(json!({
+            "status": "unavailable",
+            "database": "unreachable",
+            "redis": redis,
+        }));
+    }
+    match redis {
+        Some("unavailable") => HttpResponse::Ok().json(json!({
+            "status": "degraded",
+            "database": "ok",
+            "redis": "unavailable",
+            "degraded": ["redis: send limits are counted per instance until Redis answers"],
+        })),
+        _ => HttpResponse::Ok().json(json!({
+            "status": "ready",
+            "database": "ok",
+            "redis": redis,
+        })),
     }
 }

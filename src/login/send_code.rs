@@ -3,7 +3,7 @@ use crate::audit;
 use crate::domain::{LineKind, MessageUsage, PhoneError, PhoneNumber};
 use crate::messages::{LanguagePreference, LiveConnection, MessageVars};
 use crate::otp::{CodeSource, IssueError, IssueRequest, Issued, Purpose};
-use crate::sms::SmsMessage;
+use crate::sms::{SmsError, SmsMessage};
 use crate::startup::AppState;
 use crate::store;
 
@@ -97,7 +97,9 @@ fn refusal(e: IssueError) -> Result<SendCodeOutcome, anyhow::Error> {
         IssueError::UnknownChallenge => return Ok(SendCodeOutcome::NoChallenge),
         IssueError::PhoneLimit | IssueError::FailureBudget => Refusal::PhoneLimit,
         IssueError::IpLimit | IssueError::NetworkLimit => Refusal::NetworkLimit,
-        IssueError::Ceiling => Refusal::Ceiling,
+        // The same answer as the global ceiling: nothing tells a pumper
+        // which ranges are watched.
+        IssueError::Ceiling | IssueError::RangeThrottled => Refusal::Ceiling,
         IssueError::Cooldown(secs) => Refusal::Cooldown(secs),
     };
     Ok(SendCodeOutcome::Refused(reason))
@@ -272,11 +274,14 @@ pub(crate) async fn deliver(
                 Some(d.phone.masked()),
                 Some(d.client_id),
                 d.ip,
-                serde_json::json!({ "provider": provider, "usage": usage, "provider_id": delivery.provider_id }),
+                serde_json::json!({ "provider": provider, "usage": usage, "provider_id": delivery.provider_id, "country": d.phone.country_prefix(), "range": d.phone.range_prefix() }),
             )
             .await;
             Ok(true)
         }
+        // The outbox keeps messages in the database: the database being
+        // away is an outage (503), not a provider failure.
+        Err(SmsError::Failed(e)) if store::is_unavailable(&e) => Err(e),
         Err(e) => {
             tracing::warn!(to = %d.phone.masked(), provider, error = %e, "SMS delivery failed");
             audit::record(

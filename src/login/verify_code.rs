@@ -70,7 +70,12 @@ async fn record_verification(
             tx.phone.as_ref().map(|p| p.masked()),
             Some(&tx.request.client_id),
             ip,
-            serde_json::json!({ "result": result, "flow": "hosted" }),
+            serde_json::json!({
+                "result": result,
+                "flow": "hosted",
+                "country": tx.phone.as_ref().map(|p| p.country_prefix()),
+                "range": tx.phone.as_ref().map(|p| p.range_prefix()),
+            }),
         )
         .await;
     }

@@ -14,8 +14,8 @@ use super::templates::TemplateSet;
 use crate::config::Settings;
 use crate::crypto::MasterKey;
 use crate::otp::CodePolicy;
-use crate::sms::SmsSender;
 use crate::sms::connection::ProviderSettings;
+use crate::sms::{BreakerSender, BreakerSettings, SmsSender};
 use crate::store::{self, DatabaseConnection};
 
 /// The settings key the connection is stored under.
@@ -141,13 +141,22 @@ impl LiveConnection {
 
 type Cached = (DateTime<Utc>, Arc<LiveConnection>);
 
-/// The live connection, rebuilt only when the stored one changed.
-#[derive(Default)]
+/// The live connection, rebuilt only when the stored one changed. Its
+/// provider sits behind a circuit breaker (a changed connection starts with
+/// a closed one).
 pub struct ConnectionCache {
     current: RwLock<Option<Cached>>,
+    breaker: BreakerSettings,
 }
 
 impl ConnectionCache {
+    pub fn new(breaker: BreakerSettings) -> Self {
+        Self {
+            current: RwLock::new(None),
+            breaker,
+        }
+    }
+
     /// The code length of the connection last loaded, without a query: for
     /// page text only.
     pub fn last_code_length(&self) -> Option<u8> {
@@ -174,7 +183,11 @@ impl ConnectionCache {
         {
             return Ok(live);
         }
-        let live = Arc::new(LiveConnection::build(settings, master_key, db)?);
+        let mut live = LiveConnection::build(settings, master_key, db)?;
+        if !matches!(live.settings.provider, ProviderSettings::Outbox) {
+            live.sender = Arc::new(BreakerSender::new(live.sender, self.breaker));
+        }
+        let live = Arc::new(live);
         match self.current.write() {
             Ok(mut guard) => *guard = Some((updated_at, live.clone())),
             Err(poisoned) => *poisoned.into_inner() = Some((updated_at, live.clone())),

@@ -213,7 +213,12 @@ pub(super) async fn otp_grant(
             Some(phone.masked()),
             Some(client.client_id.as_str()),
             req.ip.as_deref(),
-            serde_json::json!({ "result": result, "flow": "passwordless" }),
+            serde_json::json!({
+                "result": result,
+                "flow": "passwordless",
+                "country": phone.country_prefix(),
+                "range": phone.range_prefix(),
+            }),
         )
         .await;
     }

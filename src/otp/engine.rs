@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::generate_code;
 use super::limiter::{Limit, RateLimiter};
+use super::pumping::{PumpingGuard, PumpingVerdict};
 use crate::config::OtpSettings;
 use crate::crypto::Pepper;
 use crate::domain::{OtpCode, PhoneNumber};
@@ -129,6 +130,9 @@ pub enum IssueError {
     /// The global ceiling tripped the circuit breaker: SMS pumping defence.
     #[error("codes cannot be sent right now; try again in a few minutes")]
     Ceiling,
+    /// The number's range is throttled: SMS pumping detected there.
+    #[error("codes cannot be sent right now; try again in a few minutes")]
+    RangeThrottled,
     #[error("a new code can be requested in {0} seconds")]
     Cooldown(u64),
     /// The recipient's failure budget is spent: answered like `PhoneLimit`,
@@ -177,6 +181,7 @@ pub struct OtpEngine {
     rules: OtpRules,
     pepper: Pepper,
     limiter: Arc<dyn RateLimiter>,
+    pumping: Option<PumpingGuard>,
 }
 
 impl OtpEngine {
@@ -185,6 +190,58 @@ impl OtpEngine {
             rules,
             pepper,
             limiter,
+            pumping: None,
+        }
+    }
+
+    /// Adds pumping detection per destination (see `pumping`).
+    pub fn with_pumping(mut self, pumping: PumpingGuard) -> Self {
+        self.pumping = Some(pumping);
+        self
+    }
+
+    /// Refuses a number whose range is throttled for pumping, and throttles
+    /// a range that looks pumped (alert and audit event, with the prefix).
+    async fn check_pumping(
+        &self,
+        db: &impl ConnectionTrait,
+        phone: &PhoneNumber,
+        ip: Option<&str>,
+    ) -> Result<(), IssueError> {
+        let Some(pumping) = &self.pumping else {
+            return Ok(());
+        };
+        match pumping.check(phone).await {
+            PumpingVerdict::Allowed => Ok(()),
+            PumpingVerdict::Throttled => Err(IssueError::RangeThrottled),
+            PumpingVerdict::NewlyThrottled(trip) => {
+                let rules = pumping.rules();
+                tracing::error!(
+                    alert = "sms_pumping",
+                    prefix = %trip.prefix,
+                    sent = trip.sent,
+                    verified = trip.verified,
+                    window_secs = rules.window.as_secs(),
+                    throttle_secs = rules.throttle_for.as_secs(),
+                    "few codes sent to this number range are verified (possible SMS pumping); the range is throttled"
+                );
+                crate::audit::record(
+                    db,
+                    "sms.pumping_throttled",
+                    Some(trip.prefix.clone()),
+                    None,
+                    ip,
+                    serde_json::json!({
+                        "prefix": trip.prefix,
+                        "sent": trip.sent,
+                        "verified": trip.verified,
+                        "window_secs": rules.window.as_secs(),
+                        "throttle_secs": rules.throttle_for.as_secs(),
+                    }),
+                )
+                .await;
+                Err(IssueError::RangeThrottled)
+            }
         }
     }
 
@@ -308,7 +365,11 @@ impl OtpEngine {
         }
         match source {
             CodeSource::Random => {
+                self.check_pumping(db, phone, ip).await?;
                 self.acquire_send(phone, ip).await?;
+                if let Some(pumping) = &self.pumping {
+                    pumping.record_sent(phone).await;
+                }
                 Ok(generate_code(policy.length))
             }
             CodeSource::Fixed(code) => Ok(OtpCode::from_generated(code.to_owned())),
@@ -470,6 +531,9 @@ impl OtpEngine {
         }
         // The code was used: the next sign-in need not wait for the cooldown.
         store::otp_recipients::delete(db, phone.as_str()).await?;
+        if let Some(pumping) = &self.pumping {
+            pumping.record_verified(&phone).await;
+        }
         Ok(VerifyOutcome::Verified { phone })
     }
 }

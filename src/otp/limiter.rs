@@ -167,6 +167,16 @@ pub struct RedisRateLimiter {
 }
 
 impl RedisRateLimiter {
+    /// Counts on an existing connection (see `SharedRedis`, which adds the
+    /// timeout and the in-process fallback).
+    pub fn on(connection: redis::aio::ConnectionManager, prefix: &str) -> Self {
+        Self {
+            connection,
+            prefix: prefix.to_owned(),
+            script: redis::Script::new(ACQUIRE),
+        }
+    }
+
     pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
         let client = redis::Client::open(url).context("the Redis URL")?;
         let connection =

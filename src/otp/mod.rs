@@ -4,11 +4,15 @@
 
 mod code;
 mod engine;
+mod fallback;
 mod limiter;
+pub mod pumping;
 
 pub use code::generate_code;
 pub use engine::{
     CodePolicy, CodeSource, IssueError, IssueRequest, Issued, OtpEngine, OtpRules, Purpose,
     VerifyOutcome,
 };
+pub use fallback::{FallbackRateLimiter, SharedRedis};
 pub use limiter::{InMemoryRateLimiter, Limit, RateLimiter, RedisRateLimiter};
+pub use pumping::{PumpingGuard, PumpingRules};

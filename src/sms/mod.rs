@@ -1,12 +1,14 @@
 //! Sending SMS: the `SmsSender` trait and its providers (Twilio, a signed
 //! webhook, and dev mode's outbox). Only this module talks to SMS providers.
 
+mod breaker;
 pub mod connection;
 mod outbox;
 mod retry;
 mod twilio;
 mod webhook;
 
+pub use breaker::{BreakerSender, BreakerSettings};
 pub use outbox::OutboxSender;
 pub use twilio::{TwilioSender, TwilioSenderId};
 pub use webhook::WebhookSender;
@@ -45,6 +47,10 @@ pub enum SmsError {
     /// The provider failed or did not answer (5xx, timeout), even after a retry.
     #[error("the provider is unavailable: {0}")]
     Unavailable(String),
+    /// The provider failed repeatedly: nothing is handed to it until the
+    /// breaker's cooldown ends (see `breaker`).
+    #[error("the provider failed repeatedly; sending is paused for a moment")]
+    Paused,
     #[error("the SMS could not be sent: {0}")]
     Failed(#[from] anyhow::Error),
 }

@@ -86,3 +86,28 @@ pub async fn list_recent(
         })
         .collect())
 }
+
+/// Events of the given kinds recorded since `since`, oldest first.
+pub async fn list_since(
+    db: &impl ConnectionTrait,
+    kinds: &[&str],
+    since: DateTime<Utc>,
+) -> Result<Vec<AuditEvent>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::Kind.is_in(kinds.iter().copied()))
+        .filter(Column::At.gte(since))
+        .order_by_asc(Column::At)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| AuditEvent {
+            details: serde_json::from_str(&m.details).unwrap_or(serde_json::Value::Null),
+            kind: m.kind,
+            actor: m.actor,
+            subject: m.subject,
+            client_id: m.client_id,
+            ip: m.ip,
+            at: m.at,
+        })
+        .collect())
+}

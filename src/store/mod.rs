@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DbErr, SqlErr};
+use sea_orm::{ConnectOptions, Database, DbErr, RuntimeErr, SqlErr};
 pub use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionSession, TransactionTrait,
 };
@@ -47,6 +47,46 @@ impl From<DbErr> for StoreError {
     }
 }
 
+/// Whether an error says the database is away (down, restarting, not
+/// answering), rather than that a query was wrong: the request is answered
+/// 503 with `Retry-After`, and the pool reconnects by itself when the
+/// database is back. This is the one place that knows what such errors
+/// look like.
+pub fn is_unavailable(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        if let Some(StoreError::Unexpected(inner)) = e.downcast_ref::<StoreError>() {
+            return is_unavailable(inner);
+        }
+        if let Some(db) = e.downcast_ref::<DbErr>() {
+            return match db {
+                DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+                DbErr::Exec(RuntimeErr::SqlxError(sqlx))
+                | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => sqlx_unavailable(sqlx),
+                _ => false,
+            };
+        }
+        if let Some(sqlx) = e.downcast_ref::<sea_orm::sqlx::Error>() {
+            return sqlx_unavailable(sqlx);
+        }
+        false
+    })
+}
+
+fn sqlx_unavailable(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        Error::Io(_) | Error::Tls(_) | Error::PoolTimedOut | Error::PoolClosed => true,
+        Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception) and 57P01-57P03 (admin
+        // shutdown, crash shutdown, cannot connect now): a server going down
+        // or starting up.
+        Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
 /// Opens a pool on the database the URL names. SQLite gets WAL mode,
 /// foreign keys and a busy timeout; its folder is created when missing.
 pub async fn connect(
@@ -59,8 +99,11 @@ pub async fn connect(
     let mut options = ConnectOptions::new(url.as_str());
     options
         .max_connections(max_connections)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
+        // Short, so that while the database is away a request fails in a
+        // few seconds with a 503 instead of hanging; the pool opens new
+        // connections by itself when the database is back.
+        .connect_timeout(Duration::from_secs(3))
+        .acquire_timeout(Duration::from_secs(3))
         .sqlx_logging(false);
     if url.backend() == DatabaseBackend::Sqlite {
         options.map_sqlx_sqlite_opts(|o| {

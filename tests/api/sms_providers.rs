@@ -162,7 +162,7 @@ async fn a_twilio_400_is_not_retried_and_the_user_sees_a_plain_message() {
     assert_eq!(res.status(), 502);
     let page = res.text().await.unwrap();
     assert!(
-        page.contains("send a code to this number. Try again, or use another number"),
+        page.contains("send a code to this number. Try again in a minute, or use another number"),
         "{page}"
     );
     assert!(

@@ -49,10 +49,14 @@ pub async fn passwordless_start(
             ErrorCode::TooManyRequests,
             "Too many codes were requested; try again later",
         )),
-        Err(StartError::NotDelivered) => oauth_error(&OAuthError::new(
-            ErrorCode::TemporarilyUnavailable,
-            "The code could not be sent; try again or use another method",
-        )),
+        // The provider failed, or its breaker is open for a minute.
+        Err(StartError::NotDelivered) => crate::http::errors::with_retry_after(
+            oauth_error(&OAuthError::new(
+                ErrorCode::TemporarilyUnavailable,
+                "The code could not be sent; try again in a minute or use another method",
+            )),
+            60,
+        ),
         Err(StartError::Unexpected(e)) => server_error(&e),
     }
 }

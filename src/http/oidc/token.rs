@@ -3,6 +3,7 @@ use actix_web::http::header::{CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::credentials::parse_form;
+use crate::http::errors;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::token::{TokenError, TokenRequest, token as token_use_case};
 use crate::startup::AppState;
@@ -36,7 +37,19 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
     }
 }
 
+/// An unexpected failure as RFC 6749 §5.2 JSON. The database being away is
+/// `temporarily_unavailable` (RFC 6749 §4.1.2.1), 503 with `Retry-After`.
 pub(super) fn server_error(e: &anyhow::Error) -> HttpResponse {
+    if errors::is_unavailable(e) {
+        tracing::warn!(error = %e, "the database is unavailable");
+        return errors::with_retry_after(
+            oauth_error(&OAuthError::new(
+                ErrorCode::TemporarilyUnavailable,
+                "The service is temporarily unavailable; try again shortly",
+            )),
+            errors::RETRY_AFTER_SECS,
+        );
+    }
     tracing::error!(error = ?e, "OAuth request failed");
     oauth_error(&OAuthError::new(
         ErrorCode::ServerError,

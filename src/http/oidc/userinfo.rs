@@ -81,6 +81,14 @@ async fn respond(state: &AppState, token: Option<&str>) -> HttpResponse {
             StatusCode::UNAUTHORIZED,
             Some(("invalid_token", description)),
         ),
+        Err(UserInfoError::Unexpected(e)) if crate::http::errors::is_unavailable(&e) => {
+            tracing::warn!(error = %e, "the database is unavailable");
+            crate::http::errors::with_retry_after(
+                HttpResponse::ServiceUnavailable()
+                    .json(serde_json::json!({ "error": "temporarily_unavailable" })),
+                crate::http::errors::RETRY_AFTER_SECS,
+            )
+        }
         Err(UserInfoError::Unexpected(e)) => {
             tracing::error!(error = ?e, "userinfo failed");
             HttpResponse::InternalServerError().json(serde_json::json!({ "error": "server_error" }))
