@@ -12,7 +12,7 @@ use ferrid::domain::MessageUsage;
 use ferrid::messages::TestNumber;
 use ferrid::otp::SharedRedis;
 use ferrid::otp::pumping::{self, PumpingStats};
-use ferrid::{startup, store};
+use ferrid::{app, store};
 use secrecy::ExposeSecret;
 
 #[derive(Subcommand)]
@@ -132,9 +132,9 @@ pub struct SetArgs {
 
 pub async fn run(command: ConnectionCommand, settings: Settings) -> anyhow::Result<ExitCode> {
     let ConnectionCommand::Sms(command) = command;
-    let db = startup::open_database(&settings).await?;
+    let db = app::open_database(&settings).await?;
     store::migrate(&db).await?;
-    let master_key = startup::master_key(&settings)?;
+    let master_key = app::master_key(&settings)?;
     sms_connection::ensure(&db, &master_key, &settings)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

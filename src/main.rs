@@ -7,9 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use ferrid::admin::clients::{self, CreateClient, CreatedClient};
+use ferrid::app;
 use ferrid::config::{ConfigFile, Overrides, Settings};
 use ferrid::domain::{ClientId, ClientName, ClientType, GrantType, Origin, RedirectUri};
-use ferrid::startup::{self, Application, MigrateOnStart};
+use ferrid::startup::{Application, MigrateOnStart};
 use ferrid::store::{self, clients::Client};
 use ferrid::{oidc, telemetry};
 
@@ -176,7 +177,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve { no_migrate } => serve(settings, no_migrate).await,
         Command::Migrate => {
-            let db = startup::open_database(&settings).await?;
+            let db = app::open_database(&settings).await?;
             let pending = store::pending_migrations(&db).await?;
             store::migrate(&db).await?;
             if pending.is_empty() {
@@ -200,7 +201,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 async fn keys(command: KeysCommand, settings: Settings) -> anyhow::Result<ExitCode> {
-    let db = startup::open_database(&settings).await?;
+    let db = app::open_database(&settings).await?;
     store::migrate(&db).await?;
     match command {
         KeysCommand::List => {
@@ -229,7 +230,7 @@ async fn keys(command: KeysCommand, settings: Settings) -> anyhow::Result<ExitCo
             }
         }
         KeysCommand::Rotate { now } => {
-            let master_key = startup::master_key(&settings)?;
+            let master_key = app::master_key(&settings)?;
             let grace = settings.tokens.key_rotation_grace;
             let lead = settings.tokens.key_publish_lead;
             let activation = if now {
@@ -275,7 +276,7 @@ async fn serve(settings: Settings, no_migrate: bool) -> anyhow::Result<ExitCode>
 }
 
 async fn client(command: ClientCommand, settings: Settings) -> anyhow::Result<ExitCode> {
-    let db = startup::open_database(&settings).await?;
+    let db = app::open_database(&settings).await?;
     store::migrate(&db).await?;
     match command {
         ClientCommand::Create(args) => {

@@ -9,9 +9,10 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
-use crate::config::{MasterKeySource, Settings};
+use crate::app::{AppState, master_key, open_database};
+use crate::config::Settings;
+use crate::crypto::Pepper;
 use crate::crypto::keys::KeyRing;
-use crate::crypto::{MasterKey, Pepper, load_or_create_dev_master_key};
 use crate::messages::{ConnectionCache, ConnectionSettings};
 use crate::otp::{
     FallbackRateLimiter, InMemoryRateLimiter, OtpEngine, OtpRules, PumpingGuard, RateLimiter,
@@ -34,43 +35,11 @@ pub enum MigrateOnStart {
     No,
 }
 
-/// What every request handler may use; passed explicitly, never global.
-pub struct AppState {
-    pub settings: Settings,
-    pub db: DatabaseConnection,
-    pub master_key: MasterKey,
-    pub keys: KeyRing,
-    pub otp: OtpEngine,
-    /// Sliding-window limits shared with the OTP engine (Redis when configured).
-    pub limiter: Arc<dyn RateLimiter>,
-    /// The SMS connection (provider, templates, rules), rebuilt when it changes.
-    pub connection: ConnectionCache,
-    /// Keys the CSRF tokens of ferrid's forms.
-    pub csrf_key: Pepper,
-    /// The discovery document, serialized once.
-    pub discovery: Vec<u8>,
-    /// Redis, when configured: shared limits, and whether it answers.
-    pub redis: Option<Arc<SharedRedis>>,
-}
-
 /// A bound, ready-to-run ferrid.
 pub struct Application {
     port: u16,
     server: Server,
     state: Arc<AppState>,
-}
-
-/// Resolves the master key: given in the settings, or the dev-mode key file.
-pub fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
-    match &settings.master_key {
-        MasterKeySource::Given(key) => Ok(key.clone()),
-        MasterKeySource::DevFile(path) => load_or_create_dev_master_key(path),
-    }
-}
-
-/// Opens the database named in the settings.
-pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    store::connect(&settings.database_url, 10).await
 }
 
 impl Application {

@@ -9,8 +9,8 @@ use super::cookies::{self, CookieKind};
 use super::errors::{error_page, internal_error, render};
 use super::login::{csrf_failure, transaction};
 use super::oidc::authorization_response;
+use crate::app::AppState;
 use crate::login::{self, ConsentViewOutcome, DecideOutcome, Decision};
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "consent/consent.html")]

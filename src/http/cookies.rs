@@ -4,7 +4,7 @@
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 /// Which cookie.
 #[derive(Clone, Copy, Debug)]

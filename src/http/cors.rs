@@ -8,8 +8,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 
+use crate::app::AppState;
 use crate::oidc;
-use crate::startup::AppState;
 
 /// The paths that answer cross-origin requests.
 pub const CORS_PATHS: &[&str] = &[

@@ -21,8 +21,8 @@ use serde::Deserialize;
 
 use super::errors::{error_page, render};
 use crate::admin::demo::DEMO_CLIENT_ID;
+use crate::app::AppState;
 use crate::crypto::{constant_time_eq, random_token};
-use crate::startup::AppState;
 
 const COOKIE: &str = "ferrid_demo";
 

@@ -6,7 +6,7 @@ use askama::Template;
 
 use super::errors::{internal_error, render};
 use crate::admin;
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::store::sms_outbox::OutboxMessage;
 
 #[derive(Template)]

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::store;
 
 /// Liveness: the process answers.

@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::errors::render;
-use crate::startup::AppState;
+use crate::app::AppState;
 
 #[derive(Template)]
 #[template(path = "home.html")]

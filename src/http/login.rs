@@ -11,13 +11,13 @@ use super::client_ip::client_ip;
 use super::cookies::{self, CookieKind};
 use super::errors::{error_page, internal_error, render_with_status};
 use super::oidc::authorization_response;
+use crate::app::AppState;
 use crate::domain::PhoneError;
 use crate::login::{
     self, AfterSignIn, LoginTransaction, Refusal, SendCodeOutcome, VerifyCodeOutcome,
 };
 use crate::messages::LanguagePreference;
 use crate::messages::catalogue::{CATALOGUES, Catalogue, catalogue_for, with_number};
-use crate::startup::AppState;
 
 /// The cookie remembering a language picked with the switch.
 const LANGUAGE_COOKIE: &str = "ferrid_lang";

@@ -1,10 +1,10 @@
 use chrono::Utc;
 
 use super::{LoginTransaction, VerifyCodeOutcome};
+use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::PhoneNumber;
 use crate::oidc::authorize::{ACR_SMS, issue_code, needs_consent};
-use crate::startup::AppState;
 use crate::store::{self, StoreError, sso_sessions::SsoSession, users::User};
 
 /// Who a verified phone number belongs to.

@@ -1,10 +1,10 @@
 use chrono::Utc;
 
 use super::LoginTransaction;
+use crate::app::AppState;
 use crate::oidc::authorize::{
     AuthorizationResponse, access_denied, claims_beyond_scope, current_session, issue_code,
 };
-use crate::startup::AppState;
 use crate::store::{self, sso_sessions::SsoSession};
 
 /// The user's answer on the consent page.

@@ -1,10 +1,10 @@
 use super::LoginTransaction;
+use crate::app::AppState;
 use crate::audit;
 use crate::domain::{LineKind, MessageUsage, PhoneError, PhoneNumber};
 use crate::messages::{LanguagePreference, LiveConnection, MessageVars};
 use crate::otp::{CodeSource, IssueError, IssueRequest, Issued, Purpose};
 use crate::sms::{SmsError, SmsMessage};
-use crate::startup::AppState;
 use crate::store;
 
 /// What became of a request for a code.

@@ -1,11 +1,11 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::PhoneNumber;
 use crate::oidc::authorize::AuthorizationRequest;
 use crate::otp::Limit;
-use crate::startup::AppState;
 use crate::store;
 
 /// A sign-in in progress: the request to answer and, once a code was sent,

@@ -1,8 +1,8 @@
 use super::LoginTransaction;
 use super::complete::{AfterSignIn, complete_sign_in};
+use crate::app::AppState;
 use crate::domain::OtpCode;
 use crate::otp::VerifyOutcome;
-use crate::startup::AppState;
 
 /// What became of a submitted code.
 #[derive(Debug)]

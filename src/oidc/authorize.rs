@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::error::{ErrorCode, OAuthError};
+use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::{ClientId, ClientType, GrantType, PhoneNumber, Scope};
 use crate::login::Begun;
-use crate::startup::AppState;
 use crate::store::{self, authorization_codes::CodeGrant, sso_sessions::SsoSession};
 
 /// A validated authorization request, kept in the login transaction while

@@ -3,9 +3,9 @@
 //! their secret (compared in constant time), public clients send their id.
 
 use super::error::{ErrorCode, OAuthError};
+use crate::app::AppState;
 use crate::crypto::verify_sha256_hex;
 use crate::domain::{ClientId, ClientType};
-use crate::startup::AppState;
 use crate::store::{self, clients::Client};
 
 /// The credentials a request carried.

@@ -1,8 +1,8 @@
 //! Which browser origins may call ferrid's endpoints directly (CORS): those
 //! registered on a client.
 
+use crate::app::AppState;
 use crate::domain::Origin;
-use crate::startup::AppState;
 use crate::store;
 
 /// Whether the `Origin` header's value names an origin a client registered.

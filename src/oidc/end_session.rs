@@ -3,9 +3,9 @@
 use chrono::Utc;
 use url::Url;
 
+use crate::app::AppState;
 use crate::crypto::sha256_hex;
 use crate::domain::ClientId;
-use crate::startup::AppState;
 use crate::store;
 
 /// The logout request's parameters (§2).

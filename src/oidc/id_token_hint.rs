@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 /// What a valid hint tells.
 #[derive(Debug, Clone)]

@@ -8,9 +8,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::Scope;
-use crate::startup::AppState;
 use crate::store::{
     self, ConnectionTrait, TransactionTrait, refresh_tokens::RefreshToken, users::User,
 };

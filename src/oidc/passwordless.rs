@@ -10,13 +10,13 @@ use super::client_auth::{ClientCredentials, PublicClients, authenticate};
 use super::error::{ErrorCode, OAuthError};
 use super::issue::{TokenResponse, UserGrant, issue_user_tokens};
 use super::token::{TokenError, TokenRequest, err, wants_refresh};
+use crate::app::AppState;
 use crate::domain::{GrantType, OtpCode, Scope};
 use crate::login::{
     Delivery, PhoneUser, SendCodeOutcome, check_recipient, deliver, user_for_verified_phone,
 };
 use crate::messages::LanguagePreference;
 use crate::otp::{IssueError, IssueRequest, Purpose, VerifyOutcome};
-use crate::startup::AppState;
 use crate::store::{self, clients::Client};
 
 /// `POST /passwordless/start`'s JSON body.

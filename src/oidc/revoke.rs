@@ -5,9 +5,9 @@ use serde::Deserialize;
 
 use super::client_auth::{ClientAuthError, ClientCredentials, PublicClients, authenticate};
 use super::error::{ErrorCode, OAuthError};
+use crate::app::AppState;
 use crate::crypto::keys::validation;
 use crate::crypto::sha256_hex;
-use crate::startup::AppState;
 use crate::store;
 
 #[derive(Deserialize)]

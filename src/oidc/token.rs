@@ -12,9 +12,9 @@ use super::error::{ErrorCode, OAuthError};
 use super::issue::{
     Planned, Refresh, TokenResponse, UserGrant, issue_client_token, issue_user_tokens_in,
 };
+use crate::app::AppState;
 use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::domain::{GrantType, PASSWORDLESS_OTP_GRANT, Scope};
-use crate::startup::AppState;
 use crate::store::{
     self, TransactionTrait, authorization_codes::Issued, clients::Client,
     refresh_tokens::RefreshToken,

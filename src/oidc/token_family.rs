@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::store::{self, TransactionTrait};
 
 /// Revokes a family for good (OAuth 2.0 Security BCP §4.14.2: a replayed

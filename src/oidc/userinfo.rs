@@ -3,9 +3,9 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::crypto::keys::validation;
 use crate::domain::Scope;
-use crate::startup::AppState;
 use crate::store;
 
 /// Why the token was refused: answered with 401 and

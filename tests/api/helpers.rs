@@ -9,10 +9,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ferrid::admin::clients::{CreateClient, create_client};
+use ferrid::app::AppState;
 use ferrid::config::{ConfigFile, Overrides, RawSettings, Settings};
 use ferrid::crypto::MasterKey;
 use ferrid::domain::{ClientName, ClientType, GrantType, RedirectUri};
-use ferrid::startup::{AppState, Application, MigrateOnStart};
+use ferrid::startup::{Application, MigrateOnStart};
 use ferrid::store::{ConnectionTrait, DatabaseConnection};
 
 /// A database that exists for one test.

@@ -3,10 +3,10 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::respond::authorization_response;
+use crate::app::AppState;
 use crate::http::cookies::{self, CookieKind};
 use crate::http::errors::{error_page, internal_error};
 use crate::oidc::authorize::{AuthorizeOutcome, authorize};
-use crate::startup::AppState;
 
 /// `GET /authorize`.
 pub async fn authorize_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {

@@ -1,7 +1,7 @@
 use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 /// `GET /.well-known/openid-configuration`, precomputed at start.
 pub async fn discovery(state: web::Data<AppState>) -> HttpResponse {

@@ -4,13 +4,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::http::cookies::{self, CookieKind};
 use crate::http::errors::{error_page, internal_error, render};
 use crate::oidc::end_session::{
     Confirmation, EndSessionOutcome, EndSessionRequest, check_confirmation_token,
     confirmation_token, end_session,
 };
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "logout/confirm.html")]

@@ -3,9 +3,9 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::token::{oauth_error, server_error};
+use crate::app::AppState;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::passwordless::{StartError, StartRequest, start};
-use crate::startup::AppState;
 
 /// `POST /passwordless/start` (JSON, Auth0's shape).
 pub async fn passwordless_start(

@@ -3,10 +3,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::credentials::parse_form;
 use super::token::{oauth_error, server_error};
+use crate::app::AppState;
 use crate::oidc::client_auth::ClientAuthError;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::revoke::{introspect as introspect_use_case, revoke as revoke_use_case};
-use crate::startup::AppState;
 
 fn missing_token() -> HttpResponse {
     oauth_error(&OAuthError::new(

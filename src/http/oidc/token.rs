@@ -3,10 +3,10 @@ use actix_web::http::header::{CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::credentials::parse_form;
+use crate::app::AppState;
 use crate::http::errors;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::token::{TokenError, TokenRequest, token as token_use_case};
-use crate::startup::AppState;
 
 /// `POST /token` (and `/oauth/token`).
 pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {

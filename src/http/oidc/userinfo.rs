@@ -2,8 +2,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::app::AppState;
 use crate::oidc::userinfo::{UserInfoError, userinfo};
-use crate::startup::AppState;
 
 /// `GET /userinfo`: bearer token in the Authorization header.
 pub async fn userinfo_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
