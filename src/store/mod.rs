@@ -101,9 +101,11 @@ pub async fn connect(
         .max_connections(max_connections)
         // Short, so that while the database is away a request fails in a
         // few seconds with a 503 instead of hanging; the pool opens new
-        // connections by itself when the database is back.
+        // connections by itself when the database is back. Waiting for a
+        // connection under a burst (a new PostgreSQL backend per connection,
+        // on busy cores) needs more room than connecting does.
         .connect_timeout(Duration::from_secs(3))
-        .acquire_timeout(Duration::from_secs(3))
+        .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
     if url.backend() == DatabaseBackend::Sqlite {
         options.map_sqlx_sqlite_opts(|o| {

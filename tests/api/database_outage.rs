@@ -259,8 +259,8 @@ async fn while_the_database_restarts_requests_get_503_and_sign_ins_work_again_af
             .contains("Temporarily unavailable")
     );
     // Long enough for each user to run into the outage at least once
-    // (a request waits up to the pool's 3 s acquire timeout).
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    // (a request waits up to the pool's 5 s acquire timeout).
+    tokio::time::sleep(Duration::from_secs(7)).await;
     outage.store(false, Ordering::SeqCst);
     cluster.start();
 
