@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use ferrid::admin::clients::{self, CreateClient, CreatedClient};
+use ferrid::admin::clients::{self, CreateClient, CreatedClient, NewClientConnections};
 use ferrid::app;
 use ferrid::config::Settings;
 use ferrid::domain::{ClientId, ClientName, ClientType, GrantType, Origin, RedirectUri};
@@ -67,8 +67,12 @@ pub struct CreateArgs {
     #[arg(long)]
     refresh_without_offline_access: bool,
     /// A sign-in connection the client may use (repeatable): sms.
+    /// Without it, the client gets every connection (sms).
     #[arg(long = "connection", value_name = "CONNECTION")]
     connections: Vec<String>,
+    /// No sign-in connection: the client cannot sign users in until one is enabled.
+    #[arg(long, conflicts_with = "connections")]
+    no_connection: bool,
     /// A resource server: may introspect tokens issued to any client
     /// (without it, a client introspects only its own tokens).
     #[arg(long)]
@@ -100,12 +104,25 @@ pub async fn run(command: ClientCommand, settings: Settings) -> anyhow::Result<E
                 first_party: args.first_party,
                 allowed_scopes: args.scopes,
                 refresh_without_offline_access: args.refresh_without_offline_access,
-                connections: args.connections,
+                connections: if args.no_connection {
+                    NewClientConnections::None
+                } else if args.connections.is_empty() {
+                    NewClientConnections::Default
+                } else {
+                    NewClientConnections::These(args.connections)
+                }
+                .resolve(),
                 introspect: args.introspect,
             };
             match clients::create_client(&db, request).await {
                 Ok(created) => {
                     print_created(&created, json)?;
+                    if clients::cannot_sign_users_in(&created.client) {
+                        eprintln!(
+                            "ferrid: warning: {} has no sign-in connection; it cannot sign users in until a connection is enabled for it (create it with --connection sms)",
+                            created.client.client_id
+                        );
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(clients::CreateClientError::Unexpected(e)) => Err(e),
@@ -203,6 +220,7 @@ fn print_created(created: &CreatedClient, json: bool) -> anyhow::Result<()> {
         println!("client_secret: {secret}");
         println!("(the secret is shown only now; ferrid keeps only its hash)");
     }
+    println!("connections:   {}", created.client.connections.join(" "));
     Ok(())
 }
 
@@ -221,6 +239,7 @@ fn print_client(c: &Client) {
     }
     let grants: Vec<_> = c.grant_types.iter().map(|g| g.as_str()).collect();
     println!("grants:         {}", grants.join(" "));
+    println!("connections:    {}", c.connections.join(" "));
     println!("first_party:    {}", c.first_party);
     println!("introspect:     {}", c.introspect);
     println!("created_at:     {}", c.created_at.to_rfc3339());
