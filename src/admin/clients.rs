@@ -31,6 +31,40 @@ pub struct CreateClient {
 /// The connections ferrid has.
 pub const CONNECTIONS: &[&str] = &["sms"];
 
+/// Which connections a new client gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewClientConnections {
+    /// The connections enabled for new clients: every connection ferrid has
+    /// (today only `sms`), as a new Auth0 application gets the connections
+    /// enabled for new applications.
+    Default,
+    /// None: the client cannot sign users in until one is enabled.
+    None,
+    /// Exactly these.
+    These(Vec<String>),
+}
+
+impl NewClientConnections {
+    /// The connection names to store in [`CreateClient::connections`].
+    pub fn resolve(self) -> Vec<String> {
+        match self {
+            Self::Default => CONNECTIONS.iter().map(|c| (*c).to_owned()).collect(),
+            Self::None => Vec::new(),
+            Self::These(list) => list,
+        }
+    }
+}
+
+/// True when a client has a grant that signs users in but no connection to
+/// sign them in with, so every sign-in it starts is refused.
+pub fn cannot_sign_users_in(client: &Client) -> bool {
+    let signs_users_in = client
+        .grant_types
+        .iter()
+        .any(|g| matches!(g, GrantType::AuthorizationCode | GrantType::PasswordlessOtp));
+    signs_users_in && client.connections.is_empty()
+}
+
 /// A registered client and, for confidential clients, its secret: shown
 /// once, stored only as a hash.
 #[derive(Debug)]
@@ -150,4 +184,19 @@ pub async fn delete_client(
     client_id: &ClientId,
 ) -> anyhow::Result<bool> {
     Ok(store::clients::delete_by_client_id(db, client_id).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_clients_get_every_connection_unless_told_otherwise() {
+        assert_eq!(NewClientConnections::Default.resolve(), vec!["sms"]);
+        assert!(NewClientConnections::None.resolve().is_empty());
+        assert_eq!(
+            NewClientConnections::These(vec!["sms".into()]).resolve(),
+            vec!["sms"]
+        );
+    }
 }

@@ -446,8 +446,9 @@ impl Settings {
         })
     }
 
-    /// The effective settings as TOML, secrets replaced by "(set)".
-    pub fn to_redacted_toml(&self) -> String {
+    /// The effective settings as TOML, secrets replaced by "(set)"; an error,
+    /// never empty text, when they cannot be written as TOML.
+    pub fn to_redacted_toml(&self) -> Result<String, toml::ser::Error> {
         let secret = |s: &Option<SecretString>| s.as_ref().map(|_| "(set)".to_owned());
         let t = &self.tokens;
         let o = &self.otp;
@@ -516,7 +517,7 @@ impl Settings {
                 },
             },
         });
-        toml::to_string_pretty(&strip_nulls(value)).unwrap_or_default()
+        toml::to_string_pretty(&strip_nulls(value))
     }
 
     /// The issuer without a trailing slash, for building endpoint URLs.

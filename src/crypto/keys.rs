@@ -248,6 +248,19 @@ impl KeyRing {
     }
 }
 
+/// Where the key that signs new tokens comes from. A response signs all its
+/// tokens with one fetch, so a rotation cannot split them between two keys.
+pub trait SignerSource {
+    /// The key that signs new tokens now.
+    fn signer(&self) -> anyhow::Result<Arc<Signer>>;
+}
+
+impl SignerSource for KeyRing {
+    fn signer(&self) -> anyhow::Result<Arc<Signer>> {
+        KeyRing::signer(self)
+    }
+}
+
 /// A validation for RS256 tokens of this issuer and audience.
 pub fn validation(issuer: &str, audience: &str) -> Validation {
     let mut v = Validation::new(Algorithm::RS256);

@@ -46,7 +46,9 @@ struct CodePage<'a> {
     masked_phone: &'a str,
     code_length: u8,
     code_label: String,
-    resend_in: String,
+    /// "You can request a new code in {n} seconds." around the countdown:
+    /// the text before and after `{n}`, escaped by the template.
+    resend_in: (&'a str, &'a str),
     error: Option<&'a str>,
     notice: Option<&'a str>,
     /// Seconds before "send a new code" works.
@@ -244,10 +246,11 @@ impl<'a> Page<'a> {
                 masked_phone: &masked,
                 code_length: length,
                 code_label: with_number(self.t.code_label, length),
-                resend_in: self.t.resend_in.replace(
-                    "{n}",
-                    &format!("<span data-countdown=\"{cooldown}\">{cooldown}</span>"),
-                ),
+                resend_in: self
+                    .t
+                    .resend_in
+                    .split_once("{n}")
+                    .unwrap_or((self.t.resend_in, "")),
                 error,
                 notice,
                 cooldown,

@@ -9,7 +9,6 @@ pub mod discovery;
 pub mod end_session;
 pub mod error;
 pub mod id_token_hint;
-pub mod issue;
 pub mod keys;
 pub mod passwordless;
 pub mod request_limits;

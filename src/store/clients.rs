@@ -207,9 +207,10 @@ pub async fn is_origin_allowed(
     origin: &Origin,
 ) -> Result<bool, StoreError> {
     // The list column holds JSON strings: narrow with LIKE, then compare exactly.
+    // A JSON string as the list stores it (displaying a JSON value cannot fail).
     let needle = format!(
         "%{}%",
-        serde_json::to_string(origin.as_str()).unwrap_or_default()
+        serde_json::Value::String(origin.as_str().to_owned())
     );
     let candidates = Entity::find()
         .filter(Column::AllowedOrigins.like(needle))

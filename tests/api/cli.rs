@@ -251,3 +251,128 @@ async fn generated_client_ids_work_as_command_line_arguments() {
         assert!(ok, "{id}: {err}");
     }
 }
+
+/// Runs `ferrid ARGS` against the database of a running app.
+fn run_on(app: &crate::helpers::TestApp, args: &[&str]) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = ferrid::crypto::MasterKey::generate().to_base64();
+    let env = [
+        (
+            "FERRID_DATABASE_URL",
+            app.state.settings.database_url.as_str(),
+        ),
+        ("FERRID_MASTER_KEY", key.as_str()),
+    ];
+    let out = run_ferrid(dir.path(), &env, args);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_client_created_without_connection_flags_gets_sms_and_signs_users_in() {
+    let app = crate::helpers::spawn_app().await;
+    let (ok, out, err) = run_on(
+        &app,
+        &[
+            "client",
+            "create",
+            "--name",
+            "Shop",
+            "--redirect-uri",
+            crate::helpers::RP_REDIRECT,
+            "--first-party",
+            "--json",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(!err.contains("cannot sign users in"), "{err}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(created["connections"], serde_json::json!(["sms"]));
+    let client_id = created["client_id"].as_str().unwrap();
+
+    let callback = app
+        .sign_in(
+            &crate::helpers::browser(),
+            &app.authorize_url(client_id, &[]),
+            &crate::helpers::nth_phone(1),
+        )
+        .await;
+    assert!(
+        crate::helpers::param(&callback, "code").is_some(),
+        "{callback}"
+    );
+}
+
+#[tokio::test]
+async fn no_connection_creates_a_client_without_connections_and_says_it_cannot_sign_users_in() {
+    let cli = Cli::new().await;
+    let (ok, out, err) = cli.run(&[
+        "client",
+        "create",
+        "--name",
+        "Shop",
+        "--redirect-uri",
+        "https://shop.example.com/cb",
+        "--no-connection",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(created["connections"], serde_json::json!([]));
+    assert!(
+        err.contains("cannot sign users in until a connection is enabled"),
+        "{err}"
+    );
+
+    let (ok, out, err) = cli.run(&[
+        "client",
+        "create",
+        "--name",
+        "Shop",
+        "--redirect-uri",
+        "https://shop.example.com/cb",
+        "--no-connection",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        format!("{out}{err}").contains("cannot sign users in until a connection is enabled"),
+        "{out}{err}"
+    );
+
+    let (ok, _, err) = cli.run(&[
+        "client",
+        "create",
+        "--name",
+        "Shop",
+        "--redirect-uri",
+        "https://shop.example.com/cb",
+        "--no-connection",
+        "--connection",
+        "sms",
+    ]);
+    assert!(!ok, "--no-connection and --connection together are refused");
+    assert!(err.contains("--no-connection"), "{err}");
+}
+
+#[tokio::test]
+async fn an_explicit_connection_list_is_kept() {
+    let cli = Cli::new().await;
+    let (ok, out, err) = cli.run(&[
+        "client",
+        "create",
+        "--name",
+        "Shop",
+        "--redirect-uri",
+        "https://shop.example.com/cb",
+        "--connection",
+        "sms",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(created["connections"], serde_json::json!(["sms"]));
+    assert!(!err.contains("cannot sign users in"), "{err}");
+}

@@ -144,3 +144,30 @@ async fn test_send_reports_the_providers_answer() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("outbox accepted the message"), "{out}");
 }
+
+#[tokio::test]
+async fn show_prints_a_twilio_connection_that_sends_through_a_messaging_service() {
+    let cli = Cli::new().await;
+    let (code, _, err) = cli.run(&[
+        "connection",
+        "sms",
+        "set",
+        "--provider",
+        "twilio",
+        "--twilio-account-sid",
+        "AC00000000000000000000000000000001",
+        "--twilio-auth-token",
+        "super-secret-token-value",
+        "--twilio-messaging-service-sid",
+        "MG00000000000000000000000000000001",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = cli.run(&["connection", "sms", "show"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("twilio"), "{out}");
+    assert!(out.contains("MG00000000000000000000000000000001"), "{out}");
+    assert!(!out.contains("super-secret-token-value"), "{out}");
+    let shown: toml::Value = toml::from_str(&out).unwrap();
+    assert_eq!(shown["provider"]["provider"].as_str(), Some("twilio"));
+    assert!(shown["provider"].get("from").is_none(), "{out}");
+}

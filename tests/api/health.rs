@@ -96,3 +96,20 @@ async fn hsts_is_sent_outside_dev_mode() {
     let hsts = res.headers()["strict-transport-security"].to_str().unwrap();
     assert!(hsts.contains("max-age=31536000"), "{hsts}");
 }
+
+#[tokio::test]
+async fn home_page_in_dev_mode_links_the_demo_and_the_outbox() {
+    let app = spawn_app().await;
+    let body = app.get("/").await.text().await.unwrap();
+    assert!(body.contains("href=\"/demo\""), "{body}");
+    assert!(body.contains("href=\"/dev/outbox\""), "{body}");
+}
+
+#[tokio::test]
+async fn home_page_outside_dev_mode_links_neither_the_demo_nor_the_outbox() {
+    let app = spawn_app_with(|s| s.dev = false).await;
+    let body = app.get("/").await.text().await.unwrap();
+    assert!(body.contains("href=\"/healthz\""), "{body}");
+    assert!(!body.contains("/demo"), "{body}");
+    assert!(!body.contains("/dev/outbox"), "{body}");
+}

@@ -70,6 +70,21 @@ async fn the_pages_use_the_right_input_attributes_and_csrf_tokens() {
         code_page.contains("You can request a new code in"),
         "the cooldown is visible"
     );
+    let countdown = countdown_seconds(&code_page);
+    assert!(
+        countdown.is_some_and(|secs| secs > 0),
+        "the countdown the script reads: {code_page}"
+    );
+}
+
+/// The seconds in `<span data-countdown="N">N</span> seconds.`, the markup
+/// static/login.js counts down.
+fn countdown_seconds(page: &str) -> Option<u64> {
+    let start = page.find("<span data-countdown=\"")? + "<span data-countdown=\"".len();
+    let rest = &page[start..];
+    let (secs, rest) = rest.split_once("\">")?;
+    let (shown, rest) = rest.split_once("</span>")?;
+    (secs == shown && rest.starts_with(" seconds.")).then(|| secs.parse().ok())?
 }
 
 #[tokio::test]

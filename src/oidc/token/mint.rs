@@ -1,5 +1,6 @@
-//! Minting tokens: access tokens (RFC 9068 JWT profile), ID tokens (OIDC
-//! Core §2) and refresh tokens (opaque, stored hashed, in families).
+//! Minting tokens, the one place every grant's response is made: access
+//! tokens (RFC 9068 JWT profile), ID tokens (OIDC Core §2) and refresh tokens
+//! (opaque, stored hashed, in families).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,6 +10,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::crypto::keys::SignerSource;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::Scope;
 use crate::store::{
@@ -139,34 +141,44 @@ pub fn at_hash(access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(&digest[..16])
 }
 
-/// Signs an access token for `sub`.
-fn access_token(
-    state: &AppState,
-    plan: &Planned,
-    sub: &str,
-    client_id: &str,
+/// The claims of an access token for `sub`.
+fn access_token_claims<'a>(
+    state: &'a AppState,
+    plan: &'a Planned,
+    sub: &'a str,
+    client_id: &'a str,
     scope: &Scope,
-    user: Option<(DateTime<Utc>, &[String])>,
-) -> anyhow::Result<String> {
+    user: Option<(DateTime<Utc>, &'a [String])>,
+) -> AccessTokenClaims<'a> {
     let issuer = state.settings.issuer_base();
-    let now = plan.issued_at;
-    let exp = plan.access_token_expires_at;
-    let jti = &plan.jti;
-    state.keys.signer()?.sign_jwt(
-        "at+jwt",
-        &AccessTokenClaims {
-            iss: issuer,
-            sub,
-            aud: super::access_token_audience(issuer),
-            client_id,
-            exp: exp.timestamp(),
-            iat: now.timestamp(),
-            jti,
-            scope: scope.to_string(),
-            auth_time: user.map(|(t, _)| t.timestamp()),
-            amr: user.map(|(_, amr)| amr),
-        },
-    )
+    AccessTokenClaims {
+        iss: issuer,
+        sub,
+        aud: crate::oidc::access_token_audience(issuer),
+        client_id,
+        exp: plan.access_token_expires_at.timestamp(),
+        iat: plan.issued_at.timestamp(),
+        jti: &plan.jti,
+        scope: scope.to_string(),
+        auth_time: user.map(|(t, _)| t.timestamp()),
+        amr: user.map(|(_, amr)| amr),
+    }
+}
+
+/// Signs the access token and the ID token of one response with one key,
+/// taken from `keys` once: fetched per signature, a rotation switching keys
+/// in between would sign the two tokens of one response with different keys.
+/// The ID token's `at_hash` is filled in from the signed access token.
+fn sign_user_tokens(
+    keys: &impl SignerSource,
+    access: &AccessTokenClaims<'_>,
+    mut id: IdTokenClaims<'_>,
+) -> anyhow::Result<(String, String)> {
+    let signer = keys.signer()?;
+    let access_token = signer.sign_jwt("at+jwt", access)?;
+    id.at_hash = at_hash(&access_token);
+    let id_token = signer.sign_jwt("JWT", &id)?;
+    Ok((access_token, id_token))
 }
 
 fn expires_in(state: &AppState) -> i64 {
@@ -196,33 +208,31 @@ pub async fn issue_user_tokens_in(
     refresh: Refresh,
 ) -> anyhow::Result<TokenResponse> {
     let sub = grant.user.id.to_string();
-    let access_token = access_token(
+    let access = access_token_claims(
         state,
         plan,
         &sub,
         grant.client_id,
         grant.scope,
         Some((grant.auth_time, grant.amr)),
-    )?;
+    );
     let now = plan.issued_at;
-    let id_token = state.keys.signer()?.sign_jwt(
-        "JWT",
-        &IdTokenClaims {
-            iss: state.settings.issuer_base(),
-            sub: sub.clone(),
-            aud: grant.client_id,
-            exp: (now + state.settings.tokens.id_token_ttl.0).timestamp(),
-            iat: now.timestamp(),
-            auth_time: grant.auth_time.timestamp(),
-            nonce: grant.nonce,
-            amr: grant.amr,
-            acr: grant.acr,
-            azp: grant.client_id,
-            at_hash: at_hash(&access_token),
-            sid: grant.sid,
-            requested: super::claims::requested_claims(grant.user, grant.id_token_claims),
-        },
-    )?;
+    let id = IdTokenClaims {
+        iss: state.settings.issuer_base(),
+        sub: sub.clone(),
+        aud: grant.client_id,
+        exp: (now + state.settings.tokens.id_token_ttl.0).timestamp(),
+        iat: now.timestamp(),
+        auth_time: grant.auth_time.timestamp(),
+        nonce: grant.nonce,
+        amr: grant.amr,
+        acr: grant.acr,
+        azp: grant.client_id,
+        at_hash: String::new(),
+        sid: grant.sid,
+        requested: crate::oidc::claims::requested_claims(grant.user, grant.id_token_claims),
+    };
+    let (access_token, id_token) = sign_user_tokens(&state.keys, &access, id)?;
     let refresh_token = match refresh {
         Refresh::No => None,
         Refresh::NewFamily { family_id } => {
@@ -296,7 +306,8 @@ pub fn issue_client_token(
     scope: &Scope,
 ) -> anyhow::Result<TokenResponse> {
     let plan = Planned::new(state);
-    let access_token = access_token(state, &plan, client_id, client_id, scope, None)?;
+    let claims = access_token_claims(state, &plan, client_id, client_id, scope, None);
+    let access_token = state.keys.signer()?.sign_jwt("at+jwt", &claims)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -305,4 +316,101 @@ pub fn issue_client_token(
         refresh_token: None,
         scope: scope.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::crypto::MasterKey;
+    use crate::crypto::keys::{KeyRing, KeyRole, SealedKey, Signer, generate_rsa_key};
+
+    /// A key source that rotates on every fetch, as the ring does when a
+    /// rotation switches keys between two fetches.
+    struct RotatingKeys {
+        rings: [KeyRing; 2],
+        fetches: AtomicUsize,
+    }
+
+    impl RotatingKeys {
+        fn new() -> Self {
+            let ring = || {
+                let master = MasterKey::generate();
+                let key = generate_rsa_key(&master).unwrap();
+                let ring = KeyRing::new(master);
+                ring.install(&[SealedKey {
+                    kid: &key.kid,
+                    private_enc: &key.private_enc,
+                    public_jwk: &key.public_jwk,
+                    role: KeyRole::Signing,
+                }])
+                .unwrap();
+                ring
+            };
+            Self {
+                rings: [ring(), ring()],
+                fetches: AtomicUsize::new(0),
+            }
+        }
+    }
+
+    impl SignerSource for RotatingKeys {
+        fn signer(&self) -> anyhow::Result<Arc<Signer>> {
+            let n = self.fetches.fetch_add(1, Ordering::SeqCst);
+            self.rings[n % 2].signer()
+        }
+    }
+
+    fn kid(jwt: &str) -> String {
+        jsonwebtoken::decode_header(jwt).unwrap().kid.unwrap()
+    }
+
+    #[test]
+    fn both_tokens_of_one_response_are_signed_by_the_same_key_while_keys_rotate() {
+        let keys = RotatingKeys::new();
+        let first = keys.signer().unwrap().kid().to_owned();
+        assert_ne!(
+            keys.signer().unwrap().kid(),
+            first,
+            "the source must rotate"
+        );
+
+        let amr = vec!["sms".to_owned()];
+        let access = AccessTokenClaims {
+            iss: "https://id.example",
+            sub: "user",
+            aud: "https://id.example/userinfo".to_owned(),
+            client_id: "app",
+            exp: 2,
+            iat: 1,
+            jti: "jti",
+            scope: "openid".to_owned(),
+            auth_time: Some(1),
+            amr: Some(&amr),
+        };
+        let id = IdTokenClaims {
+            iss: "https://id.example",
+            sub: "user".to_owned(),
+            aud: "app",
+            exp: 2,
+            iat: 1,
+            auth_time: 1,
+            nonce: None,
+            amr: &amr,
+            acr: None,
+            azp: "app",
+            at_hash: String::new(),
+            sid: None,
+            requested: serde_json::Map::new(),
+        };
+        let (access_token, id_token) = sign_user_tokens(&keys, &access, id).unwrap();
+        assert_eq!(kid(&access_token), kid(&id_token));
+        assert_eq!(
+            keys.fetches.load(Ordering::SeqCst),
+            3,
+            "one fetch per response"
+        );
+    }
 }

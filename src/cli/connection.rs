@@ -154,7 +154,7 @@ pub async fn run(command: ConnectionCommand, settings: Settings) -> anyhow::Resu
             if json {
                 println!("{}", serde_json::to_string_pretty(&view)?);
             } else {
-                print!("{}", toml::to_string_pretty(&view).unwrap_or_default());
+                print!("{}", super::to_toml(&view)?);
             }
             Ok(ExitCode::SUCCESS)
         }

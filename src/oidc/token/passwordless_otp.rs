@@ -1,0 +1,106 @@
+//! Auth0's passwordless OTP grant (`http://auth0.com/oauth/grant-type/passwordless/otp`):
+//! the code sent by `POST /passwordless/start`, checked by the same OTP engine
+//! and limits as the hosted pages.
+
+use chrono::Utc;
+
+use super::mint::{TokenResponse, UserGrant, issue_user_tokens};
+use super::{TokenError, TokenRequest, err, wants_refresh};
+use crate::app::AppState;
+use crate::domain::{OtpCode, Scope};
+use crate::login::{PhoneUser, check_recipient, user_for_verified_phone};
+use crate::oidc::error::ErrorCode;
+use crate::otp::{Purpose, VerifyOutcome};
+use crate::store::{self, clients::Client};
+
+/// The token endpoint's `http://auth0.com/oauth/grant-type/passwordless/otp` grant.
+pub(super) async fn otp_grant(
+    state: &AppState,
+    client: &Client,
+    req: &TokenRequest,
+) -> Result<TokenResponse, TokenError> {
+    // One answer for every failure: whether the number has an account or a code stays hidden.
+    let wrong = || {
+        err(
+            ErrorCode::InvalidGrant,
+            "Wrong phone number or verification code",
+        )
+    };
+    if req.realm.as_deref().is_some_and(|r| r != "sms") {
+        return Err(err(ErrorCode::InvalidRequest, "The realm must be sms"));
+    }
+    if !client.connections.iter().any(|c| c == "sms") {
+        return Err(err(
+            ErrorCode::UnauthorizedClient,
+            "The sms connection is not enabled for this client",
+        ));
+    }
+    let (Some(username), Some(otp)) = (req.username.as_deref(), req.otp.as_deref()) else {
+        return Err(err(
+            ErrorCode::InvalidRequest,
+            "The username and otp parameters are required",
+        ));
+    };
+    let live = state.connection.get(&state.db, &state.master_key).await?;
+    let phone = check_recipient(state, &live, username)
+        .map_err(|_| wrong())?
+        .phone;
+    let code = OtpCode::parse(otp, live.settings.otp_length).map_err(|_| wrong())?;
+    let challenge = store::otp_challenges::find_latest_open(
+        &state.db,
+        Purpose::Passwordless.as_str(),
+        &phone,
+        client.client_id.as_str(),
+    )
+    .await?
+    .ok_or_else(wrong)?;
+    let outcome = state.otp.verify(&state.db, challenge.id, &code).await?;
+    if let Some((kind, result)) = outcome.audit() {
+        crate::audit::record(
+            &state.db,
+            kind,
+            Some(phone.masked()),
+            Some(client.client_id.as_str()),
+            req.ip.as_deref(),
+            serde_json::json!({
+                "result": result,
+                "flow": "passwordless",
+                "country": phone.country_prefix(),
+                "range": phone.range_prefix(),
+            }),
+        )
+        .await;
+    }
+    match outcome {
+        VerifyOutcome::Verified { .. } => {}
+        VerifyOutcome::TooManyAttempts => {
+            return Err(err(
+                ErrorCode::InvalidGrant,
+                "Too many wrong codes; request a new code",
+            ));
+        }
+        _ => return Err(wrong()),
+    }
+    let user = match user_for_verified_phone(state, &phone).await? {
+        PhoneUser::Found(user) => user,
+        PhoneUser::NoAccount | PhoneUser::Blocked => return Err(wrong()),
+    };
+    let scope = Scope::parse_known(req.scope.as_deref().unwrap_or("openid"));
+    let amr = vec!["sms".to_owned()];
+    Ok(issue_user_tokens(
+        state,
+        &UserGrant {
+            client_id: client.client_id.as_str(),
+            user: &user,
+            scope: &scope,
+            nonce: None,
+            auth_time: Utc::now(),
+            amr: &amr,
+            acr: Some(crate::oidc::authorize::ACR_SMS),
+            sid: None,
+            id_token_claims: &[],
+        },
+        wants_refresh(client, &scope),
+    )
+    .await?)
+}
