@@ -12,11 +12,10 @@ use super::issue::{TokenResponse, UserGrant, issue_user_tokens};
 use super::token::{TokenError, TokenRequest, err, wants_refresh};
 use crate::app::AppState;
 use crate::domain::{GrantType, OtpCode, Scope};
-use crate::login::{
-    Delivery, PhoneUser, SendCodeOutcome, check_recipient, deliver, user_for_verified_phone,
-};
+use crate::login::{Delivery, SendCodeOutcome, check_recipient, deliver};
 use crate::messages::LanguagePreference;
 use crate::otp::{IssueError, IssueRequest, Purpose, VerifyOutcome};
+use crate::session::{PhoneUser, user_for_verified_phone};
 use crate::store::{self, clients::Client};
 
 /// `POST /passwordless/start`'s JSON body.
