@@ -9,6 +9,7 @@ pub mod login;
 pub mod messages;
 pub mod oidc;
 pub mod otp;
+pub mod session;
 pub mod sms;
 pub mod startup;
 pub mod store;

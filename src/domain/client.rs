@@ -2,7 +2,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A client's public identifier: 1–128 characters of `A-Z a-z 0-9 . _ -`.
-#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct ClientId(String);
 
 impl ClientId {
@@ -29,6 +30,28 @@ impl ClientId {
 impl AsRef<str> for ClientId {
     fn as_ref(&self) -> &str {
         &self.0
+    }
+}
+
+// A client id is written into logs, audit rows and messages as text; the
+// coercion to `&str` keeps those call sites free of conversions.
+impl std::ops::Deref for ClientId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ClientId {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<ClientId> for String {
+    fn from(value: ClientId) -> Self {
+        value.0
     }
 }
 

@@ -1,6 +1,8 @@
 //! Pure types that parse, don't validate: once a value exists it is valid.
 //! Nothing here imports the rest of ferrid.
 
+mod authorization;
+mod claims;
 mod client;
 mod otp_code;
 mod phone;
@@ -8,6 +10,8 @@ mod redirect_uri;
 mod scope;
 mod usage;
 
+pub use authorization::{AuthorizationRequest, CodeChallenge, Prompt, ResponseMode};
+pub use claims::{scope_claims, scope_of_claim, uncovered_claims};
 pub use client::{ClientId, ClientName, ClientType, GrantType, Origin, PASSWORDLESS_OTP_GRANT};
 pub use otp_code::OtpCode;
 pub use phone::{LineKind, PhoneError, PhoneNumber};

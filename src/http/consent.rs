@@ -11,6 +11,7 @@ use super::login::{csrf_failure, transaction};
 use super::oidc::authorization_response;
 use crate::app::AppState;
 use crate::login::{self, ConsentViewOutcome, DecideOutcome, Decision};
+use crate::oidc::authorize::{self, AuthorizationResponse};
 
 #[derive(Template)]
 #[template(path = "consent/consent.html")]
@@ -42,6 +43,13 @@ fn not_signed_in(req: &HttpRequest) -> HttpResponse {
         "You are not signed in",
         "Your session ended before you answered. Go back to the application and sign in again.",
     )
+}
+
+/// Back to the application; the sign-in is over.
+fn answered(req: &HttpRequest, state: &AppState, response: &AuthorizationResponse) -> HttpResponse {
+    let mut res = authorization_response(response, req.method());
+    let _ = res.add_cookie(&cookies::clear(state, CookieKind::Login));
+    res
 }
 
 /// `GET /consent`.
@@ -93,10 +101,14 @@ pub async fn consent(
     };
     let session = cookies::read(&state, &req, CookieKind::Session);
     match login::decide(&state, &tx, session.as_deref(), decision).await {
-        Ok(DecideOutcome::Answered(response)) => {
-            let mut res = authorization_response(&response, req.method());
-            let _ = res.add_cookie(&cookies::clear(&state, CookieKind::Login));
-            res
+        Ok(DecideOutcome::Allowed(session)) => {
+            match authorize::issue_code(&state, &tx.request, &session).await {
+                Ok(response) => answered(&req, &state, &response),
+                Err(e) => internal_error(&req, &e),
+            }
+        }
+        Ok(DecideOutcome::Denied) => {
+            answered(&req, &state, &authorize::access_denied(&state, &tx.request))
         }
         Ok(DecideOutcome::NotSignedIn) => not_signed_in(&req),
         Ok(DecideOutcome::NotAsked) => not_asked(&req),

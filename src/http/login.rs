@@ -13,11 +13,11 @@ use super::errors::{error_page, internal_error, render_with_status};
 use super::oidc::authorization_response;
 use crate::app::AppState;
 use crate::domain::PhoneError;
-use crate::login::{
-    self, AfterSignIn, LoginTransaction, Refusal, SendCodeOutcome, VerifyCodeOutcome,
-};
+use crate::login::{self, LoginTransaction, Refusal, SendCodeOutcome, VerifyCodeOutcome};
 use crate::messages::LanguagePreference;
 use crate::messages::catalogue::{CATALOGUES, Catalogue, catalogue_for, with_number};
+use crate::oidc::authorize::{self, SignedInAnswer};
+use crate::session::SsoSession;
 
 /// The cookie remembering a language picked with the switch.
 const LANGUAGE_COOKIE: &str = "ferrid_lang";
@@ -346,6 +346,22 @@ pub async fn code_form(
     page.code_page(None, notice, false, StatusCode::OK).await
 }
 
+/// The authorization request's answer once the user signed in: a code for
+/// the application (the sign-in ends), or on to consent (the sign-in waits
+/// for this session's answer).
+async fn answer_signed_in(
+    state: &AppState,
+    tx: &LoginTransaction,
+    session: &SsoSession,
+) -> anyhow::Result<SignedInAnswer> {
+    let answer = authorize::answer_signed_in(state, &tx.request, session).await?;
+    match &answer {
+        SignedInAnswer::Respond(_) => login::finish(state, tx).await?,
+        SignedInAnswer::NeedsConsent => login::await_consent(state, tx, &session.sid).await?,
+    }
+    Ok(answer)
+}
+
 /// `POST /login/code`: check the code; on success back to the application.
 pub async fn code(
     req: HttpRequest,
@@ -362,26 +378,27 @@ pub async fn code(
     let code_input = form.code.as_deref().unwrap_or("");
     match login::verify_code(&state, &page.tx, code_input, ip.as_deref()).await {
         Ok(VerifyCodeOutcome::SignedIn {
-            next,
+            session,
             session_token,
         }) => {
-            let session = cookies::make(
+            let cookie = cookies::make(
                 &state,
                 CookieKind::Session,
                 session_token,
                 state.settings.tokens.sso_session_ttl.0,
             );
-            match next {
-                AfterSignIn::Respond(response) => {
+            match answer_signed_in(&state, &page.tx, &session).await {
+                Ok(SignedInAnswer::Respond(response)) => {
                     let mut res = authorization_response(&response, req.method());
-                    let _ = res.add_cookie(&session);
+                    let _ = res.add_cookie(&cookie);
                     let _ = res.add_cookie(&cookies::clear(&state, CookieKind::Login));
                     res
                 }
-                AfterSignIn::Consent => HttpResponse::SeeOther()
-                    .cookie(session)
+                Ok(SignedInAnswer::NeedsConsent) => HttpResponse::SeeOther()
+                    .cookie(cookie)
                     .insert_header((LOCATION, "/consent"))
                     .finish(),
+                Err(e) => internal_error(&req, &e),
             }
         }
         Ok(VerifyCodeOutcome::Malformed) => {

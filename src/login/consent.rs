@@ -2,10 +2,8 @@ use chrono::Utc;
 
 use super::LoginTransaction;
 use crate::app::AppState;
-use crate::oidc::authorize::{
-    AuthorizationResponse, access_denied, claims_beyond_scope, current_session, issue_code,
-};
-use crate::store::{self, sso_sessions::SsoSession};
+use crate::session::{self, SsoSession};
+use crate::store;
 
 /// The user's answer on the consent page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,11 +31,13 @@ pub enum ConsentViewOutcome {
     NotAsked,
 }
 
-/// The answer to a consent decision.
+/// The answer to a consent decision; the authorization request is then
+/// answered with a code for `session` or with `access_denied`.
 #[derive(Debug)]
 pub enum DecideOutcome {
-    /// Back to the application, with a code or `access_denied`.
-    Answered(AuthorizationResponse),
+    /// Allowed and remembered: a code for this session goes back.
+    Allowed(SsoSession),
+    Denied,
     NotSignedIn,
     /// Not waiting at its consent step for this session, or answered already.
     NotAsked,
@@ -78,7 +78,7 @@ async fn consenting_session(
     let Some(token) = session_token else {
         return Ok(Err(ConsentViewOutcome::NotSignedIn));
     };
-    let Some(session) = current_session(state, token).await? else {
+    let Some(session) = session::current(state, token).await? else {
         return Ok(Err(ConsentViewOutcome::NotSignedIn));
     };
     if tx.consent_sid.as_deref() != Some(session.sid.as_str()) {
@@ -98,7 +98,7 @@ pub async fn consent_view(
     }
     let mut scopes: Vec<&'static str> =
         tx.request.scope.iter().filter_map(describe_scope).collect();
-    for claim in claims_beyond_scope(&tx.request) {
+    for claim in tx.request.claims_beyond_scope() {
         let words = describe_claim(&claim);
         if !scopes.contains(&words) {
             scopes.push(words);
@@ -110,7 +110,7 @@ pub async fn consent_view(
     }))
 }
 
-/// Records the decision and answers the authorization request, once, and
+/// Records the decision for the authorization request, once, and
 /// only for the session the consent page was shown to.
 pub async fn decide(
     state: &AppState,
@@ -137,20 +137,18 @@ pub async fn decide(
         return Ok(DecideOutcome::NotAsked);
     }
     match decision {
-        Decision::Deny => Ok(DecideOutcome::Answered(access_denied(state, &tx.request))),
+        Decision::Deny => Ok(DecideOutcome::Denied),
         Decision::Allow => {
             store::consents::upsert(
                 &state.db,
                 session.user_id,
                 &tx.request.client_id,
                 &tx.request.scope.to_string(),
-                &claims_beyond_scope(&tx.request),
+                &tx.request.claims_beyond_scope(),
                 now,
             )
             .await?;
-            Ok(DecideOutcome::Answered(
-                issue_code(state, &tx.request, &session).await?,
-            ))
+            Ok(DecideOutcome::Allowed(session))
         }
     }
 }

@@ -7,7 +7,7 @@ mod send_code;
 mod transaction;
 mod verify_code;
 
-pub use complete::{AfterSignIn, PhoneUser, user_for_verified_phone};
+pub use complete::{await_consent, finish};
 pub use consent::{
     ConsentView, ConsentViewOutcome, DecideOutcome, Decision, consent_view, decide, describe_claim,
     describe_scope,

@@ -3,8 +3,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
-use crate::domain::PhoneNumber;
-use crate::oidc::authorize::AuthorizationRequest;
+use crate::domain::{AuthorizationRequest, PhoneNumber};
 use crate::otp::Limit;
 use crate::store;
 
@@ -72,8 +71,8 @@ pub async fn begin(
         &state.db,
         store::login_transactions::NewTransaction {
             id_hash: sha256_hex(&id),
-            client_id: &request.client_id,
-            redirect_uri: &request.redirect_uri,
+            client_id: request.client_id.as_str(),
+            redirect_uri: request.redirect_uri.as_str(),
             request: serde_json::to_string(request)?,
             consent_sid,
             created_at: now,

@@ -1,16 +1,17 @@
 use super::LoginTransaction;
-use super::complete::{AfterSignIn, complete_sign_in};
+use super::complete::complete_sign_in;
 use crate::app::AppState;
 use crate::domain::OtpCode;
 use crate::otp::VerifyOutcome;
+use crate::session::SsoSession;
 
 /// What became of a submitted code.
 #[derive(Debug)]
 pub enum VerifyCodeOutcome {
-    /// Signed in: set the session cookie, then back to the application or
-    /// on to consent.
+    /// Signed in with a new SSO session: set its cookie, then answer the
+    /// authorization request or ask for consent.
     SignedIn {
-        next: AfterSignIn,
+        session: SsoSession,
         session_token: String,
     },
     /// Not a code of the right length.
@@ -27,8 +28,7 @@ pub enum VerifyCodeOutcome {
     Blocked,
 }
 
-/// Checks the code; on success signs the user in and issues the
-/// authorization code.
+/// Checks the code; on success signs the user in.
 pub async fn verify_code(
     state: &AppState,
     tx: &LoginTransaction,

@@ -13,7 +13,7 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{PASSWORDLESS_OTP_GRANT, SUPPORTED_SCOPES};
-use crate::oidc::authorize::ACR_SMS;
+use crate::session::ACR_SMS;
 
 /// Languages of the hosted pages.
 pub const UI_LOCALES: &[&str] = &["en"];

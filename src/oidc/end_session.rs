@@ -124,7 +124,7 @@ pub async fn end_session(
     }
     let logging_out = client.as_ref().map(|c| c.client_id.as_str());
     for sid in &sids {
-        store::sso_sessions::update_revoked_by_sid(&state.db, sid, now).await?;
+        crate::session::revoke(state, sid, now).await?;
         // Through the family's lock, like a reuse: a rotation racing the
         // logout cannot leave a live child behind.
         for family in

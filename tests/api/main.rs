@@ -16,6 +16,7 @@ mod helpers;
 mod introspection;
 mod key_rotation;
 mod keys;
+mod layers;
 mod login;
 mod logout;
 mod logout_hint;

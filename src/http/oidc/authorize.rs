@@ -6,6 +6,7 @@ use super::respond::authorization_response;
 use crate::app::AppState;
 use crate::http::cookies::{self, CookieKind};
 use crate::http::errors::{error_page, internal_error};
+use crate::login::{self, Begun, Step};
 use crate::oidc::authorize::{AuthorizeOutcome, authorize};
 
 /// `GET /authorize`.
@@ -40,33 +41,43 @@ fn bad_request(req: &HttpRequest) -> HttpResponse {
 async fn handle(req: &HttpRequest, state: &AppState, params: &[(String, String)]) -> HttpResponse {
     let session = cookies::read(state, req, CookieKind::Session);
     let ip = crate::http::client_ip::client_ip(req, &state.settings.trusted_proxies);
-    match authorize(state, params, session.as_deref(), ip.as_deref()).await {
-        Ok(AuthorizeOutcome::Untrusted(reason)) => error_page(
-            req,
-            StatusCode::BAD_REQUEST,
-            "Invalid sign-in request",
-            reason.message(),
-        ),
-        Ok(AuthorizeOutcome::Respond(response)) => authorization_response(&response, req.method()),
-        Ok(AuthorizeOutcome::Consent { transaction_id }) => HttpResponse::SeeOther()
+    // The hosted login takes over a request that needs the user: a sign-in,
+    // or only the consent of the user signed in with session `sid`.
+    let begun = match authorize(state, params, session.as_deref()).await {
+        Ok(AuthorizeOutcome::Untrusted(reason)) => {
+            return error_page(
+                req,
+                StatusCode::BAD_REQUEST,
+                "Invalid sign-in request",
+                reason.message(),
+            );
+        }
+        Ok(AuthorizeOutcome::Respond(response)) => {
+            return authorization_response(&response, req.method());
+        }
+        Ok(AuthorizeOutcome::NeedsSignIn(request)) => {
+            login::begin(state, &request, Step::SignIn, ip.as_deref())
+                .await
+                .map(|begun| (begun, "/login"))
+        }
+        Ok(AuthorizeOutcome::NeedsConsent { request, sid }) => {
+            login::begin(state, &request, Step::Consent { sid: &sid }, ip.as_deref())
+                .await
+                .map(|begun| (begun, "/consent"))
+        }
+        Err(e) => Err(e),
+    };
+    match begun {
+        Ok((Begun::Started(transaction_id), page)) => HttpResponse::SeeOther()
             .cookie(cookies::make(
                 state,
                 CookieKind::Login,
                 transaction_id,
                 state.settings.tokens.login_transaction_ttl.0,
             ))
-            .insert_header((LOCATION, "/consent"))
+            .insert_header((LOCATION, page))
             .finish(),
-        Ok(AuthorizeOutcome::Login { transaction_id }) => HttpResponse::SeeOther()
-            .cookie(cookies::make(
-                state,
-                CookieKind::Login,
-                transaction_id,
-                state.settings.tokens.login_transaction_ttl.0,
-            ))
-            .insert_header((LOCATION, "/login"))
-            .finish(),
-        Ok(AuthorizeOutcome::TooManyPending) => {
+        Ok((Begun::TooManyPending, _)) => {
             let mut res = error_page(
                 req,
                 StatusCode::TOO_MANY_REQUESTS,

@@ -8,9 +8,10 @@ use super::mint::{TokenResponse, UserGrant, issue_user_tokens};
 use super::{TokenError, TokenRequest, err, wants_refresh};
 use crate::app::AppState;
 use crate::domain::{OtpCode, Scope};
-use crate::login::{PhoneUser, check_recipient, user_for_verified_phone};
+use crate::login::check_recipient;
 use crate::oidc::error::ErrorCode;
 use crate::otp::{Purpose, VerifyOutcome};
+use crate::session::{PhoneUser, user_for_verified_phone};
 use crate::store::{self, clients::Client};
 
 /// The token endpoint's `http://auth0.com/oauth/grant-type/passwordless/otp` grant.

@@ -1,0 +1,57 @@
+//! The SSO session: the browser's sign-in at ferrid, behind an opaque
+//! cookie. Finding the current one, opening one at sign-in and revoking it
+//! are shared by the authorization endpoint, the hosted login and logout.
+
+mod user;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::crypto::{random_token, sha256_hex};
+use crate::store;
+pub use crate::store::sso_sessions::SsoSession;
+pub use user::{PhoneUser, user_for_verified_phone};
+
+/// The `acr` of a sign-in with an SMS code.
+pub const ACR_SMS: &str = "urn:ferrid:acr:sms";
+
+/// The SSO session behind a cookie value, if it is live and its user may sign in.
+pub async fn current(state: &AppState, token: &str) -> anyhow::Result<Option<SsoSession>> {
+    let Some(session) =
+        store::sso_sessions::find_live(&state.db, &sha256_hex(token), Utc::now()).await?
+    else {
+        return Ok(None);
+    };
+    let user = store::users::find_by_id(&state.db, session.user_id).await?;
+    Ok(user.filter(|u| !u.blocked).map(|_| session))
+}
+
+/// A session just opened: the row, and the cookie value only the browser keeps.
+#[derive(Debug)]
+pub struct Opened {
+    pub session: SsoSession,
+    pub token: String,
+}
+
+/// Opens an SSO session for a user who has just signed in with an SMS code.
+pub async fn open(state: &AppState, user_id: Uuid) -> anyhow::Result<Opened> {
+    let now = Utc::now();
+    let token = random_token();
+    let session = SsoSession {
+        sid: random_token(),
+        user_id,
+        auth_time: now,
+        amr: vec!["sms".to_owned()],
+        acr: Some(ACR_SMS.to_owned()),
+        expires_at: now + state.settings.tokens.sso_session_ttl.0,
+    };
+    store::sso_sessions::insert(&state.db, sha256_hex(&token), &session, now).await?;
+    Ok(Opened { session, token })
+}
+
+/// Ends the session `sid` (logout); what was issued from it is the caller's.
+pub async fn revoke(state: &AppState, sid: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    store::sso_sessions::update_revoked_by_sid(&state.db, sid, now).await?;
+    Ok(())
+}
