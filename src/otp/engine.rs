@@ -347,6 +347,32 @@ impl OtpEngine {
             return Err(IssueError::FailureBudget);
         }
         let now = Utc::now();
+        // Without a cooldown there is nothing to claim; claiming anyway would
+        // refuse a request whose clock reading came just before another's.
+        if !self.rules.resend_cooldown.is_zero() {
+            self.claim_cooldown(db, phone, now).await?;
+        }
+        match source {
+            CodeSource::Random => {
+                self.check_pumping(db, phone, ip).await?;
+                self.acquire_send(phone, ip).await?;
+                if let Some(pumping) = &self.pumping {
+                    pumping.record_sent(phone).await;
+                }
+                Ok(generate_code(policy.length))
+            }
+            CodeSource::Fixed(code) => Ok(OtpCode::from_generated(code.to_owned())),
+        }
+    }
+
+    /// Takes the recipient's resend cooldown, for one of any number of
+    /// concurrent requests.
+    async fn claim_cooldown(
+        &self,
+        db: &impl ConnectionTrait,
+        phone: &PhoneNumber,
+        now: DateTime<Utc>,
+    ) -> Result<(), IssueError> {
         match store::otp_recipients::update_claim(
             db,
             phone.as_str(),
@@ -363,17 +389,7 @@ impl OtpEngine {
                 ));
             }
         }
-        match source {
-            CodeSource::Random => {
-                self.check_pumping(db, phone, ip).await?;
-                self.acquire_send(phone, ip).await?;
-                if let Some(pumping) = &self.pumping {
-                    pumping.record_sent(phone).await;
-                }
-                Ok(generate_code(policy.length))
-            }
-            CodeSource::Fixed(code) => Ok(OtpCode::from_generated(code.to_owned())),
-        }
+        Ok(())
     }
 
     /// Creates a challenge with a fresh code, within the send limits.
