@@ -2,8 +2,9 @@ use super::LoginTransaction;
 use crate::app::AppState;
 use crate::audit;
 use crate::domain::{LineKind, MessageUsage, PhoneError, PhoneNumber};
-use crate::messages::{LanguagePreference, LiveConnection, MessageVars};
+use crate::messages::{LanguagePreference, MessageVars};
 use crate::otp::{CodeSource, IssueError, IssueRequest, Issued, Purpose};
+use crate::sms::LiveConnection;
 use crate::sms::{SmsError, SmsMessage};
 use crate::store;
 
