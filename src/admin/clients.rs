@@ -1,7 +1,7 @@
 //! Registering, listing and removing applications.
 
 use crate::crypto::{random_alphanumeric, random_token, sha256_hex};
-use crate::domain::{ClientId, ClientName, ClientType, GrantType, Origin, RedirectUri};
+use crate::domain::{ClientId, ClientName, ClientType, Connection, GrantType, Origin, RedirectUri};
 use crate::store::{self, ConnectionTrait, StoreError, clients::Client, clients::NewClient};
 
 /// A request to register an application, already parsed into domain types.
@@ -27,9 +27,6 @@ pub struct CreateClient {
     /// (otherwise a client introspects only its own).
     pub introspect: bool,
 }
-
-/// The connections ferrid has.
-pub const CONNECTIONS: &[&str] = &["sms"];
 
 /// A registered client and, for confidential clients, its secret: shown
 /// once, stored only as a hash.
@@ -89,14 +86,14 @@ pub async fn create_client(
     if req.client_type == ClientType::Public && req.introspect {
         return Err(CreateClientError::PublicIntrospect);
     }
-    if let Some(unknown) = req
+    let mut connections = req
         .connections
         .iter()
-        .find(|c| !CONNECTIONS.contains(&c.as_str()))
-    {
-        return Err(CreateClientError::UnknownConnection(unknown.clone()));
-    }
-    let mut connections = req.connections.clone();
+        .map(|c| {
+            c.parse::<Connection>()
+                .map_err(|_| CreateClientError::UnknownConnection(c.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     connections.sort();
     connections.dedup();
     let client_id = match req.client_id {

@@ -1,14 +1,18 @@
 //! Pure types that parse, don't validate: once a value exists it is valid.
 //! Nothing here imports the rest of ferrid.
 
+mod auth_method;
 mod client;
+mod connection;
 mod otp_code;
 mod phone;
 mod redirect_uri;
 mod scope;
 mod usage;
 
+pub use auth_method::AuthMethod;
 pub use client::{ClientId, ClientName, ClientType, GrantType, Origin, PASSWORDLESS_OTP_GRANT};
+pub use connection::Connection;
 pub use otp_code::OtpCode;
 pub use phone::{LineKind, PhoneError, PhoneNumber};
 pub use redirect_uri::RedirectUri;

@@ -3,8 +3,8 @@ use chrono::Utc;
 use super::{LoginTransaction, VerifyCodeOutcome};
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
-use crate::domain::PhoneNumber;
-use crate::oidc::authorize::{ACR_SMS, issue_code, needs_consent};
+use crate::domain::{AuthMethod, PhoneNumber};
+use crate::oidc::authorize::{issue_code, needs_consent};
 use crate::store::{self, StoreError, sso_sessions::SsoSession, users::User};
 
 /// Who a verified phone number belongs to.
@@ -69,14 +69,13 @@ pub(super) async fn complete_sign_in(
     };
     let now = Utc::now();
     let session_token = random_token();
-    let session = SsoSession {
-        sid: random_token(),
-        user_id: user.id,
-        auth_time: now,
-        amr: vec!["sms".to_owned()],
-        acr: Some(ACR_SMS.to_owned()),
-        expires_at: now + state.settings.tokens.sso_session_ttl.0,
-    };
+    let session = SsoSession::new(
+        random_token(),
+        user.id,
+        now,
+        &[AuthMethod::Sms],
+        now + state.settings.tokens.sso_session_ttl.0,
+    );
     store::sso_sessions::insert(&state.db, sha256_hex(&session_token), &session, now).await?;
     tracing::info!(user_id = %user.id, client_id = %tx.request.client_id, "user signed in");
     if needs_consent(state, &tx.request, user.id).await? {

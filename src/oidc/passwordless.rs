@@ -11,7 +11,7 @@ use super::error::{ErrorCode, OAuthError};
 use super::issue::{TokenResponse, UserGrant, issue_user_tokens};
 use super::token::{TokenError, TokenRequest, err, wants_refresh};
 use crate::app::AppState;
-use crate::domain::{GrantType, OtpCode, Scope};
+use crate::domain::{AuthMethod, Connection, GrantType, OtpCode, Scope};
 use crate::login::{
     Delivery, PhoneUser, SendCodeOutcome, check_recipient, deliver, user_for_verified_phone,
 };
@@ -84,13 +84,13 @@ pub async fn start(
             "This client may not use passwordless sign-in",
         ));
     }
-    if req.connection.as_deref() != Some("sms") {
+    let Some(Ok(connection)) = req.connection.as_deref().map(str::parse::<Connection>) else {
         return Err(start_err(
             ErrorCode::InvalidRequest,
             "The connection must be sms",
         ));
-    }
-    if !client.connections.iter().any(|c| c == "sms") {
+    };
+    if !client.connections.contains(&connection) {
         return Err(start_err(
             ErrorCode::UnauthorizedClient,
             "The sms connection is not enabled for this client",
@@ -177,10 +177,13 @@ pub(super) async fn otp_grant(
             "Wrong phone number or verification code",
         )
     };
-    if req.realm.as_deref().is_some_and(|r| r != "sms") {
-        return Err(err(ErrorCode::InvalidRequest, "The realm must be sms"));
-    }
-    if !client.connections.iter().any(|c| c == "sms") {
+    // Auth0's realm names the connection; without one, the SMS connection.
+    let connection = match req.realm.as_deref().map(str::parse::<Connection>) {
+        None => Connection::Sms,
+        Some(Ok(connection)) => connection,
+        Some(Err(_)) => return Err(err(ErrorCode::InvalidRequest, "The realm must be sms")),
+    };
+    if !client.connections.contains(&connection) {
         return Err(err(
             ErrorCode::UnauthorizedClient,
             "The sms connection is not enabled for this client",
@@ -237,7 +240,8 @@ pub(super) async fn otp_grant(
         PhoneUser::NoAccount | PhoneUser::Blocked => return Err(wrong()),
     };
     let scope = Scope::parse_known(req.scope.as_deref().unwrap_or("openid"));
-    let amr = vec!["sms".to_owned()];
+    let methods = [connection.method()];
+    let amr = AuthMethod::amr_values(&methods);
     Ok(issue_user_tokens(
         state,
         &UserGrant {
@@ -247,7 +251,7 @@ pub(super) async fn otp_grant(
             nonce: None,
             auth_time: Utc::now(),
             amr: &amr,
-            acr: Some(super::authorize::ACR_SMS),
+            acr: AuthMethod::acr_of(&methods),
             sid: None,
             id_token_claims: &[],
         },
