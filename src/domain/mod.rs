@@ -6,6 +6,7 @@ mod client;
 mod connection;
 mod otp_code;
 mod phone;
+mod recipient;
 mod redirect_uri;
 mod scope;
 mod usage;
@@ -15,6 +16,7 @@ pub use client::{ClientId, ClientName, ClientType, GrantType, Origin, PASSWORDLE
 pub use connection::Connection;
 pub use otp_code::OtpCode;
 pub use phone::{LineKind, PhoneError, PhoneNumber};
+pub use recipient::Recipient;
 pub use redirect_uri::RedirectUri;
 pub use scope::{SUPPORTED_SCOPES, Scope};
 pub use usage::MessageUsage;

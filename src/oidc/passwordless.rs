@@ -11,12 +11,11 @@ use super::error::{ErrorCode, OAuthError};
 use super::issue::{TokenResponse, UserGrant, issue_user_tokens};
 use super::token::{TokenError, TokenRequest, err, wants_refresh};
 use crate::app::AppState;
-use crate::domain::{AuthMethod, Connection, GrantType, OtpCode, Scope};
-use crate::login::{
-    Delivery, PhoneUser, SendCodeOutcome, check_recipient, deliver, user_for_verified_phone,
-};
+use crate::domain::{AuthMethod, Connection, GrantType, OtpCode, Recipient, Scope};
+use crate::login::{PhoneUser, user_for_verified_phone};
 use crate::messages::LanguagePreference;
-use crate::otp::{IssueError, IssueRequest, Purpose, VerifyOutcome};
+use crate::otp::send::check_phone;
+use crate::otp::{Purpose, SendCode, SendOutcome, To, VerifyOutcome};
 use crate::store::{self, clients::Client};
 
 /// `POST /passwordless/start`'s JSON body.
@@ -102,64 +101,44 @@ pub async fn start(
             "Only send=code is supported",
         ));
     }
-    let live = state.connection.get(&state.db, &state.master_key).await?;
-    let input = req.phone_number.as_deref().unwrap_or("");
-    let recipient = match check_recipient(state, &live, input) {
-        Ok(r) => r,
-        Err(SendCodeOutcome::Refused(_reason)) => {
-            return Err(start_err(
-                ErrorCode::InvalidRequest,
-                "SMS cannot be sent to this phone number",
-            ));
-        }
-        Err(_) => {
-            return Err(start_err(
-                ErrorCode::InvalidRequest,
-                "The phone_number is not a valid phone number",
-            ));
-        }
-    };
-    let phone = recipient.phone.clone();
-    let policy = live.settings.code_policy();
-    let issued = state
-        .otp
-        .issue(
-            &state.db,
-            IssueRequest {
-                purpose: Purpose::Passwordless,
-                phone: &phone,
-                client_id: Some(client.client_id.as_str()),
-                ip,
-                policy: &policy,
-                source: recipient.source,
-            },
-        )
-        .await
-        .map_err(|e| match e {
-            IssueError::Unexpected(e) => StartError::Unexpected(e),
-            _ => StartError::TooManyRequests,
-        })?;
     let languages =
         LanguagePreference::from_sources(language.as_deref(), None, accept_language.as_deref());
-    let delivered = deliver(
+    let outcome = crate::otp::send_code(
         state,
-        &live,
-        &Delivery {
-            phone: &phone,
-            issued: &issued,
-            source: recipient.source,
-            application_name: client.name.as_str(),
+        &SendCode {
+            purpose: Purpose::Passwordless,
+            to: To::New {
+                connection,
+                input: req.phone_number.as_deref().unwrap_or(""),
+            },
             client_id: client.client_id.as_str(),
+            application_name: client.name.as_str(),
             ip,
             languages: &languages,
         },
     )
     .await?;
-    if !delivered {
-        return Err(StartError::NotDelivered);
-    }
+    let sent = match outcome {
+        SendOutcome::Sent(sent) => sent,
+        SendOutcome::NotDelivered(_) => return Err(StartError::NotDelivered),
+        SendOutcome::InvalidRecipient(_) => {
+            return Err(start_err(
+                ErrorCode::InvalidRequest,
+                "The phone_number is not a valid phone number",
+            ));
+        }
+        SendOutcome::Refused(reason) if reason.is_about_the_number() => {
+            return Err(start_err(
+                ErrorCode::InvalidRequest,
+                "SMS cannot be sent to this phone number",
+            ));
+        }
+        SendOutcome::Refused(_) | SendOutcome::NoChallenge => {
+            return Err(StartError::TooManyRequests);
+        }
+    };
     Ok(Started {
-        phone_number: phone.masked(),
+        phone_number: sent.recipient.masked(),
         request_language: languages.first().map(str::to_owned),
     })
 }
@@ -196,14 +175,17 @@ pub(super) async fn otp_grant(
         ));
     };
     let live = state.connection.get(&state.db, &state.master_key).await?;
-    let phone = check_recipient(state, &live, username)
-        .map_err(|_| wrong())?
-        .phone;
+    let recipient = match connection {
+        Connection::Sms => check_phone(state, &live, username),
+    }
+    .map_err(|_| wrong())?
+    .recipient;
+    let Recipient::Phone(phone) = &recipient;
     let code = OtpCode::parse(otp, live.settings.otp_length).map_err(|_| wrong())?;
     let challenge = store::otp_challenges::find_latest_open(
         &state.db,
         Purpose::Passwordless.as_str(),
-        &phone,
+        &recipient,
         client.client_id.as_str(),
     )
     .await?
@@ -235,7 +217,7 @@ pub(super) async fn otp_grant(
         }
         _ => return Err(wrong()),
     }
-    let user = match user_for_verified_phone(state, &phone).await? {
+    let user = match user_for_verified_phone(state, phone).await? {
         PhoneUser::Found(user) => user,
         PhoneUser::NoAccount | PhoneUser::Blocked => return Err(wrong()),
     };
