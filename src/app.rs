@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::config::{MasterKeySource, Settings};
 use crate::crypto::keys::KeyRing;
 use crate::crypto::{MasterKey, Pepper, load_or_create_dev_master_key};
-use crate::messages::ConnectionCache;
 use crate::otp::{OtpEngine, RateLimiter, SharedRedis};
+use crate::sms::ConnectionCache;
 use crate::store::{self, DatabaseConnection};
 
 /// What every request handler may use; passed explicitly, never global.

@@ -13,11 +13,11 @@ use crate::app::{AppState, master_key, open_database};
 use crate::config::Settings;
 use crate::crypto::Pepper;
 use crate::crypto::keys::KeyRing;
-use crate::messages::{ConnectionCache, ConnectionSettings};
 use crate::otp::{
     FallbackRateLimiter, InMemoryRateLimiter, OtpEngine, OtpRules, PumpingGuard, RateLimiter,
     SharedRedis,
 };
+use crate::sms::{ConnectionCache, ConnectionSettings};
 use crate::store::{self, DatabaseConnection};
 use crate::{admin, http, oidc};
 use secrecy::ExposeSecret;

@@ -1,7 +1,7 @@
 //! Registering, listing and removing applications.
 
 use crate::crypto::{random_alphanumeric, random_token, sha256_hex};
-use crate::domain::{ClientId, ClientName, ClientType, GrantType, Origin, RedirectUri};
+use crate::domain::{ClientId, ClientName, ClientType, Connection, GrantType, Origin, RedirectUri};
 use crate::store::{self, ConnectionTrait, StoreError, clients::Client, clients::NewClient};
 
 /// A request to register an application, already parsed into domain types.
@@ -28,9 +28,6 @@ pub struct CreateClient {
     pub introspect: bool,
 }
 
-/// The connections ferrid has.
-pub const CONNECTIONS: &[&str] = &["sms"];
-
 /// Which connections a new client gets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NewClientConnections {
@@ -48,7 +45,10 @@ impl NewClientConnections {
     /// The connection names to store in [`CreateClient::connections`].
     pub fn resolve(self) -> Vec<String> {
         match self {
-            Self::Default => CONNECTIONS.iter().map(|c| (*c).to_owned()).collect(),
+            Self::Default => Connection::ALL
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
             Self::None => Vec::new(),
             Self::These(list) => list,
         }
@@ -123,14 +123,14 @@ pub async fn create_client(
     if req.client_type == ClientType::Public && req.introspect {
         return Err(CreateClientError::PublicIntrospect);
     }
-    if let Some(unknown) = req
+    let mut connections = req
         .connections
         .iter()
-        .find(|c| !CONNECTIONS.contains(&c.as_str()))
-    {
-        return Err(CreateClientError::UnknownConnection(unknown.clone()));
-    }
-    let mut connections = req.connections.clone();
+        .map(|c| {
+            c.parse::<Connection>()
+                .map_err(|_| CreateClientError::UnknownConnection(c.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     connections.sort();
     connections.dedup();
     let client_id = match req.client_id {

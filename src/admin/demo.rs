@@ -3,7 +3,7 @@
 
 use crate::admin::clients::{CreateClient, CreateClientError, create_client};
 use crate::config::Settings;
-use crate::domain::{ClientId, ClientName, ClientType, GrantType, RedirectUri};
+use crate::domain::{ClientId, ClientName, ClientType, Connection, GrantType, RedirectUri};
 use crate::store::{self, ConnectionTrait};
 
 /// The demo client's id.
@@ -40,7 +40,7 @@ pub async fn ensure_demo_client(
         first_party: true,
         allowed_scopes: vec![],
         refresh_without_offline_access: false,
-        connections: vec!["sms".to_owned()],
+        connections: vec![Connection::Sms.as_str().to_owned()],
         introspect: false,
     };
     match create_client(db, request).await {

@@ -12,16 +12,18 @@ use crate::audit;
 use crate::config::Settings;
 use crate::crypto::MasterKey;
 use crate::domain::{MessageUsage, OtpCode, PhoneNumber};
-use crate::messages::{
-    ConnectionSettings, LanguagePreference, LiveConnection, MessageVars, TemplateError, TestNumber,
-    validate_template,
-};
+use crate::messages::{LanguagePreference, MessageVars, TemplateError, validate_template};
 use crate::otp::generate_code;
-use crate::sms::SmsMessage;
 use crate::sms::connection::{
     ProviderSettings, TWILIO_API, check_provider_url, seal_twilio_token, seal_webhook_secret,
 };
+use crate::sms::{ConnectionSettings, LiveConnection, SmsMessage, TestNumber};
 use crate::store::{self, DatabaseConnection};
+
+/// The dev outbox's storage in this database.
+fn outbox(db: &DatabaseConnection) -> std::sync::Arc<dyn crate::sms::OutboxStore> {
+    std::sync::Arc::new(store::sms_outbox::DbOutbox::new(db.clone()))
+}
 
 /// The provider asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,7 +154,7 @@ pub async fn ensure(
     master_key: &MasterKey,
     config: &Settings,
 ) -> Result<(), ConnectionError> {
-    if store::settings::find(db, crate::messages::SMS_CONNECTION_KEY)
+    if store::settings::find(db, crate::sms::SMS_CONNECTION_KEY)
         .await
         .map_err(anyhow::Error::from)?
         .is_some()
@@ -281,7 +283,7 @@ pub async fn set(
         )));
     }
     // Build it as a send would: a connection that cannot work is not saved.
-    LiveConnection::build(settings.clone(), master_key, db)
+    LiveConnection::build(settings.clone(), master_key, outbox(db))
         .map_err(|e| invalid(format!("the connection does not work: {e:#}")))?;
     settings.save(db).await?;
     audit::record(
@@ -482,7 +484,7 @@ pub async fn test_send(
         .or_else(|| PhoneNumber::parse_e164_syntax(to))
         .ok_or_else(|| invalid(format!("`{to}` is not a phone number in E.164 form")))?;
     let (settings, _) = ConnectionSettings::load(db).await?;
-    let live = LiveConnection::build(settings, master_key, db)?;
+    let live = LiveConnection::build(settings, master_key, outbox(db))?;
     let code = generate_code(live.settings.otp_length);
     let body = live.templates.render(
         &MessageVars {

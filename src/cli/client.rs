@@ -220,7 +220,7 @@ fn print_created(created: &CreatedClient, json: bool) -> anyhow::Result<()> {
         println!("client_secret: {secret}");
         println!("(the secret is shown only now; ferrid keeps only its hash)");
     }
-    println!("connections:   {}", created.client.connections.join(" "));
+    println!("connections:   {}", names(&created.client.connections));
     Ok(())
 }
 
@@ -239,8 +239,17 @@ fn print_client(c: &Client) {
     }
     let grants: Vec<_> = c.grant_types.iter().map(|g| g.as_str()).collect();
     println!("grants:         {}", grants.join(" "));
-    println!("connections:    {}", c.connections.join(" "));
+    println!("connections:    {}", names(&c.connections));
     println!("first_party:    {}", c.first_party);
     println!("introspect:     {}", c.introspect);
     println!("created_at:     {}", c.created_at.to_rfc3339());
+}
+
+/// Connection names, space-separated.
+fn names(connections: &[ferrid::domain::Connection]) -> String {
+    connections
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -9,9 +9,9 @@ use ferrid::admin::sms_connection::{
 };
 use ferrid::config::Settings;
 use ferrid::domain::MessageUsage;
-use ferrid::messages::TestNumber;
 use ferrid::otp::SharedRedis;
 use ferrid::otp::pumping::{self, PumpingStats};
+use ferrid::sms::TestNumber;
 use ferrid::{app, store};
 use secrecy::ExposeSecret;
 

@@ -1,20 +1,26 @@
 //! Pure types that parse, don't validate: once a value exists it is valid.
 //! Nothing here imports the rest of ferrid.
 
+mod auth_method;
 mod authorization;
 mod claims;
 mod client;
+mod connection;
 mod otp_code;
 mod phone;
+mod recipient;
 mod redirect_uri;
 mod scope;
 mod usage;
 
+pub use auth_method::AuthMethod;
 pub use authorization::{AuthorizationRequest, CodeChallenge, Prompt, ResponseMode};
 pub use claims::{scope_claims, scope_of_claim, uncovered_claims};
 pub use client::{ClientId, ClientName, ClientType, GrantType, Origin, PASSWORDLESS_OTP_GRANT};
+pub use connection::Connection;
 pub use otp_code::OtpCode;
 pub use phone::{LineKind, PhoneError, PhoneNumber};
+pub use recipient::Recipient;
 pub use redirect_uri::RedirectUri;
 pub use scope::{SUPPORTED_SCOPES, Scope};
 pub use usage::MessageUsage;

@@ -1,6 +1,6 @@
 use super::{LoginTransaction, VerifyCodeOutcome};
 use crate::app::AppState;
-use crate::domain::PhoneNumber;
+use crate::domain::{AuthMethod, PhoneNumber};
 use crate::session::{self, PhoneUser, user_for_verified_phone};
 use crate::store;
 
@@ -17,7 +17,7 @@ pub(super) async fn complete_sign_in(
         PhoneUser::NoAccount => return Ok(VerifyCodeOutcome::NoAccount),
         PhoneUser::Blocked => return Ok(VerifyCodeOutcome::Blocked),
     };
-    let opened = session::open(state, user.id).await?;
+    let opened = session::open(state, user.id, &[AuthMethod::Sms]).await?;
     tracing::info!(user_id = %user.id, client_id = %tx.request.client_id, "user signed in");
     Ok(VerifyCodeOutcome::SignedIn {
         session: opened.session,

@@ -12,7 +12,6 @@ pub use consent::{
     ConsentView, ConsentViewOutcome, DecideOutcome, Decision, consent_view, decide, describe_claim,
     describe_scope,
 };
-pub(crate) use send_code::{Delivery, check_recipient, deliver};
 pub use send_code::{Refusal, SendCodeOutcome, resend_code, resend_cooldown, send_code};
 pub use transaction::{
     Begun, LoginTransaction, Step, begin, check_csrf, csrf_token, load, restart,

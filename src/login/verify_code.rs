@@ -1,7 +1,7 @@
 use super::LoginTransaction;
 use super::complete::complete_sign_in;
 use crate::app::AppState;
-use crate::domain::OtpCode;
+use crate::domain::{OtpCode, Recipient};
 use crate::otp::VerifyOutcome;
 use crate::session::SsoSession;
 
@@ -46,7 +46,9 @@ pub async fn verify_code(
     let outcome = state.otp.verify(&state.db, challenge_id, &code).await?;
     record_verification(state, tx, &outcome, ip).await;
     Ok(match outcome {
-        VerifyOutcome::Verified { phone } => complete_sign_in(state, tx, &phone).await?,
+        VerifyOutcome::Verified {
+            recipient: Recipient::Phone(phone),
+        } => complete_sign_in(state, tx, &phone).await?,
         VerifyOutcome::Wrong { attempts_left } => VerifyCodeOutcome::Wrong { attempts_left },
         VerifyOutcome::TooManyAttempts => VerifyCodeOutcome::TooManyAttempts,
         // A used code is as good as an expired one to the person typing it.

@@ -12,8 +12,7 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{PASSWORDLESS_OTP_GRANT, SUPPORTED_SCOPES};
-use crate::session::ACR_SMS;
+use crate::domain::{AuthMethod, PASSWORDLESS_OTP_GRANT, SUPPORTED_SCOPES};
 
 /// Languages of the hosted pages.
 pub const UI_LOCALES: &[&str] = &["en"];
@@ -92,9 +91,12 @@ pub fn discovery_document(issuer: &str) -> anyhow::Result<Vec<u8>> {
         CoreGrantType::ClientCredentials,
         CoreGrantType::Extension(PASSWORDLESS_OTP_GRANT.to_owned()),
     ]))
-    .set_acr_values_supported(Some(vec![AuthenticationContextClass::new(
-        ACR_SMS.to_owned(),
-    )]))
+    .set_acr_values_supported(Some(
+        AuthMethod::ALL
+            .iter()
+            .map(|m| AuthenticationContextClass::new(m.acr().to_owned()))
+            .collect(),
+    ))
     .set_display_values_supported(Some(vec![CoreAuthDisplay::Page, CoreAuthDisplay::Popup]))
     .set_claims_locales_supported(Some(
         UI_LOCALES

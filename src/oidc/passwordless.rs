@@ -8,10 +8,9 @@ use serde::Deserialize;
 use super::client_auth::{ClientCredentials, PublicClients, authenticate};
 use super::error::{ErrorCode, OAuthError};
 use crate::app::AppState;
-use crate::domain::GrantType;
-use crate::login::{Delivery, SendCodeOutcome, check_recipient, deliver};
+use crate::domain::{Connection, GrantType};
 use crate::messages::LanguagePreference;
-use crate::otp::{IssueError, IssueRequest, Purpose};
+use crate::otp::{Purpose, SendCode, SendOutcome, To};
 
 /// `POST /passwordless/start`'s JSON body.
 #[derive(Debug, Deserialize)]
@@ -78,13 +77,13 @@ pub async fn start(
             "This client may not use passwordless sign-in",
         ));
     }
-    if req.connection.as_deref() != Some("sms") {
+    let Some(Ok(connection)) = req.connection.as_deref().map(str::parse::<Connection>) else {
         return Err(start_err(
             ErrorCode::InvalidRequest,
             "The connection must be sms",
         ));
-    }
-    if !client.connections.iter().any(|c| c == "sms") {
+    };
+    if !client.connections.contains(&connection) {
         return Err(start_err(
             ErrorCode::UnauthorizedClient,
             "The sms connection is not enabled for this client",
@@ -96,64 +95,44 @@ pub async fn start(
             "Only send=code is supported",
         ));
     }
-    let live = state.connection.get(&state.db, &state.master_key).await?;
-    let input = req.phone_number.as_deref().unwrap_or("");
-    let recipient = match check_recipient(state, &live, input) {
-        Ok(r) => r,
-        Err(SendCodeOutcome::Refused(_reason)) => {
-            return Err(start_err(
-                ErrorCode::InvalidRequest,
-                "SMS cannot be sent to this phone number",
-            ));
-        }
-        Err(_) => {
-            return Err(start_err(
-                ErrorCode::InvalidRequest,
-                "The phone_number is not a valid phone number",
-            ));
-        }
-    };
-    let phone = recipient.phone.clone();
-    let policy = live.settings.code_policy();
-    let issued = state
-        .otp
-        .issue(
-            &state.db,
-            IssueRequest {
-                purpose: Purpose::Passwordless,
-                phone: &phone,
-                client_id: Some(client.client_id.as_str()),
-                ip,
-                policy: &policy,
-                source: recipient.source,
-            },
-        )
-        .await
-        .map_err(|e| match e {
-            IssueError::Unexpected(e) => StartError::Unexpected(e),
-            _ => StartError::TooManyRequests,
-        })?;
     let languages =
         LanguagePreference::from_sources(language.as_deref(), None, accept_language.as_deref());
-    let delivered = deliver(
+    let outcome = crate::otp::send_code(
         state,
-        &live,
-        &Delivery {
-            phone: &phone,
-            issued: &issued,
-            source: recipient.source,
-            application_name: client.name.as_str(),
+        &SendCode {
+            purpose: Purpose::Passwordless,
+            to: To::New {
+                connection,
+                input: req.phone_number.as_deref().unwrap_or(""),
+            },
             client_id: client.client_id.as_str(),
+            application_name: client.name.as_str(),
             ip,
             languages: &languages,
         },
     )
     .await?;
-    if !delivered {
-        return Err(StartError::NotDelivered);
-    }
+    let sent = match outcome {
+        SendOutcome::Sent(sent) => sent,
+        SendOutcome::NotDelivered(_) => return Err(StartError::NotDelivered),
+        SendOutcome::InvalidRecipient(_) => {
+            return Err(start_err(
+                ErrorCode::InvalidRequest,
+                "The phone_number is not a valid phone number",
+            ));
+        }
+        SendOutcome::Refused(reason) if reason.is_about_the_number() => {
+            return Err(start_err(
+                ErrorCode::InvalidRequest,
+                "SMS cannot be sent to this phone number",
+            ));
+        }
+        SendOutcome::Refused(_) | SendOutcome::NoChallenge => {
+            return Err(StartError::TooManyRequests);
+        }
+    };
     Ok(Started {
-        phone_number: phone.masked(),
+        phone_number: sent.recipient.masked(),
         request_language: languages.first().map(str::to_owned),
     })
 }

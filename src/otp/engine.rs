@@ -9,7 +9,7 @@ use super::limiter::{Limit, RateLimiter};
 use super::pumping::{PumpingGuard, PumpingVerdict};
 use crate::config::OtpSettings;
 use crate::crypto::Pepper;
-use crate::domain::{OtpCode, PhoneNumber};
+use crate::domain::{OtpCode, Recipient};
 use crate::store::{self, ConnectionTrait, otp_challenges::NewChallenge};
 
 /// What a code is for.
@@ -76,8 +76,15 @@ fn network_of(ip: &str) -> Option<String> {
 const CEILING_BREAKER: &str = "otp-global-ceiling";
 
 /// The limiter key of a recipient's failure budget.
-fn failure_key(phone: &PhoneNumber) -> String {
-    format!("otp:failures:{}", phone.as_str())
+fn failure_key(recipient: &Recipient) -> String {
+    format!("otp:failures:{}", recipient.as_str())
+}
+
+/// The limiter key of a recipient's hourly send limit.
+fn send_key(recipient: &Recipient) -> String {
+    match recipient {
+        Recipient::Phone(phone) => format!("otp:phone:{}", phone.as_str()),
+    }
 }
 
 /// How codes look and live: the SMS connection's settings.
@@ -102,7 +109,7 @@ pub enum CodeSource<'a> {
 /// A request for a new code.
 pub struct IssueRequest<'a> {
     pub purpose: Purpose,
-    pub phone: &'a PhoneNumber,
+    pub recipient: &'a Recipient,
     pub client_id: Option<&'a str>,
     pub ip: Option<&'a str>,
     pub policy: &'a CodePolicy,
@@ -113,6 +120,8 @@ pub struct IssueRequest<'a> {
 #[derive(Debug)]
 pub struct Issued {
     pub challenge_id: Uuid,
+    /// Where the code must go: the recipient the limits were applied to.
+    pub recipient: Recipient,
     pub code: OtpCode,
     pub expires_at: DateTime<Utc>,
 }
@@ -149,7 +158,7 @@ pub enum IssueError {
 #[derive(Debug, PartialEq, Eq)]
 pub enum VerifyOutcome {
     Verified {
-        phone: PhoneNumber,
+        recipient: Recipient,
     },
     Wrong {
         attempts_left: u32,
@@ -205,10 +214,10 @@ impl OtpEngine {
     async fn check_pumping(
         &self,
         db: &impl ConnectionTrait,
-        phone: &PhoneNumber,
+        recipient: &Recipient,
         ip: Option<&str>,
     ) -> Result<(), IssueError> {
-        let Some(pumping) = &self.pumping else {
+        let (Some(pumping), Some(phone)) = (&self.pumping, recipient.phone()) else {
             return Ok(());
         };
         match pumping.check(phone).await {
@@ -254,7 +263,11 @@ impl OtpEngine {
             .mac_hex(&[id.as_bytes(), code.as_str().as_bytes()])
     }
 
-    async fn acquire_send(&self, phone: &PhoneNumber, ip: Option<&str>) -> Result<(), IssueError> {
+    async fn acquire_send(
+        &self,
+        recipient: &Recipient,
+        ip: Option<&str>,
+    ) -> Result<(), IssueError> {
         if self.limiter.is_tripped(CEILING_BREAKER).await? {
             return Err(IssueError::Ceiling);
         }
@@ -266,7 +279,7 @@ impl OtpEngine {
                 window: Duration::from_secs(60),
             },
             Limit {
-                key: format!("otp:phone:{}", phone.as_str()),
+                key: send_key(recipient),
                 max: self.rules.max_sends_per_phone_per_hour,
                 window: hour,
             },
@@ -306,10 +319,10 @@ impl OtpEngine {
     }
 
     /// Whether the recipient has used up its wrong codes for the window.
-    async fn budget_spent(&self, phone: &PhoneNumber) -> anyhow::Result<bool> {
+    async fn budget_spent(&self, recipient: &Recipient) -> anyhow::Result<bool> {
         let failures = self
             .limiter
-            .count_events(&failure_key(phone), self.rules.failure_window)
+            .count_events(&failure_key(recipient), self.rules.failure_window)
             .await?;
         Ok(failures >= self.rules.max_failures_per_recipient)
     }
@@ -321,7 +334,7 @@ impl OtpEngine {
     async fn make_code(
         &self,
         db: &impl ConnectionTrait,
-        phone: &PhoneNumber,
+        recipient: &Recipient,
         client_id: Option<&str>,
         ip: Option<&str>,
         policy: &CodePolicy,
@@ -329,12 +342,12 @@ impl OtpEngine {
     ) -> Result<OtpCode, IssueError> {
         // NIST SP 800-63B §5.2.2: failures are capped per account, not per
         // code, or every new code would bring fresh guesses.
-        if self.budget_spent(phone).await? {
-            tracing::warn!(to = %phone.masked(), "a code was refused: the number's failure budget is spent");
+        if self.budget_spent(recipient).await? {
+            tracing::warn!(to = %recipient.masked(), "a code was refused: the number's failure budget is spent");
             crate::audit::record(
                 db,
                 "otp.failure_budget_spent",
-                Some(phone.masked()),
+                Some(recipient.masked()),
                 client_id,
                 ip,
                 serde_json::json!({
@@ -350,13 +363,13 @@ impl OtpEngine {
         // Without a cooldown there is nothing to claim; claiming anyway would
         // refuse a request whose clock reading came just before another's.
         if !self.rules.resend_cooldown.is_zero() {
-            self.claim_cooldown(db, phone, now).await?;
+            self.claim_cooldown(db, recipient, now).await?;
         }
         match source {
             CodeSource::Random => {
-                self.check_pumping(db, phone, ip).await?;
-                self.acquire_send(phone, ip).await?;
-                if let Some(pumping) = &self.pumping {
+                self.check_pumping(db, recipient, ip).await?;
+                self.acquire_send(recipient, ip).await?;
+                if let (Some(pumping), Some(phone)) = (&self.pumping, recipient.phone()) {
                     pumping.record_sent(phone).await;
                 }
                 Ok(generate_code(policy.length))
@@ -370,12 +383,12 @@ impl OtpEngine {
     async fn claim_cooldown(
         &self,
         db: &impl ConnectionTrait,
-        phone: &PhoneNumber,
+        recipient: &Recipient,
         now: DateTime<Utc>,
     ) -> Result<(), IssueError> {
         match store::otp_recipients::update_claim(
             db,
-            phone.as_str(),
+            recipient.as_str(),
             now,
             self.rules.resend_cooldown,
         )
@@ -399,7 +412,14 @@ impl OtpEngine {
         req: IssueRequest<'_>,
     ) -> Result<Issued, IssueError> {
         let code = self
-            .make_code(db, req.phone, req.client_id, req.ip, req.policy, req.source)
+            .make_code(
+                db,
+                req.recipient,
+                req.client_id,
+                req.ip,
+                req.policy,
+                req.source,
+            )
             .await?;
         let now = Utc::now();
         let id = Uuid::new_v4();
@@ -409,7 +429,7 @@ impl OtpEngine {
             NewChallenge {
                 id,
                 purpose: req.purpose.as_str(),
-                phone: req.phone,
+                recipient: req.recipient,
                 code_hmac: self.code_hmac(id, &code),
                 expires_at,
                 max_attempts: req.policy.max_attempts,
@@ -422,11 +442,12 @@ impl OtpEngine {
         .map_err(|e| IssueError::Unexpected(e.into()))?;
         // Only the newest code for a recipient and client works: an older
         // one still open would otherwise come back once the newest is used.
-        store::otp_challenges::update_expire_others(db, req.phone, req.client_id, id, now)
+        store::otp_challenges::update_expire_others(db, req.recipient, req.client_id, id, now)
             .await
             .map_err(|e| IssueError::Unexpected(e.into()))?;
         Ok(Issued {
             challenge_id: id,
+            recipient: req.recipient.clone(),
             code,
             expires_at,
         })
@@ -443,12 +464,28 @@ impl OtpEngine {
         }
     }
 
-    /// Sends a new code for an existing challenge after the cooldown; the
-    /// previous code stops working and the attempts start again.
+    /// The recipient of an open challenge: where its resends go, and what
+    /// their limits apply to.
+    pub async fn recipient_of(
+        &self,
+        db: &impl ConnectionTrait,
+        challenge_id: Uuid,
+    ) -> Result<Recipient, IssueError> {
+        store::otp_challenges::find_by_id(db, challenge_id)
+            .await
+            .map_err(|e| IssueError::Unexpected(e.into()))?
+            .filter(|c| c.consumed_at.is_none())
+            .and_then(|c| c.recipient)
+            .ok_or(IssueError::UnknownChallenge)
+    }
+
+    /// Sends a new code for an existing challenge of `recipient` after the
+    /// cooldown; the previous code stops working and the attempts start again.
     pub async fn reissue(
         &self,
         db: &impl ConnectionTrait,
         challenge_id: Uuid,
+        recipient: &Recipient,
         ip: Option<&str>,
         policy: &CodePolicy,
         source: CodeSource<'_>,
@@ -458,7 +495,10 @@ impl OtpEngine {
             .map_err(|e| IssueError::Unexpected(e.into()))?
             .filter(|c| c.consumed_at.is_none())
             .ok_or(IssueError::UnknownChallenge)?;
-        let phone = challenge.phone.ok_or(IssueError::UnknownChallenge)?;
+        // The limits below apply to the recipient the code is sent to.
+        if challenge.recipient.as_ref() != Some(recipient) {
+            return Err(IssueError::UnknownChallenge);
+        }
         let now = Utc::now();
         let left = self.cooldown_left(challenge.last_sent_at, now);
         if left > 0 {
@@ -466,7 +506,7 @@ impl OtpEngine {
         }
         let client_id = challenge.client_id.as_deref();
         let code = self
-            .make_code(db, &phone, client_id, ip, policy, source)
+            .make_code(db, recipient, client_id, ip, policy, source)
             .await?;
         let expires_at = now + policy.ttl;
         let updated = store::otp_challenges::update_code(
@@ -481,11 +521,12 @@ impl OtpEngine {
         if !updated {
             return Err(IssueError::UnknownChallenge);
         }
-        store::otp_challenges::update_expire_others(db, &phone, client_id, challenge_id, now)
+        store::otp_challenges::update_expire_others(db, recipient, client_id, challenge_id, now)
             .await
             .map_err(|e| IssueError::Unexpected(e.into()))?;
         Ok(Issued {
             challenge_id,
+            recipient: recipient.clone(),
             code,
             expires_at,
         })
@@ -509,13 +550,13 @@ impl OtpEngine {
         if challenge.expires_at <= Utc::now() {
             return Ok(VerifyOutcome::Expired);
         }
-        let phone = challenge
-            .phone
+        let recipient = challenge
+            .recipient
             .clone()
-            .ok_or_else(|| anyhow::anyhow!("challenge without a phone number"))?;
+            .ok_or_else(|| anyhow::anyhow!("challenge without a recipient"))?;
         // A spent budget stops guesses on challenges still open, too: the cap
         // is on wrong codes per recipient, whichever challenge they go to.
-        if self.budget_spent(&phone).await? {
+        if self.budget_spent(&recipient).await? {
             return Ok(VerifyOutcome::TooManyAttempts);
         }
         if !store::otp_challenges::update_count_attempt(db, challenge_id).await? {
@@ -530,7 +571,7 @@ impl OtpEngine {
         let parts: [&[u8]; 2] = [challenge_id.as_bytes(), code.as_str().as_bytes()];
         if !self.pepper.verify_hex(&parts, &challenge.code_hmac) {
             self.limiter
-                .add_event(&failure_key(&phone), self.rules.failure_window)
+                .add_event(&failure_key(&recipient), self.rules.failure_window)
                 .await?;
             let used = challenge.attempts + 1;
             let left = challenge.max_attempts.saturating_sub(used);
@@ -546,17 +587,18 @@ impl OtpEngine {
             return Ok(VerifyOutcome::AlreadyUsed);
         }
         // The code was used: the next sign-in need not wait for the cooldown.
-        store::otp_recipients::delete(db, phone.as_str()).await?;
-        if let Some(pumping) = &self.pumping {
-            pumping.record_verified(&phone).await;
+        store::otp_recipients::delete(db, recipient.as_str()).await?;
+        if let (Some(pumping), Some(phone)) = (&self.pumping, recipient.phone()) {
+            pumping.record_verified(phone).await;
         }
-        Ok(VerifyOutcome::Verified { phone })
+        Ok(VerifyOutcome::Verified { recipient })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::PhoneNumber;
     use crate::otp::InMemoryRateLimiter;
 
     fn engine(cooldown_secs: u64) -> OtpEngine {
@@ -598,7 +640,9 @@ mod tests {
     #[tokio::test]
     async fn send_limits_apply_per_phone_ip_network_and_globally() {
         let e = engine(0);
-        let phone = |n: u32| PhoneNumber::parse(&format!("+4474001234{n:02}"), None).unwrap();
+        let phone = |n: u32| {
+            Recipient::Phone(PhoneNumber::parse(&format!("+4474001234{n:02}"), None).unwrap())
+        };
         let send = |n: u32, ip: &'static str| {
             let p = phone(n);
             let e = &e;

@@ -1,5 +1,6 @@
-//! The one-time-code engine: issue, hash, verify, attempts, expiry, resend
-//! cooldown and send limits. Codes are stored only as
+//! The one-time-code engine for any recipient: issue, hash, verify,
+//! attempts, expiry, resend cooldown and send limits; `send` is the one
+//! pipeline that sends a code. Codes are stored only as
 //! HMAC-SHA256(pepper, challenge id ‖ code) and compared in constant time.
 
 mod code;
@@ -7,6 +8,7 @@ mod engine;
 mod fallback;
 mod limiter;
 pub mod pumping;
+pub mod send;
 
 pub use code::generate_code;
 pub use engine::{
@@ -16,3 +18,4 @@ pub use engine::{
 pub use fallback::{FallbackRateLimiter, SharedRedis};
 pub use limiter::{InMemoryRateLimiter, Limit, RateLimiter, RedisRateLimiter};
 pub use pumping::{PumpingGuard, PumpingRules};
+pub use send::{Refusal, SendCode, SendOutcome, SentCode, To, send_code};

@@ -9,12 +9,10 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
+use crate::domain::AuthMethod;
 use crate::store;
 pub use crate::store::sso_sessions::SsoSession;
 pub use user::{PhoneUser, user_for_verified_phone};
-
-/// The `acr` of a sign-in with an SMS code.
-pub const ACR_SMS: &str = "urn:ferrid:acr:sms";
 
 /// The SSO session behind a cookie value, if it is live and its user may sign in.
 pub async fn current(state: &AppState, token: &str) -> anyhow::Result<Option<SsoSession>> {
@@ -34,18 +32,21 @@ pub struct Opened {
     pub token: String,
 }
 
-/// Opens an SSO session for a user who has just signed in with an SMS code.
-pub async fn open(state: &AppState, user_id: Uuid) -> anyhow::Result<Opened> {
+/// Opens an SSO session for a user who has just signed in with `methods`.
+pub async fn open(
+    state: &AppState,
+    user_id: Uuid,
+    methods: &[AuthMethod],
+) -> anyhow::Result<Opened> {
     let now = Utc::now();
     let token = random_token();
-    let session = SsoSession {
-        sid: random_token(),
+    let session = SsoSession::new(
+        random_token(),
         user_id,
-        auth_time: now,
-        amr: vec!["sms".to_owned()],
-        acr: Some(ACR_SMS.to_owned()),
-        expires_at: now + state.settings.tokens.sso_session_ttl.0,
-    };
+        now,
+        methods,
+        now + state.settings.tokens.sso_session_ttl.0,
+    );
     store::sso_sessions::insert(&state.db, sha256_hex(&token), &session, now).await?;
     Ok(Opened { session, token })
 }

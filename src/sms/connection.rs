@@ -1,133 +1,204 @@
-//! The SMS provider of the connection, as stored (secrets sealed under the
-//! master key), and the sender built from it.
+//! The SMS connection: one live provider, message templates, code rules,
+//! allowed countries and test numbers. Stored in the database (secrets
+//! sealed), bootstrapped from the configuration on first start, and
+//! compiled once per change: every instance notices a change at its next send.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 
-use secrecy::SecretString;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{OutboxSender, SmsSender, TwilioSender, TwilioSenderId, WebhookSender};
-use crate::crypto::{MasterKey, WebhookKey};
-use crate::store::DatabaseConnection;
+use super::outbox::OutboxStore;
+use super::{BreakerSender, BreakerSettings, SmsSender};
+use crate::config::Settings;
+use crate::crypto::MasterKey;
+use crate::messages::TemplateSet;
+use crate::otp::CodePolicy;
+use crate::store::{self, DatabaseConnection};
 
-/// Twilio's API, unless a test points elsewhere.
-pub const TWILIO_API: &str = "https://api.twilio.com";
+pub use super::provider::{
+    ProviderSettings, TWILIO_API, check_provider_url, seal_twilio_token, seal_webhook_secret,
+};
 
-/// The live provider: exactly one at a time.
+/// The settings key the connection is stored under.
+pub const SMS_CONNECTION_KEY: &str = "sms_connection";
+
+/// A number that receives nothing and accepts a fixed code (app-store
+/// review, automated tests).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(tag = "provider", rename_all = "lowercase")]
-pub enum ProviderSettings {
-    /// Messages kept in the database (dev mode, or before a provider is set up).
-    Outbox,
-    Twilio {
-        account_sid: String,
-        /// The auth token, sealed.
-        auth_token_enc: String,
-        messaging_service_sid: Option<String>,
-        from: Option<String>,
-        base_url: String,
-        timeout_secs: u64,
-    },
-    Webhook {
-        url: String,
-        /// The signing secret, sealed.
-        secret_enc: String,
-        timeout_secs: u64,
-    },
+pub struct TestNumber {
+    /// E.164; fictional numbers are fine.
+    pub phone: String,
+    pub code: String,
 }
 
-/// A provider's URL must be https, or http on loopback only (a local fake
-/// or relay): over plain http the Twilio auth token, the webhook's
-/// signature and every code would cross the network in clear.
-pub fn check_provider_url(url: &str) -> Result<(), String> {
-    match url::Url::parse(url) {
-        Ok(u) if u.scheme() == "https" => Ok(()),
-        Ok(u) if u.scheme() == "http" && crate::domain::is_loopback_host(&u) => Ok(()),
-        Ok(_) => Err(format!("`{url}` must be https (http only on loopback)")),
-        Err(_) => Err(format!("`{url}` is not a URL")),
-    }
+/// The connection as stored.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    #[serde(flatten)]
+    pub provider: ProviderSettings,
+    pub otp_length: u8,
+    pub otp_ttl_secs: u64,
+    pub max_attempts: u32,
+    /// ISO 3166 regions numbers may be in; empty allows every region.
+    #[serde(default)]
+    pub allowed_countries: Vec<String>,
+    /// usage → language (or `default`) → Liquid source.
+    #[serde(default)]
+    pub templates: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    pub test_numbers: Vec<TestNumber>,
 }
 
-const TWILIO_TOKEN: &str = "sms_connection:twilio_auth_token";
-const WEBHOOK_SECRET: &str = "sms_connection:webhook_secret";
-
-/// Seals a Twilio auth token for storage.
-pub fn seal_twilio_token(master_key: &MasterKey, token: &str) -> anyhow::Result<String> {
-    master_key.encrypt(token.as_bytes(), TWILIO_TOKEN)
-}
-
-/// Seals a webhook secret for storage, after checking that it is usable.
-pub fn seal_webhook_secret(master_key: &MasterKey, secret: &str) -> anyhow::Result<String> {
-    WebhookKey::parse(secret).map_err(anyhow::Error::msg)?;
-    master_key.encrypt(secret.as_bytes(), WEBHOOK_SECRET)
-}
-
-impl ProviderSettings {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Outbox => "outbox",
-            Self::Twilio { .. } => "twilio",
-            Self::Webhook { .. } => "webhook",
+impl ConnectionSettings {
+    /// The first connection: the outbox, with the configuration's code rules.
+    pub fn bootstrap(settings: &Settings) -> Self {
+        Self {
+            provider: ProviderSettings::Outbox,
+            otp_length: settings.otp.length,
+            otp_ttl_secs: settings.otp.ttl.0.as_secs(),
+            max_attempts: settings.otp.max_attempts,
+            allowed_countries: settings
+                .sms
+                .allowed_countries
+                .split(',')
+                .map(|r| r.trim().to_ascii_uppercase())
+                .filter(|r| !r.is_empty())
+                .collect(),
+            templates: BTreeMap::new(),
+            test_numbers: Vec::new(),
         }
     }
 
-    /// Checks the provider's URL (see [`check_provider_url`]).
-    pub fn check_url(&self) -> Result<(), String> {
-        match self {
-            Self::Outbox => Ok(()),
-            Self::Twilio { base_url, .. } => check_provider_url(base_url),
-            Self::Webhook { url, .. } => check_provider_url(url),
+    /// The rules codes are issued and checked with.
+    pub fn code_policy(&self) -> CodePolicy {
+        CodePolicy {
+            length: self.otp_length,
+            ttl: std::time::Duration::from_secs(self.otp_ttl_secs),
+            max_attempts: self.max_attempts,
         }
     }
 
-    /// The sender for these settings; secrets are opened here and kept only
-    /// inside the sender. A URL that is not https (outside loopback) is refused.
-    pub fn build_sender(
-        &self,
+    /// Reads the stored connection.
+    pub async fn load(db: &DatabaseConnection) -> anyhow::Result<(Self, DateTime<Utc>)> {
+        let row = store::settings::find(db, SMS_CONNECTION_KEY)
+            .await?
+            .context(
+                "the SMS connection is not set up (start ferrid once, or run `ferrid migrate`)",
+            )?;
+        let settings =
+            serde_json::from_str(&row.value).context("the stored SMS connection is not valid")?;
+        Ok((settings, row.updated_at))
+    }
+
+    /// Stores the connection, replacing the previous one.
+    pub async fn save(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
+        store::settings::upsert(
+            db,
+            SMS_CONNECTION_KEY,
+            &serde_json::to_string(self)?,
+            Utc::now(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Stores the bootstrap connection unless one exists.
+    pub async fn ensure(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
+        let bootstrap = serde_json::to_string(&Self::bootstrap(settings))?;
+        store::settings::insert_if_missing(db, SMS_CONNECTION_KEY, &bootstrap, Utc::now()).await?;
+        Ok(())
+    }
+}
+
+/// The connection ready to use: its sender built, its templates compiled.
+pub struct LiveConnection {
+    pub settings: ConnectionSettings,
+    pub sender: Arc<dyn SmsSender>,
+    pub templates: TemplateSet,
+}
+
+impl LiveConnection {
+    /// Builds the sender (the dev outbox keeps its messages in `outbox`)
+    /// and compiles the templates.
+    pub fn build(
+        settings: ConnectionSettings,
         master_key: &MasterKey,
-        db: &DatabaseConnection,
-    ) -> anyhow::Result<Arc<dyn SmsSender>> {
-        self.check_url().map_err(anyhow::Error::msg)?;
-        Ok(match self {
-            Self::Outbox => Arc::new(OutboxSender::new(db.clone())),
-            Self::Twilio {
-                account_sid,
-                auth_token_enc,
-                messaging_service_sid,
-                from,
-                base_url,
-                timeout_secs,
-            } => {
-                let token = String::from_utf8(master_key.decrypt(auth_token_enc, TWILIO_TOKEN)?)?;
-                let sender = match (messaging_service_sid, from) {
-                    (Some(sid), _) => TwilioSenderId::MessagingService(sid.clone()),
-                    (None, Some(from)) => TwilioSenderId::From(from.clone()),
-                    (None, None) => anyhow::bail!(
-                        "the Twilio connection has neither a Messaging Service SID nor a From number"
-                    ),
-                };
-                Arc::new(TwilioSender::new(
-                    base_url,
-                    account_sid.clone(),
-                    SecretString::from(token),
-                    sender,
-                    Duration::from_secs(*timeout_secs),
-                )?)
-            }
-            Self::Webhook {
-                url,
-                secret_enc,
-                timeout_secs,
-            } => {
-                let secret = String::from_utf8(master_key.decrypt(secret_enc, WEBHOOK_SECRET)?)?;
-                let key = WebhookKey::parse(&secret).map_err(anyhow::Error::msg)?;
-                Arc::new(WebhookSender::new(
-                    url.clone(),
-                    key,
-                    Duration::from_secs(*timeout_secs),
-                )?)
-            }
+        outbox: Arc<dyn OutboxStore>,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            sender: settings.provider.build_sender(master_key, outbox)?,
+            templates: TemplateSet::compile(&settings.templates)?,
+            settings,
         })
+    }
+
+    /// The fixed code of a test number, if this is one.
+    pub fn test_code(&self, phone: &str) -> Option<&str> {
+        self.settings
+            .test_numbers
+            .iter()
+            .find(|t| t.phone == phone)
+            .map(|t| t.code.as_str())
+    }
+}
+
+type Cached = (DateTime<Utc>, Arc<LiveConnection>);
+
+/// The live connection, rebuilt only when the stored one changed. Its
+/// provider sits behind a circuit breaker (a changed connection starts with
+/// a closed one).
+pub struct ConnectionCache {
+    current: RwLock<Option<Cached>>,
+    breaker: BreakerSettings,
+}
+
+impl ConnectionCache {
+    pub fn new(breaker: BreakerSettings) -> Self {
+        Self {
+            current: RwLock::new(None),
+            breaker,
+        }
+    }
+
+    /// The code length of the connection last loaded, without a query: for
+    /// page text only.
+    pub fn last_code_length(&self) -> Option<u8> {
+        let guard = match self.current.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.as_ref().map(|(_, live)| live.settings.otp_length)
+    }
+
+    pub async fn get(
+        &self,
+        db: &DatabaseConnection,
+        master_key: &MasterKey,
+    ) -> anyhow::Result<Arc<LiveConnection>> {
+        let (settings, updated_at) = ConnectionSettings::load(db).await?;
+        let cached = match self.current.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if let Some((at, live)) = cached
+            && at == updated_at
+            && live.settings == settings
+        {
+            return Ok(live);
+        }
+        let outbox = Arc::new(store::sms_outbox::DbOutbox::new(db.clone()));
+        let mut live = LiveConnection::build(settings, master_key, outbox)?;
+        if !matches!(live.settings.provider, ProviderSettings::Outbox) {
+            live.sender = Arc::new(BreakerSender::new(live.sender, self.breaker));
+        }
+        let live = Arc::new(live);
+        match self.current.write() {
+            Ok(mut guard) => *guard = Some((updated_at, live.clone())),
+            Err(poisoned) => *poisoned.into_inner() = Some((updated_at, live.clone())),
+        }
+        Ok(live)
     }
 }

@@ -1,15 +1,21 @@
 //! Sending SMS: the `SmsSender` trait and its providers (Twilio, a signed
-//! webhook, and dev mode's outbox). Only this module talks to SMS providers.
+//! webhook, and dev mode's outbox), and the SMS connection (the live
+//! provider, its templates and code rules) with its cache. Only this module
+//! talks to SMS providers; senders never touch the store.
 
 mod breaker;
 pub mod connection;
 mod outbox;
+mod provider;
 mod retry;
 mod twilio;
 mod webhook;
 
 pub use breaker::{BreakerSender, BreakerSettings};
-pub use outbox::OutboxSender;
+pub use connection::{
+    ConnectionCache, ConnectionSettings, LiveConnection, SMS_CONNECTION_KEY, TestNumber,
+};
+pub use outbox::{OutboxSender, OutboxStore};
 pub use twilio::{TwilioSender, TwilioSenderId};
 pub use webhook::WebhookSender;
 

@@ -1,17 +1,25 @@
-use chrono::Utc;
+use std::sync::Arc;
 
 use super::{Delivery, SmsError, SmsMessage, SmsSender};
-use crate::store::{self, DatabaseConnection};
+use crate::domain::PhoneNumber;
 
-/// Keeps messages in the database instead of sending them: dev mode's
-/// sender, read at `/dev/outbox`.
+/// Where the dev outbox keeps its messages. Handed to the sender, so that
+/// no sender reaches into the store itself.
+#[async_trait::async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Keeps a message for `/dev/outbox`.
+    async fn keep(&self, to: &PhoneNumber, body: &str) -> anyhow::Result<()>;
+}
+
+/// Keeps messages instead of sending them: dev mode's sender, read at
+/// `/dev/outbox`.
 pub struct OutboxSender {
-    db: DatabaseConnection,
+    outbox: Arc<dyn OutboxStore>,
 }
 
 impl OutboxSender {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(outbox: Arc<dyn OutboxStore>) -> Self {
+        Self { outbox }
     }
 }
 
@@ -22,9 +30,10 @@ impl SmsSender for OutboxSender {
     }
 
     async fn send(&self, message: &SmsMessage<'_>) -> Result<Delivery, SmsError> {
-        store::sms_outbox::insert(&self.db, message.to.as_str(), message.body, Utc::now())
+        self.outbox
+            .keep(message.to, message.body)
             .await
-            .map_err(|e| SmsError::Failed(e.into()))?;
+            .map_err(SmsError::Failed)?;
         tracing::info!(to = %message.to.masked(), "SMS kept in the dev outbox");
         Ok(Delivery::default())
     }

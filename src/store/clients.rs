@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, QueryOrder};
 
 use super::{StoreError, from_json_list, to_json_list};
-use crate::domain::{ClientId, ClientName, ClientType, GrantType, Origin, RedirectUri};
+use crate::domain::{ClientId, ClientName, ClientType, Connection, GrantType, Origin, RedirectUri};
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -56,7 +56,8 @@ pub struct Client {
     pub post_logout_redirect_uris: Vec<RedirectUri>,
     pub allowed_origins: Vec<Origin>,
     pub grant_types: Vec<GrantType>,
-    pub connections: Vec<String>,
+    /// The sign-in connections enabled for the client.
+    pub connections: Vec<Connection>,
     pub first_party: bool,
     /// Scopes the client may ask for with `client_credentials`.
     pub allowed_scopes: Vec<String>,
@@ -78,7 +79,8 @@ pub struct NewClient {
     pub post_logout_redirect_uris: Vec<RedirectUri>,
     pub allowed_origins: Vec<Origin>,
     pub grant_types: Vec<GrantType>,
-    pub connections: Vec<String>,
+    /// The sign-in connections enabled for the client.
+    pub connections: Vec<Connection>,
     pub first_party: bool,
     pub allowed_scopes: Vec<String>,
     pub refresh_without_offline_access: bool,
@@ -112,7 +114,8 @@ impl TryFrom<entity::Model> for Client {
                 .with_context(|| bad("allowed_origins"))?,
             grant_types: parse_list(&m.grant_types, str::parse)
                 .with_context(|| bad("grant_types"))?,
-            connections: from_json_list(&m.connections)?,
+            connections: parse_list(&m.connections, str::parse)
+                .with_context(|| bad("connections"))?,
             first_party: m.first_party,
             allowed_scopes: from_json_list(&m.allowed_scopes)?,
             refresh_without_offline_access: m.refresh_without_offline_access,

@@ -7,7 +7,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait};
 
 use super::StoreError;
-use crate::domain::PhoneNumber;
+use crate::domain::{PhoneNumber, Recipient};
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -46,7 +46,8 @@ use entity::{ActiveModel, Column, Entity};
 pub struct Challenge {
     pub id: Uuid,
     pub purpose: String,
-    pub phone: Option<PhoneNumber>,
+    /// Where the code went; `None` for a row no recipient can be read from.
+    pub recipient: Option<Recipient>,
     pub code_hmac: String,
     pub expires_at: DateTime<Utc>,
     pub attempts: u32,
@@ -62,7 +63,10 @@ impl From<entity::Model> for Challenge {
         Self {
             id: m.id,
             purpose: m.purpose,
-            phone: m.phone_e164.as_deref().map(PhoneNumber::from_trusted_e164),
+            recipient: m
+                .phone_e164
+                .as_deref()
+                .map(|p| Recipient::Phone(PhoneNumber::from_trusted_e164(p))),
             code_hmac: m.code_hmac,
             expires_at: m.expires_at,
             attempts: u32::try_from(m.attempts).unwrap_or(u32::MAX),
@@ -75,12 +79,19 @@ impl From<entity::Model> for Challenge {
     }
 }
 
+/// The rows of this recipient.
+fn recipient_is(recipient: &Recipient) -> sea_orm::sea_query::SimpleExpr {
+    match recipient {
+        Recipient::Phone(phone) => Column::PhoneE164.eq(phone.as_str()),
+    }
+}
+
 /// What a new challenge is made of.
 #[derive(Clone, Debug)]
 pub struct NewChallenge<'a> {
     pub id: Uuid,
     pub purpose: &'a str,
-    pub phone: &'a PhoneNumber,
+    pub recipient: &'a Recipient,
     pub code_hmac: String,
     pub expires_at: DateTime<Utc>,
     pub max_attempts: u32,
@@ -93,7 +104,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewChallenge<'_>) -> Result<
     ActiveModel {
         id: Set(new.id),
         purpose: Set(new.purpose.to_owned()),
-        phone_e164: Set(Some(new.phone.as_str().to_owned())),
+        phone_e164: Set(new.recipient.phone().map(|p| p.as_str().to_owned())),
         email: Set(None),
         user_id: Set(None),
         code_hmac: Set(new.code_hmac),
@@ -145,14 +156,14 @@ pub async fn update_code(
 /// (whatever its purpose): a new code replaces the older ones.
 pub async fn update_expire_others(
     db: &impl ConnectionTrait,
-    phone: &PhoneNumber,
+    recipient: &Recipient,
     client_id: Option<&str>,
     keep: Uuid,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let mut update = Entity::update_many()
         .col_expr(Column::ExpiresAt, Expr::value(now))
-        .filter(Column::PhoneE164.eq(phone.as_str()))
+        .filter(recipient_is(recipient))
         .filter(Column::Id.ne(keep))
         .filter(Column::ConsumedAt.is_null())
         .filter(Column::ExpiresAt.gt(now));
@@ -191,17 +202,17 @@ pub async fn update_consumed(
     Ok(res.rows_affected == 1)
 }
 
-/// The newest unused challenge for this purpose, phone number and client:
+/// The newest unused challenge for this purpose, recipient and client:
 /// the one the passwordless OTP grant checks.
 pub async fn find_latest_open(
     db: &impl ConnectionTrait,
     purpose: &str,
-    phone: &PhoneNumber,
+    recipient: &Recipient,
     client_id: &str,
 ) -> Result<Option<Challenge>, StoreError> {
     let found = Entity::find()
         .filter(Column::Purpose.eq(purpose))
-        .filter(Column::PhoneE164.eq(phone.as_str()))
+        .filter(recipient_is(recipient))
         .filter(Column::ClientId.eq(client_id))
         .filter(Column::ConsumedAt.is_null())
         .order_by_desc(Column::LastSentAt)

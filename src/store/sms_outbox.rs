@@ -5,7 +5,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 use sea_orm::{QueryOrder, QuerySelect};
 
-use super::StoreError;
+use super::{DatabaseConnection, StoreError};
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -51,6 +51,25 @@ pub async fn insert(
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// The dev outbox's storage, handed to its sender.
+pub struct DbOutbox {
+    db: DatabaseConnection,
+}
+
+impl DbOutbox {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::sms::OutboxStore for DbOutbox {
+    async fn keep(&self, to: &crate::domain::PhoneNumber, body: &str) -> anyhow::Result<()> {
+        insert(&self.db, to.as_str(), body, Utc::now()).await?;
+        Ok(())
+    }
 }
 
 /// The newest messages first.

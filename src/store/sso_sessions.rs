@@ -6,6 +6,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 
 use super::{StoreError, from_json_list, to_json_list};
+use crate::domain::AuthMethod;
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -40,9 +41,38 @@ pub struct SsoSession {
     pub sid: String,
     pub user_id: Uuid,
     pub auth_time: DateTime<Utc>,
+    /// The `amr` values of the methods used, as the tokens carry them;
+    /// written only from [`AuthMethod`]s (see [`SsoSession::new`]).
     pub amr: Vec<String>,
     pub acr: Option<String>,
     pub expires_at: DateTime<Utc>,
+}
+
+impl SsoSession {
+    /// A session opened by signing in with these methods: its `amr` and
+    /// `acr` come from them.
+    pub fn new(
+        sid: String,
+        user_id: Uuid,
+        auth_time: DateTime<Utc>,
+        methods: &[AuthMethod],
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            sid,
+            user_id,
+            auth_time,
+            amr: AuthMethod::amr_values(methods),
+            acr: AuthMethod::acr_of(methods).map(str::to_owned),
+            expires_at,
+        }
+    }
+
+    /// The methods the user signed in with; `None` when a stored value
+    /// names no method ferrid knows.
+    pub fn methods(&self) -> Option<Vec<AuthMethod>> {
+        self.amr.iter().map(|v| AuthMethod::from_amr(v)).collect()
+    }
 }
 
 impl TryFrom<entity::Model> for SsoSession {

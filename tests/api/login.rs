@@ -153,7 +153,7 @@ async fn a_used_code_cannot_be_used_again() {
             &app.db,
             ferrid::otp::IssueRequest {
                 purpose: ferrid::otp::Purpose::Login,
-                phone: &phone,
+                recipient: &ferrid::domain::Recipient::Phone(phone.clone()),
                 client_id: None,
                 ip: None,
                 policy: &policy(),
@@ -342,7 +342,7 @@ async fn codes_are_stored_only_as_an_hmac_of_the_challenge_id_and_code() {
             &app.db,
             ferrid::otp::IssueRequest {
                 purpose: ferrid::otp::Purpose::Login,
-                phone: &phone,
+                recipient: &ferrid::domain::Recipient::Phone(phone.clone()),
                 client_id: None,
                 ip: None,
                 policy: &policy(),
@@ -443,4 +443,57 @@ async fn without_trusted_proxies_a_forwarded_header_changes_nothing() {
             "a spoofed header does not reset the limit"
         );
     }
+}
+
+#[tokio::test]
+async fn a_resend_goes_only_to_the_recipient_its_challenge_was_opened_for() {
+    let app = spawn_app().await;
+    let phone = ferrid::domain::PhoneNumber::parse(PHONE, None).unwrap();
+    let recipient = ferrid::domain::Recipient::Phone(phone);
+    let issued = app
+        .state
+        .otp
+        .issue(
+            &app.db,
+            ferrid::otp::IssueRequest {
+                purpose: ferrid::otp::Purpose::Login,
+                recipient: &recipient,
+                client_id: None,
+                ip: None,
+                policy: &policy(),
+                source: ferrid::otp::CodeSource::Random,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(issued.recipient, recipient);
+    assert_eq!(
+        app.state
+            .otp
+            .recipient_of(&app.db, issued.challenge_id)
+            .await
+            .unwrap(),
+        recipient
+    );
+    // Another number cannot ride on this challenge: the limits, and the
+    // code, belong to the recipient it was opened for.
+    let other = ferrid::domain::Recipient::Phone(
+        ferrid::domain::PhoneNumber::parse("+447400123999", None).unwrap(),
+    );
+    let res = app
+        .state
+        .otp
+        .reissue(
+            &app.db,
+            issued.challenge_id,
+            &other,
+            None,
+            &policy(),
+            ferrid::otp::CodeSource::Random,
+        )
+        .await;
+    assert!(matches!(
+        res,
+        Err(ferrid::otp::IssueError::UnknownChallenge)
+    ));
 }

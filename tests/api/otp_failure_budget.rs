@@ -6,7 +6,7 @@ use std::time::Duration;
 use ferrid::admin::sms_connection::{ConnectionChange, TestNumbers, set};
 use ferrid::config::{RawSettings, Span};
 use ferrid::domain::ClientType;
-use ferrid::messages::TestNumber;
+use ferrid::sms::TestNumber;
 
 use crate::helpers::{
     PHONE, RP_REDIRECT, TestApp, location, passwordless_client, spawn_app_with, wrong_code,

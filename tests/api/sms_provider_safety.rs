@@ -4,7 +4,7 @@
 
 use ferrid::admin::sms_connection::{ConnectionChange, ProviderChoice, TestNumbers, set};
 use ferrid::domain::ClientType;
-use ferrid::messages::ConnectionSettings;
+use ferrid::sms::ConnectionSettings;
 use ferrid::sms::connection::{ProviderSettings, seal_twilio_token};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -3,7 +3,7 @@
 
 use ferrid::admin::sms_connection::{ConnectionChange, TestNumbers, set, set_template};
 use ferrid::domain::{ClientType, GrantType, MessageUsage};
-use ferrid::messages::TestNumber;
+use ferrid::sms::TestNumber;
 
 use crate::helpers::{
     PHONE, RP_REDIRECT, TestApp, browser, csrf_of, location, spawn_app, spawn_app_with,

@@ -2,7 +2,7 @@
 //! at every change of the connection, not only at start-up.
 
 use ferrid::admin::sms_connection::{ConnectionChange, TestNumbers, set};
-use ferrid::messages::TestNumber;
+use ferrid::sms::TestNumber;
 
 use crate::helpers::{CliEnv, run_ferrid, spawn_app};
 

@@ -12,7 +12,6 @@ use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
 pub use crate::domain::{AuthorizationRequest, Prompt, ResponseMode};
 use crate::domain::{Scope, uncovered_claims};
-pub use crate::session::ACR_SMS;
 use crate::session::{self, SsoSession};
 use crate::store::{self, authorization_codes::CodeGrant};
 pub use request::{Parsed, parse};

@@ -144,7 +144,9 @@ pub async fn parse(state: &AppState, params: &[(String, String)]) -> anyhow::Res
             "This client may not use the authorization code flow",
         );
     }
-    if !client.connections.iter().any(|c| c == "sms") {
+    // The hosted login offers the client's connections; with none there is
+    // nothing to sign in with.
+    if client.connections.is_empty() {
         return fail(
             ErrorCode::UnauthorizedClient,
             "No sign-in connection is enabled for this client",

@@ -7,9 +7,9 @@ use chrono::Utc;
 use super::mint::{TokenResponse, UserGrant, issue_user_tokens};
 use super::{TokenError, TokenRequest, err, wants_refresh};
 use crate::app::AppState;
-use crate::domain::{OtpCode, Scope};
-use crate::login::check_recipient;
+use crate::domain::{AuthMethod, Connection, OtpCode, Recipient, Scope};
 use crate::oidc::error::ErrorCode;
+use crate::otp::send::check_phone;
 use crate::otp::{Purpose, VerifyOutcome};
 use crate::session::{PhoneUser, user_for_verified_phone};
 use crate::store::{self, clients::Client};
@@ -27,10 +27,13 @@ pub(super) async fn otp_grant(
             "Wrong phone number or verification code",
         )
     };
-    if req.realm.as_deref().is_some_and(|r| r != "sms") {
-        return Err(err(ErrorCode::InvalidRequest, "The realm must be sms"));
-    }
-    if !client.connections.iter().any(|c| c == "sms") {
+    // Auth0's realm names the connection; without one, the SMS connection.
+    let connection = match req.realm.as_deref().map(str::parse::<Connection>) {
+        None => Connection::Sms,
+        Some(Ok(connection)) => connection,
+        Some(Err(_)) => return Err(err(ErrorCode::InvalidRequest, "The realm must be sms")),
+    };
+    if !client.connections.contains(&connection) {
         return Err(err(
             ErrorCode::UnauthorizedClient,
             "The sms connection is not enabled for this client",
@@ -43,14 +46,17 @@ pub(super) async fn otp_grant(
         ));
     };
     let live = state.connection.get(&state.db, &state.master_key).await?;
-    let phone = check_recipient(state, &live, username)
-        .map_err(|_| wrong())?
-        .phone;
+    let recipient = match connection {
+        Connection::Sms => check_phone(state, &live, username),
+    }
+    .map_err(|_| wrong())?
+    .recipient;
+    let Recipient::Phone(phone) = &recipient;
     let code = OtpCode::parse(otp, live.settings.otp_length).map_err(|_| wrong())?;
     let challenge = store::otp_challenges::find_latest_open(
         &state.db,
         Purpose::Passwordless.as_str(),
-        &phone,
+        &recipient,
         client.client_id.as_str(),
     )
     .await?
@@ -82,12 +88,13 @@ pub(super) async fn otp_grant(
         }
         _ => return Err(wrong()),
     }
-    let user = match user_for_verified_phone(state, &phone).await? {
+    let user = match user_for_verified_phone(state, phone).await? {
         PhoneUser::Found(user) => user,
         PhoneUser::NoAccount | PhoneUser::Blocked => return Err(wrong()),
     };
     let scope = Scope::parse_known(req.scope.as_deref().unwrap_or("openid"));
-    let amr = vec!["sms".to_owned()];
+    let methods = [connection.method()];
+    let amr = AuthMethod::amr_values(&methods);
     Ok(issue_user_tokens(
         state,
         &UserGrant {
@@ -97,7 +104,7 @@ pub(super) async fn otp_grant(
             nonce: None,
             auth_time: Utc::now(),
             amr: &amr,
-            acr: Some(crate::oidc::authorize::ACR_SMS),
+            acr: AuthMethod::acr_of(&methods),
             sid: None,
             id_token_claims: &[],
         },

@@ -8,7 +8,7 @@ use super::mint::{Planned, Refresh, TokenResponse, UserGrant, issue_user_tokens_
 use super::{TokenError, TokenRequest, err};
 use crate::app::AppState;
 use crate::crypto::sha256_hex;
-use crate::domain::Scope;
+use crate::domain::{AuthMethod, Scope};
 use crate::oidc::error::ErrorCode;
 use crate::store::{self, TransactionTrait, clients::Client, refresh_tokens::RefreshToken};
 
@@ -90,7 +90,8 @@ pub(super) async fn refresh(
             nonce: None,
             auth_time: stored.auth_time,
             amr: &stored.amr,
-            acr: Some(crate::oidc::authorize::ACR_SMS),
+            // The methods of the session the family came from, not a stamp.
+            acr: AuthMethod::acr_of_amr(&stored.amr),
             sid: stored.sid.as_deref(),
             id_token_claims: &[],
         },

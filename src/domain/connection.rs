@@ -1,0 +1,98 @@
+use std::fmt;
+use std::str::FromStr;
+
+use super::AuthMethod;
+
+/// A way of signing in that an application can enable (Auth0's
+/// connections): the `connection` of `/passwordless/start`, the `realm` of
+/// the OTP grant, and a client's enabled connections. An email connection
+/// joins as a variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Connection {
+    /// A one-time code by SMS.
+    Sms,
+}
+
+impl Connection {
+    pub const ALL: [Connection; 1] = [Self::Sms];
+
+    /// The connection's name, as applications and the CLI spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+        }
+    }
+
+    /// The sign-in method a code through this connection proves.
+    pub fn method(self) -> AuthMethod {
+        match self {
+            Self::Sms => AuthMethod::Sms,
+        }
+    }
+}
+
+impl AsRef<str> for Connection {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Connection {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<_> = Self::ALL.iter().map(|c| c.as_str()).collect();
+                format!("`{s}` is not a connection ({})", known.join(", "))
+            })
+    }
+}
+
+impl serde::Serialize for Connection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Connection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sms_parses_and_nothing_else_does() {
+        assert_eq!("sms".parse::<Connection>(), Ok(Connection::Sms));
+        assert!("SMS".parse::<Connection>().is_err());
+        assert!("email".parse::<Connection>().is_err());
+        assert!("".parse::<Connection>().is_err());
+        assert_eq!(
+            "x".parse::<Connection>().unwrap_err(),
+            "`x` is not a connection (sms)"
+        );
+    }
+
+    #[test]
+    fn every_connection_round_trips_and_names_its_method() {
+        for c in Connection::ALL {
+            assert_eq!(c.as_str().parse::<Connection>(), Ok(c));
+            assert_eq!(c.to_string(), c.as_str());
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(serde_json::from_str::<Connection>(&json).unwrap(), c);
+        }
+        assert_eq!(Connection::Sms.method(), AuthMethod::Sms);
+    }
+}

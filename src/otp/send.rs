@@ -1,0 +1,289 @@
+//! The one pipeline that sends a code, for every purpose and channel: check
+//! the recipient against its connection's rules → issue within the limits →
+//! render the template for the usage and language → deliver → audit. The
+//! hosted login and the passwordless API both call [`send_code`];
+//! enrollment and second factors will too.
+
+use uuid::Uuid;
+
+use super::{CodeSource, IssueError, IssueRequest, Issued, Purpose};
+use crate::app::AppState;
+use crate::audit;
+use crate::domain::{Connection, LineKind, MessageUsage, PhoneError, PhoneNumber, Recipient};
+use crate::messages::{LanguagePreference, MessageVars};
+use crate::sms::{LiveConnection, SmsError, SmsMessage};
+use crate::store;
+
+/// A request for a code.
+pub struct SendCode<'a> {
+    pub purpose: Purpose,
+    pub to: To<'a>,
+    pub client_id: &'a str,
+    /// The application's name, for the message template.
+    pub application_name: &'a str,
+    pub ip: Option<&'a str>,
+    pub languages: &'a LanguagePreference,
+}
+
+/// Where the code goes.
+#[derive(Clone, Copy, Debug)]
+pub enum To<'a> {
+    /// A new challenge for what the person typed, on this connection.
+    New {
+        connection: Connection,
+        input: &'a str,
+    },
+    /// A new code for an open challenge, to the recipient it was opened
+    /// for: the limits apply to the same recipient the code goes to.
+    Again(Uuid),
+}
+
+/// A code that was issued, and where it went.
+#[derive(Debug)]
+pub struct SentCode {
+    pub recipient: Recipient,
+    pub challenge_id: Uuid,
+}
+
+/// What became of a request for a code.
+#[derive(Debug)]
+pub enum SendOutcome {
+    Sent(SentCode),
+    /// Issued, but the provider failed; the user may try again or use
+    /// another number.
+    NotDelivered(SentCode),
+    InvalidRecipient(PhoneError),
+    /// A rule stopped it; the reason never says whether an account exists.
+    Refused(Refusal),
+    /// The challenge to resend is gone (used, or never opened).
+    NoChallenge,
+}
+
+/// Why no code was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The number's country is not in the connection's allow-list.
+    Country,
+    /// A line that cannot receive SMS (named: premium-rate, landline …).
+    LineKind(&'static str),
+    PhoneLimit,
+    /// The client's address or its network sent too many.
+    NetworkLimit,
+    /// Sending is paused: the global ceiling was reached.
+    Ceiling,
+    /// Seconds before a new code may be requested.
+    Cooldown(u64),
+}
+
+impl Refusal {
+    /// A rule about the number (400) rather than a limit (429).
+    pub fn is_about_the_number(self) -> bool {
+        matches!(self, Self::Country | Self::LineKind(_))
+    }
+}
+
+/// A recipient that passed its connection's rules, and where its code comes from.
+pub struct Checked<'a> {
+    pub recipient: Recipient,
+    pub source: CodeSource<'a>,
+}
+
+/// Parses a phone number and applies the SMS connection's rules before any
+/// send: test numbers (fixed code, nothing sent), the country allow-list,
+/// and line types that cannot receive SMS (premium-rate, landline …).
+pub fn check_phone<'a>(
+    state: &AppState,
+    live: &'a LiveConnection,
+    input: &str,
+) -> Result<Checked<'a>, SendOutcome> {
+    let parsed = PhoneNumber::parse(input, state.settings.otp.default_region.as_deref());
+    let test = |p: &PhoneNumber| live.test_code(p.as_str());
+    let phone = match parsed {
+        Ok(phone) => phone,
+        Err(e) => match PhoneNumber::parse_e164_syntax(input).filter(|p| test(p).is_some()) {
+            Some(phone) => phone,
+            None => return Err(SendOutcome::InvalidRecipient(e)),
+        },
+    };
+    if let Some(code) = test(&phone) {
+        return Ok(Checked {
+            recipient: Recipient::Phone(phone),
+            source: CodeSource::Fixed(code),
+        });
+    }
+    let allowed = &live.settings.allowed_countries;
+    if !allowed.is_empty()
+        && !phone
+            .region()
+            .is_some_and(|r| allowed.iter().any(|a| a.eq_ignore_ascii_case(&r)))
+    {
+        return Err(SendOutcome::Refused(Refusal::Country));
+    }
+    if let LineKind::NoSms(kind) = phone.line_kind() {
+        return Err(SendOutcome::Refused(Refusal::LineKind(kind)));
+    }
+    Ok(Checked {
+        recipient: Recipient::Phone(phone),
+        source: CodeSource::Random,
+    })
+}
+
+fn refusal(e: IssueError) -> anyhow::Result<SendOutcome> {
+    let reason = match e {
+        IssueError::Unexpected(e) => return Err(e),
+        IssueError::UnknownChallenge => return Ok(SendOutcome::NoChallenge),
+        IssueError::PhoneLimit | IssueError::FailureBudget => Refusal::PhoneLimit,
+        IssueError::IpLimit | IssueError::NetworkLimit => Refusal::NetworkLimit,
+        // The same answer as the global ceiling: nothing tells a pumper
+        // which ranges are watched.
+        IssueError::Ceiling | IssueError::RangeThrottled => Refusal::Ceiling,
+        IssueError::Cooldown(secs) => Refusal::Cooldown(secs),
+    };
+    Ok(SendOutcome::Refused(reason))
+}
+
+/// Sends a code for a purpose: checks the recipient, issues the code within
+/// the limits, renders and delivers it, and audits the delivery.
+pub async fn send_code(state: &AppState, req: &SendCode<'_>) -> anyhow::Result<SendOutcome> {
+    let live = state.connection.get(&state.db, &state.master_key).await?;
+    let policy = live.settings.code_policy();
+    let issued = match req.to {
+        To::New { connection, input } => {
+            let checked = match connection {
+                Connection::Sms => check_phone(state, &live, input),
+            };
+            let checked = match checked {
+                Ok(checked) => checked,
+                Err(outcome) => return Ok(outcome),
+            };
+            state
+                .otp
+                .issue(
+                    &state.db,
+                    IssueRequest {
+                        purpose: req.purpose,
+                        recipient: &checked.recipient,
+                        client_id: Some(req.client_id),
+                        ip: req.ip,
+                        policy: &policy,
+                        source: checked.source,
+                    },
+                )
+                .await
+                .map(|issued| (issued, checked.source))
+        }
+        To::Again(challenge_id) => match state.otp.recipient_of(&state.db, challenge_id).await {
+            Ok(recipient) => {
+                let source =
+                    test_code(&live, &recipient).map_or(CodeSource::Random, CodeSource::Fixed);
+                state
+                    .otp
+                    .reissue(&state.db, challenge_id, &recipient, req.ip, &policy, source)
+                    .await
+                    .map(|issued| (issued, source))
+            }
+            Err(e) => Err(e),
+        },
+    };
+    let (issued, source) = match issued {
+        Ok(issued) => issued,
+        Err(e) => return refusal(e),
+    };
+    let delivered = deliver(state, &live, req, &issued, source).await?;
+    let sent = SentCode {
+        recipient: issued.recipient,
+        challenge_id: issued.challenge_id,
+    };
+    Ok(if delivered {
+        SendOutcome::Sent(sent)
+    } else {
+        SendOutcome::NotDelivered(sent)
+    })
+}
+
+/// The fixed code of a test recipient, if this is one.
+fn test_code<'a>(live: &'a LiveConnection, recipient: &Recipient) -> Option<&'a str> {
+    match recipient {
+        Recipient::Phone(phone) => live.test_code(phone.as_str()),
+    }
+}
+
+/// Renders the message in the user's language and sends it through the
+/// live provider (test numbers: nothing is sent). Every outcome is audited.
+/// Whether the message went out.
+async fn deliver(
+    state: &AppState,
+    live: &LiveConnection,
+    req: &SendCode<'_>,
+    issued: &Issued,
+    source: CodeSource<'_>,
+) -> anyhow::Result<bool> {
+    let Recipient::Phone(phone) = &issued.recipient;
+    if let CodeSource::Fixed(_) = source {
+        audit::record(
+            &state.db,
+            "sms.test_number",
+            Some(phone.masked()),
+            Some(req.client_id),
+            req.ip,
+            serde_json::json!({ "note": "test number: fixed code, nothing sent" }),
+        )
+        .await;
+        return Ok(true);
+    }
+    let user = store::users::find_by_phone(&state.db, phone).await?;
+    let usage = if user.is_some() {
+        MessageUsage::Login
+    } else {
+        MessageUsage::Register
+    };
+    let body = live.templates.render(
+        &MessageVars {
+            code: issued.code.as_str(),
+            phone_number: phone.as_str(),
+            application_name: req.application_name,
+            request_language: req.languages.first(),
+            usage,
+        },
+        req.languages,
+    )?;
+    let message = SmsMessage {
+        to: phone,
+        body: &body,
+        code: &issued.code,
+        usage,
+        expires_at: issued.expires_at,
+        user_id: user.map(|u| u.id),
+    };
+    let provider = live.sender.provider();
+    match live.sender.send(&message).await {
+        Ok(delivery) => {
+            audit::record(
+                &state.db,
+                "sms.sent",
+                Some(phone.masked()),
+                Some(req.client_id),
+                req.ip,
+                serde_json::json!({ "provider": provider, "usage": usage, "provider_id": delivery.provider_id, "country": phone.country_prefix(), "range": phone.range_prefix() }),
+            )
+            .await;
+            Ok(true)
+        }
+        // The outbox keeps messages in the database: the database being
+        // away is an outage (503), not a provider failure.
+        Err(SmsError::Failed(e)) if store::is_unavailable(&e) => Err(e),
+        Err(e) => {
+            tracing::warn!(to = %phone.masked(), provider, error = %e, "SMS delivery failed");
+            audit::record(
+                &state.db,
+                "sms.failed",
+                Some(phone.masked()),
+                Some(req.client_id),
+                req.ip,
+                serde_json::json!({ "provider": provider, "usage": usage, "provider_code": e.provider_code(), "error": e.to_string() }),
+            )
+            .await;
+            Ok(false)
+        }
+    }
+}
