@@ -197,12 +197,15 @@ fn spawn_sweeper(state: Arc<AppState>) {
 fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
     let data = web::Data::from(state);
     let demo = web::Data::new(http::demo::DemoState::default());
+    let keep_alive = data.settings.http.keep_alive.0;
+    let client_request_timeout = data.settings.http.client_request_timeout.0;
     let server = HttpServer::new(move || {
         let dev_mode = data.settings.dev;
         App::new()
             .wrap(actix_web::middleware::from_fn(http::cors::cors))
             .wrap(http::security_headers(dev_mode))
             .wrap(actix_web::middleware::from_fn(http::request_id_header))
+            .wrap(actix_web::middleware::from_fn(http::keep_alive_header))
             .wrap(TracingLogger::<http::RequestSpan>::new())
             .app_data(data.clone())
             .app_data(demo.clone())
@@ -210,6 +213,8 @@ fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
             .configure(|cfg| http::routes(cfg, dev_mode))
             .default_service(web::to(http::errors::not_found))
     })
+    .keep_alive(keep_alive)
+    .client_request_timeout(client_request_timeout)
     .shutdown_timeout(10)
     .listen(listener)?
     .run();

@@ -163,6 +163,18 @@ impl SmsSettings {
     }
 }
 
+/// The HTTP server's connection handling.
+#[derive(Clone, Debug, Deserialize)]
+pub struct HttpSettings {
+    /// How long an idle keep-alive connection stays open. Announced to clients
+    /// in `Keep-Alive: timeout=N`, and longer than common client pools keep
+    /// idle connections, so that a client never sends on a connection the
+    /// server is closing.
+    pub keep_alive: Span,
+    /// How long a client may take to send a request's head once connected.
+    pub client_request_timeout: Span,
+}
+
 /// Outgoing email (enrollment notifications).
 #[derive(Clone, Debug, Deserialize)]
 pub struct EmailSettings {
@@ -192,6 +204,7 @@ pub struct RawSettings {
     pub cookies: CookieSettings,
     pub otp: OtpSettings,
     pub login: LoginSettings,
+    pub http: HttpSettings,
     pub email: EmailSettings,
     pub sms: SmsSettings,
 }
@@ -235,6 +248,10 @@ failure_window = "24h"
 [login]
 signup = true
 max_pending_per_ip = 30
+
+[http]
+keep_alive = "75s"
+client_request_timeout = "10s"
 
 [email]
 from = "ferrid <no-reply@localhost>"
@@ -345,6 +362,7 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub otp: OtpSettings,
     pub login: LoginSettings,
+    pub http: HttpSettings,
     pub email: EmailSettings,
     pub sms: SmsSettings,
 }
@@ -426,6 +444,7 @@ impl Settings {
             ));
         }
         check_sms(&raw.sms)?;
+        check_http(&raw.http)?;
         Ok(Self {
             issuer,
             bind,
@@ -441,6 +460,7 @@ impl Settings {
             tokens: raw.tokens,
             otp: raw.otp,
             login: raw.login,
+            http: raw.http,
             email: raw.email,
             sms: raw.sms,
         })
@@ -495,6 +515,10 @@ impl Settings {
             "login": {
                 "signup": self.login.signup,
                 "max_pending_per_ip": self.login.max_pending_per_ip,
+            },
+            "http": {
+                "keep_alive": self.http.keep_alive.to_string(),
+                "client_request_timeout": self.http.client_request_timeout.to_string(),
             },
             "email": { "smtp_url": secret(&self.email.smtp_url), "from": self.email.from },
             "sms": {
@@ -655,6 +679,28 @@ fn check_otp(o: &OtpSettings) -> Result<(), ConfigError> {
         return Err(ConfigError::invalid(
             "otp.default_region",
             format!("`{region}` is not an ISO 3166 region code like GB"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_http(h: &HttpSettings) -> Result<(), ConfigError> {
+    // Whole seconds: the `Keep-Alive: timeout=N` header announces seconds.
+    let keep_alive = h.keep_alive.0;
+    if keep_alive < Duration::from_secs(1)
+        || keep_alive > Duration::from_secs(3600)
+        || keep_alive.subsec_nanos() != 0
+    {
+        return Err(ConfigError::invalid(
+            "http.keep_alive",
+            "must be whole seconds between 1s and 1h (75s outlasts common client pools)",
+        ));
+    }
+    let timeout = h.client_request_timeout.0;
+    if timeout.is_zero() || timeout > Duration::from_secs(300) {
+        return Err(ConfigError::invalid(
+            "http.client_request_timeout",
+            "must be longer than zero and at most 5m",
         ));
     }
     Ok(())

@@ -269,3 +269,41 @@ fn pumping_detection_has_defaults_shown_by_config_check_and_names_a_bad_key() {
         assert!(err.contains(named), "{key}: {err}");
     }
 }
+
+#[test]
+fn keep_alive_defaults_to_75s_is_shown_and_bad_values_name_the_key() {
+    let s = load(&[("FERRID_MASTER_KEY", KEY)]).unwrap();
+    assert_eq!(s.http.keep_alive.0, Duration::from_secs(75));
+    assert_eq!(s.http.client_request_timeout.0, Duration::from_secs(10));
+    let toml = s.to_redacted_toml();
+    assert!(toml.contains("keep_alive = \"1m 15s\""), "{toml}");
+    assert!(toml.contains("client_request_timeout = \"10s\""), "{toml}");
+    let s = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_HTTP__KEEP_ALIVE", "2m"),
+        ("FERRID_HTTP__CLIENT_REQUEST_TIMEOUT", "3s"),
+    ])
+    .unwrap();
+    assert_eq!(s.http.keep_alive.0, Duration::from_secs(120));
+    assert_eq!(s.http.client_request_timeout.0, Duration::from_secs(3));
+    for (key, value, named) in [
+        ("FERRID_HTTP__KEEP_ALIVE", "0s", "http.keep_alive"),
+        ("FERRID_HTTP__KEEP_ALIVE", "1500ms", "http.keep_alive"),
+        ("FERRID_HTTP__KEEP_ALIVE", "2h", "http.keep_alive"),
+        (
+            "FERRID_HTTP__CLIENT_REQUEST_TIMEOUT",
+            "0s",
+            "http.client_request_timeout",
+        ),
+        (
+            "FERRID_HTTP__CLIENT_REQUEST_TIMEOUT",
+            "10m",
+            "http.client_request_timeout",
+        ),
+    ] {
+        let err = load(&[("FERRID_MASTER_KEY", KEY), (key, value)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(named), "{value}: {err}");
+    }
+}

@@ -104,6 +104,33 @@ pub fn security_headers(dev_mode: bool) -> DefaultHeaders {
     }
 }
 
+/// Announces how long the server keeps an idle connection open (RFC 9112
+/// §9.3, the `Keep-Alive` header of RFC 2068 §19.7.1 that clients still
+/// read), so that a client pool retires a connection before the server
+/// closes it instead of sending a request on a connection being closed.
+pub async fn keep_alive_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let persistent = req.version() == actix_web::http::Version::HTTP_11
+        && !req
+            .headers()
+            .get(actix_web::http::header::CONNECTION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("close"));
+    let timeout = req
+        .app_data::<web::Data<crate::app::AppState>>()
+        .map(|state| state.settings.http.keep_alive.0.as_secs());
+    let mut res = next.call(req).await?;
+    if let (true, Some(secs)) = (persistent, timeout)
+        && let Ok(value) = HeaderValue::from_str(&format!("timeout={secs}"))
+    {
+        res.headers_mut()
+            .insert(HeaderName::from_static("keep-alive"), value);
+    }
+    Ok(res)
+}
+
 /// Echoes the request id in `x-request-id`, so that a user can quote it and
 /// an operator can find the request's log lines.
 pub async fn request_id_header(

@@ -14,6 +14,7 @@ mod flows;
 mod health;
 mod helpers;
 mod introspection;
+mod keep_alive;
 mod key_rotation;
 mod keys;
 mod layers;
