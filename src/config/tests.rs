@@ -275,7 +275,7 @@ fn keep_alive_defaults_to_75s_is_shown_and_bad_values_name_the_key() {
     let s = load(&[("FERRID_MASTER_KEY", KEY)]).unwrap();
     assert_eq!(s.http.keep_alive.0, Duration::from_secs(75));
     assert_eq!(s.http.client_request_timeout.0, Duration::from_secs(10));
-    let toml = s.to_redacted_toml();
+    let toml = s.to_redacted_toml().unwrap();
     assert!(toml.contains("keep_alive = \"1m 15s\""), "{toml}");
     assert!(toml.contains("client_request_timeout = \"10s\""), "{toml}");
     let s = load(&[
