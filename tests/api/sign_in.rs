@@ -152,26 +152,44 @@ async fn a_second_authorization_from_the_same_browser_skips_the_login_pages() {
 
 #[tokio::test]
 async fn a_new_phone_number_creates_one_user_and_signing_in_again_finds_it() {
+    use ferrid::store::ConnectionTrait;
     let app = spawn_app().await;
     let registered = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
-    app.sign_in(
-        &browser(),
-        &app.authorize_url(&registered.client_id, &[]),
-        PHONE,
-    )
-    .await;
-    app.sign_in(
-        &browser(),
-        &app.authorize_url(&registered.client_id, &[]),
-        PHONE,
-    )
-    .await;
+    let mut subjects = Vec::new();
+    for _ in 0..2 {
+        let callback = app
+            .sign_in(
+                &browser(),
+                &app.authorize_url(&registered.client_id, &[]),
+                PHONE,
+            )
+            .await;
+        let code = param(&callback, "code").expect("a code");
+        let tokens: serde_json::Value =
+            app.exchange(&registered, &code).await.json().await.unwrap();
+        let id_token = tokens["id_token"].as_str().expect("an ID token");
+        subjects.push(decode_payload(id_token)["sub"].as_str().unwrap().to_owned());
+    }
     let phone = ferrid::domain::PhoneNumber::parse(PHONE, None).unwrap();
     let user = ferrid::store::users::find_by_phone(&app.db, &phone)
         .await
         .unwrap()
         .unwrap();
     assert!(user.phone_verified_at.is_some());
+    // The second sign-in found the user the first one created.
+    assert_eq!(subjects, vec![user.id.to_string(), user.id.to_string()]);
+    let count = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM users",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(count, 1);
 }
 
 pub fn decode_payload(jwt: &str) -> serde_json::Value {

@@ -212,7 +212,9 @@ async fn a_mismatched_redirect_uri_and_unsupported_grants_are_refused() {
 
 #[tokio::test]
 async fn codes_are_bound_to_the_browser_session_that_signed_in() {
-    // A second authorization from a signed-in browser gets a new, distinct code.
+    // A second authorization from a signed-in browser gets a new, distinct
+    // code without a sign-in, and its tokens name the same SSO session; another
+    // browser's sign-in has its own session.
     let app = spawn_app().await;
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
     let b = browser();
@@ -230,6 +232,22 @@ async fn codes_are_bound_to_the_browser_session_that_signed_in() {
         .unwrap();
     let second = url::Url::parse(&crate::helpers::location(&res)).unwrap();
     assert_ne!(param(&first, "code"), param(&second, "code"));
+    let other = app
+        .sign_in(
+            &browser(),
+            &app.authorize_url(&client.client_id, &[]),
+            crate::helpers::PHONE,
+        )
+        .await;
+    let mut sids = Vec::new();
+    for callback in [&first, &second, &other] {
+        let code = param(callback, "code").expect("a code");
+        let body: serde_json::Value = app.exchange(&client, &code).await.json().await.unwrap();
+        let claims = crate::sign_in::decode_payload(body["id_token"].as_str().unwrap());
+        sids.push(claims["sid"].as_str().expect("a sid").to_owned());
+    }
+    assert_eq!(sids[0], sids[1], "one browser, one session");
+    assert_ne!(sids[0], sids[2], "another browser, another session");
 }
 
 #[tokio::test]
