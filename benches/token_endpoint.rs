@@ -22,7 +22,7 @@ use ferrid::admin::clients::{CreateClient, create_client};
 use ferrid::config::{ConfigFile, Overrides, RawSettings, Settings};
 use ferrid::crypto::{MasterKey, random_token, sha256_hex};
 use ferrid::domain::{ClientName, ClientType, GrantType, PhoneNumber, RedirectUri};
-use ferrid::startup::{Application, MigrateOnStart};
+use ferrid::startup::{Application, MigrateOnStart, Parts};
 use ferrid::store;
 
 const REDIRECT: &str = "https://rp.example.com/callback";
@@ -88,7 +88,7 @@ async fn run() {
         RawSettings::load(&ConfigFile::None, env, &Overrides::default()).unwrap(),
     )
     .unwrap();
-    let app = Application::build_on(settings, listener, MigrateOnStart::Yes)
+    let app = Application::build_on(settings, listener, MigrateOnStart::Yes, Parts::default())
         .await
         .unwrap();
     let state = app.state();

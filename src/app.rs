@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::clock::SharedClock;
 use crate::config::{MasterKeySource, Settings};
 use crate::crypto::keys::KeyRing;
 use crate::crypto::{MasterKey, Pepper, load_or_create_dev_master_key};
@@ -14,6 +15,8 @@ use crate::store::{self, DatabaseConnection};
 /// What every request handler may use; passed explicitly, never global.
 pub struct AppState {
     pub settings: Settings,
+    /// Where every rule reads the time from.
+    pub clock: SharedClock,
     pub db: DatabaseConnection,
     pub master_key: MasterKey,
     pub keys: KeyRing,

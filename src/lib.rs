@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod app;
 pub mod audit;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod domain;

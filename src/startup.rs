@@ -10,6 +10,7 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::app::{AppState, master_key, open_database};
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::crypto::Pepper;
 use crate::crypto::keys::KeyRing;
@@ -17,7 +18,7 @@ use crate::otp::{
     FallbackRateLimiter, InMemoryRateLimiter, OtpEngine, OtpRules, PumpingGuard, RateLimiter,
     SharedRedis,
 };
-use crate::sms::{ConnectionCache, ConnectionSettings};
+use crate::sms::{ConnectionCache, ConnectionSettings, SmsSender};
 use crate::store::{self, DatabaseConnection};
 use crate::{admin, http, oidc};
 use secrecy::ExposeSecret;
@@ -35,6 +36,16 @@ pub enum MigrateOnStart {
     No,
 }
 
+/// The parts of ferrid a test replaces: the clock every rule reads the time
+/// from, and the sender behind the SMS connection's `outbox` provider.
+/// `Parts::default()` is what `ferrid serve` runs on: the system clock and
+/// the database outbox read at `/dev/outbox`.
+#[derive(Default)]
+pub struct Parts {
+    pub clock: Option<SharedClock>,
+    pub sms_outbox: Option<Arc<dyn SmsSender>>,
+}
+
 /// A bound, ready-to-run ferrid.
 pub struct Application {
     port: u16,
@@ -47,7 +58,7 @@ impl Application {
     pub async fn build(settings: Settings, migrate: MigrateOnStart) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
-        Self::build_on(settings, listener, migrate).await
+        Self::build_on(settings, listener, migrate, Parts::default()).await
     }
 
     /// Opens the database, applies migrations, loads the signing keys,
@@ -57,9 +68,14 @@ impl Application {
         settings: Settings,
         listener: TcpListener,
         migrate: MigrateOnStart,
+        parts: Parts,
     ) -> anyhow::Result<Self> {
+        let clock = parts.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let master_key = master_key(&settings)?;
         let db = open_database(&settings).await?;
+        let sms_outbox = parts
+            .sms_outbox
+            .unwrap_or_else(|| store::sms_outbox::DbOutbox::sender(db.clone()));
         if migrate == MigrateOnStart::Yes {
             store::migrate(&db).await?;
         }
@@ -71,7 +87,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("the SMS connection in the configuration: {e}"))?;
         check_connection(&db, &settings).await?;
         let keys = KeyRing::new(master_key.clone());
-        oidc::keys::sync_key_ring(&db, &keys, &master_key).await?;
+        oidc::keys::sync_key_ring(&db, &keys, &master_key, clock.now()).await?;
         let redis = match &settings.redis_url {
             Some(url) => Some(Arc::new(
                 SharedRedis::open(url.expose_secret(), &settings.redis_prefix).await?,
@@ -79,21 +95,24 @@ impl Application {
             None => None,
         };
         let limiter: Arc<dyn RateLimiter> = match &redis {
-            Some(redis) => Arc::new(FallbackRateLimiter::new(redis.clone())),
-            None => Arc::new(InMemoryRateLimiter::default()),
+            Some(redis) => Arc::new(FallbackRateLimiter::new(redis.clone(), clock.clone())),
+            None => Arc::new(InMemoryRateLimiter::new(clock.clone())),
         };
         let otp = OtpEngine::new(
             OtpRules::from(&settings.otp),
             Pepper::new(master_key.derive("otp-pepper")),
             limiter.clone(),
+            clock.clone(),
         )
         .with_pumping(PumpingGuard::new(
             settings.sms.pumping.rules(),
             redis.clone(),
+            clock.clone(),
         ));
         let discovery = oidc::discovery::discovery_document(settings.issuer_base())?;
         let state = Arc::new(AppState {
-            connection: ConnectionCache::new(settings.sms.breaker()),
+            connection: ConnectionCache::new(settings.sms.breaker(), sms_outbox, clock.clone()),
+            clock,
             csrf_key: Pepper::new(master_key.derive("csrf")),
             settings,
             db,
@@ -168,8 +187,13 @@ fn spawn_key_refresh(state: Arc<AppState>) {
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Err(e) =
-                oidc::keys::sync_key_ring(&state.db, &state.keys, &state.master_key).await
+            if let Err(e) = oidc::keys::sync_key_ring(
+                &state.db,
+                &state.keys,
+                &state.master_key,
+                state.clock.now(),
+            )
+            .await
             {
                 tracing::error!(error = ?e, "refreshing the signing keys failed");
             }
@@ -185,7 +209,7 @@ fn spawn_sweeper(state: Arc<AppState>) {
         let mut tick = tokio::time::interval_at(first, SWEEP_INTERVAL);
         loop {
             tick.tick().await;
-            match admin::maintenance::sweep_expired(&state.db).await {
+            match admin::maintenance::sweep_expired(&state.db, state.clock.now()).await {
                 Ok(report) if report.total() > 0 => tracing::info!(?report, "deleted expired rows"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = ?e, "deleting expired rows failed"),

@@ -2,7 +2,7 @@
 //! rows do not grow without bound. Deleting is idempotent, so every instance
 //! may sweep at the same time without locks.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::store::{self, ConnectionTrait};
 
@@ -36,8 +36,11 @@ impl SweepReport {
 /// that is being checked right now from vanishing under the check). What
 /// reuse detection needs outlives its own expiry: a rotated refresh token
 /// stays until its family ends, a used code until what it issued expires.
-pub async fn sweep_expired(db: &impl ConnectionTrait) -> anyhow::Result<SweepReport> {
-    let before = Utc::now() - Duration::minutes(1);
+pub async fn sweep_expired(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> anyhow::Result<SweepReport> {
+    let before = now - Duration::minutes(1);
     Ok(SweepReport {
         otp_challenges: store::otp_challenges::delete_expired(db, before).await?,
         authorization_codes: store::authorization_codes::delete_expired(db, before).await?,
@@ -47,7 +50,6 @@ pub async fn sweep_expired(db: &impl ConnectionTrait) -> anyhow::Result<SweepRep
         refresh_token_families: store::refresh_token_families::delete_expired(db, before).await?,
         revoked_access_tokens: store::revoked_access_tokens::delete_expired(db, before).await?,
         // A day is past any cooldown (`otp.resend_cooldown` is at most an hour).
-        otp_recipients: store::otp_recipients::delete_stale(db, Utc::now() - Duration::days(1))
-            .await?,
+        otp_recipients: store::otp_recipients::delete_stale(db, now - Duration::days(1)).await?,
     })
 }

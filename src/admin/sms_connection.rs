@@ -20,9 +20,9 @@ use crate::sms::connection::{
 use crate::sms::{ConnectionSettings, LiveConnection, SmsMessage, TestNumber};
 use crate::store::{self, DatabaseConnection};
 
-/// The dev outbox's storage in this database.
-fn outbox(db: &DatabaseConnection) -> std::sync::Arc<dyn crate::sms::OutboxStore> {
-    std::sync::Arc::new(store::sms_outbox::DbOutbox::new(db.clone()))
+/// The dev outbox in this database.
+fn outbox(db: &DatabaseConnection) -> std::sync::Arc<dyn crate::sms::SmsSender> {
+    store::sms_outbox::DbOutbox::sender(db.clone())
 }
 
 /// The provider asked for.

@@ -249,7 +249,7 @@ async fn pumping_stats(
         }
         eprintln!("ferrid: Redis does not answer; counting from the audit log instead");
     }
-    pumping::stats_from_audit(db, &rules).await
+    pumping::stats_from_audit(db, &rules, chrono::Utc::now()).await
 }
 
 fn print_stats(stats: &PumpingStats) {

@@ -26,7 +26,7 @@ pub async fn run(command: KeysCommand, settings: Settings) -> anyhow::Result<Exi
     store::migrate(&db).await?;
     match command {
         KeysCommand::List => {
-            let all = oidc::keys::list_keys(&db).await?;
+            let all = oidc::keys::list_keys(&db, chrono::Utc::now()).await?;
             if all.is_empty() {
                 println!("no signing keys yet (one is made when ferrid first starts)");
             } else {
@@ -60,7 +60,8 @@ pub async fn run(command: KeysCommand, settings: Settings) -> anyhow::Result<Exi
                 oidc::keys::Activation::AfterLead(lead.0)
             };
             let (kid, signs_from) =
-                oidc::keys::rotate(&db, &master_key, activation, grace.0).await?;
+                oidc::keys::rotate(&db, &master_key, activation, grace.0, chrono::Utc::now())
+                    .await?;
             let signs_from = signs_from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             if now {
                 println!("new active key: {kid}");

@@ -1,5 +1,3 @@
-use chrono::Utc;
-
 use super::LoginTransaction;
 use crate::app::AppState;
 use crate::session::{self, SsoSession};
@@ -123,7 +121,7 @@ pub async fn decide(
         Err(ConsentViewOutcome::NotSignedIn) => return Ok(DecideOutcome::NotSignedIn),
         Err(_) => return Ok(DecideOutcome::NotAsked),
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     // Taking the transaction is the check: of two answers posted at once,
     // one finds it gone.
     if !store::login_transactions::delete_awaiting_consent(

@@ -99,7 +99,7 @@ pub async fn resend_cooldown(state: &AppState, tx: &LoginTransaction) -> anyhow:
     };
     Ok(
         match store::otp_challenges::find_by_id(&state.db, challenge_id).await? {
-            Some(c) => state.otp.cooldown_left(c.last_sent_at, chrono::Utc::now()),
+            Some(c) => state.otp.cooldown_left(c.last_sent_at, state.clock.now()),
             None => 0,
         },
     )

@@ -62,7 +62,7 @@ pub async fn begin(
         }
     }
     let id = random_token();
-    let now = Utc::now();
+    let now = state.clock.now();
     let consent_sid = match step {
         Step::SignIn => None,
         Step::Consent { sid } => Some(sid),
@@ -88,9 +88,12 @@ pub async fn load(
     state: &AppState,
     transaction_id: &str,
 ) -> anyhow::Result<Option<LoginTransaction>> {
-    let Some(stored) =
-        store::login_transactions::find_live(&state.db, &sha256_hex(transaction_id), Utc::now())
-            .await?
+    let Some(stored) = store::login_transactions::find_live(
+        &state.db,
+        &sha256_hex(transaction_id),
+        state.clock.now(),
+    )
+    .await?
     else {
         return Ok(None);
     };

@@ -1,6 +1,5 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
 
-use chrono::Utc;
 use url::Url;
 
 use crate::app::AppState;
@@ -100,7 +99,7 @@ pub async fn end_session(
         // Without a hint or a client_id the URI cannot be checked: never redirect.
         _ => None,
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     let browser_session = match session_token {
         Some(token) => store::sso_sessions::find_live(&state.db, &sha256_hex(token), now).await?,
         None => None,

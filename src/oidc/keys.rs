@@ -100,8 +100,8 @@ pub async fn sync_key_ring<C: ConnectionTrait>(
     db: &C,
     ring: &KeyRing,
     master_key: &MasterKey,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let now = Utc::now();
     store::signing_keys::update_expired_to_retired(db, now).await?;
     let mut published = store::signing_keys::list_published(db, now).await?;
     if !published.iter().any(|k| k.state == KeyState::Active) {
@@ -146,9 +146,9 @@ pub async fn rotate<C: TransactionTrait>(
     master_key: &MasterKey,
     activation: Activation,
     grace: Duration,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<(String, DateTime<Utc>)> {
     let key = generate_rsa_key(master_key)?;
-    let now = Utc::now();
     let activates_at = match activation {
         Activation::AfterLead(lead) => now + lead,
         Activation::Now => now,
@@ -171,6 +171,9 @@ pub async fn rotate<C: TransactionTrait>(
 }
 
 /// Every key with its status, newest first.
-pub async fn list_keys(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(StoredKey, KeyStatus)>> {
-    Ok(statuses(store::signing_keys::list(db).await?, Utc::now()))
+pub async fn list_keys(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<(StoredKey, KeyStatus)>> {
+    Ok(statuses(store::signing_keys::list(db).await?, now))
 }

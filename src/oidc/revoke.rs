@@ -1,6 +1,6 @@
 //! Token revocation (RFC 7009) and introspection (RFC 7662).
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde::Deserialize;
 
 use super::client_auth::{ClientAuthError, ClientCredentials, PublicClients, authenticate};
@@ -22,9 +22,9 @@ struct AccessClaims {
 
 fn access_claims(state: &AppState, token: &str, check_expiry: bool) -> Option<AccessClaims> {
     let issuer = state.settings.issuer_base();
-    let mut v = validation(issuer, &super::access_token_audience(issuer));
-    v.validate_exp = check_expiry;
-    state.keys.verify(token, "at+jwt", &v).ok()
+    let v = validation(issuer, &super::access_token_audience(issuer));
+    let claims: AccessClaims = state.keys.verify(token, "at+jwt", &v).ok()?;
+    (!check_expiry || claims.exp > state.clock.now().timestamp()).then_some(claims)
 }
 
 /// RFC 7009 §2.1: revokes a refresh token (with its family) or an access
@@ -41,7 +41,7 @@ pub async fn revoke(
             "The token was not issued to this client",
         )
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     if let Some(stored) = store::refresh_tokens::find_by_hash(&state.db, &sha256_hex(token))
         .await
         .map_err(anyhow::Error::from)?
@@ -80,7 +80,7 @@ pub async fn introspect(
     let caller = authenticate(state, creds, PublicClients::Refused).await?;
     let may_see = |client_id: &str| caller.introspect || client_id == caller.client_id.as_str();
     let inactive = serde_json::json!({ "active": false });
-    let now = Utc::now();
+    let now = state.clock.now();
     if let Some(claims) = access_claims(state, token, true) {
         if !may_see(&claims.client_id) {
             return Ok(inactive);

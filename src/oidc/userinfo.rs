@@ -25,6 +25,7 @@ struct AccessClaims {
     sub: String,
     jti: String,
     scope: String,
+    exp: i64,
 }
 
 /// The claims the token's scopes allow.
@@ -43,7 +44,11 @@ pub async fn userinfo(
             "at+jwt",
             &validation(issuer, &super::access_token_audience(issuer)),
         )
-        .map_err(|_| UserInfoError::InvalidToken("The access token is invalid or expired"))?;
+        .ok()
+        .filter(|c: &AccessClaims| c.exp > state.clock.now().timestamp())
+        .ok_or(UserInfoError::InvalidToken(
+            "The access token is invalid or expired",
+        ))?;
     if store::revoked_access_tokens::is_revoked(&state.db, &claims.jti)
         .await
         .map_err(anyhow::Error::from)?

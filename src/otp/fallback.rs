@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use crate::clock::SharedClock;
+
 use super::limiter::{InMemoryRateLimiter, Limit, RateLimiter, RedisRateLimiter};
 
 /// How long a Redis call may take before the in-process fallback answers:
@@ -187,11 +189,12 @@ pub struct FallbackRateLimiter {
 }
 
 impl FallbackRateLimiter {
-    pub fn new(redis: std::sync::Arc<SharedRedis>) -> Self {
+    /// The fallback counts on `clock`; Redis counts on its own.
+    pub fn new(redis: std::sync::Arc<SharedRedis>, clock: SharedClock) -> Self {
         Self {
             shared: RedisRateLimiter::on(redis.connection(), redis.prefix()),
             redis,
-            local: InMemoryRateLimiter::default(),
+            local: InMemoryRateLimiter::new(clock),
         }
     }
 }
@@ -266,7 +269,10 @@ mod tests {
                 .unwrap(),
         );
         assert!(redis.is_degraded());
-        let limiter = FallbackRateLimiter::new(redis.clone());
+        let limiter = FallbackRateLimiter::new(
+            redis.clone(),
+            std::sync::Arc::new(crate::clock::SystemClock),
+        );
         let started = Instant::now();
         assert!(limiter.try_acquire(&[limit(2)]).await.unwrap().is_ok());
         assert!(limiter.try_acquire(&[limit(2)]).await.unwrap().is_ok());

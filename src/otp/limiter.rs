@@ -4,9 +4,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+use crate::clock::SharedClock;
 
 /// One limit: at most `max` events per `window` for `key`.
 #[derive(Clone, Debug)]
@@ -40,26 +43,42 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     }
 }
 
-/// Sliding-window counters in this process.
-#[derive(Default)]
+/// How long ago `then` was; zero if the clock says it is still to come.
+fn since(now: DateTime<Utc>, then: DateTime<Utc>) -> Duration {
+    (now - then).to_std().unwrap_or(Duration::ZERO)
+}
+
+/// Sliding-window counters in this process, on the application's clock.
 pub struct InMemoryRateLimiter {
-    events: Mutex<HashMap<String, VecDeque<Instant>>>,
-    breakers: Mutex<HashMap<String, Instant>>,
+    clock: SharedClock,
+    events: Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>,
+    breakers: Mutex<HashMap<String, DateTime<Utc>>>,
     /// Events without a limit (failure budgets), apart from the send
     /// windows so that their one-hour clean-up never drops them.
-    counted: Mutex<HashMap<String, VecDeque<Instant>>>,
+    counted: Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>,
+}
+
+impl InMemoryRateLimiter {
+    pub fn new(clock: SharedClock) -> Self {
+        Self {
+            clock,
+            events: Mutex::default(),
+            breakers: Mutex::default(),
+            counted: Mutex::default(),
+        }
+    }
 }
 
 #[async_trait::async_trait]
 impl RateLimiter for InMemoryRateLimiter {
     async fn try_acquire(&self, limits: &[Limit]) -> anyhow::Result<Result<(), usize>> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut events = lock(&self.events);
         for (i, limit) in limits.iter().enumerate() {
             let queue = events.entry(limit.key.clone()).or_default();
             while queue
                 .front()
-                .is_some_and(|t| now.duration_since(*t) >= limit.window)
+                .is_some_and(|t| since(now, *t) >= limit.window)
             {
                 queue.pop_front();
             }
@@ -74,48 +93,43 @@ impl RateLimiter for InMemoryRateLimiter {
         if events.len() > 100_000 {
             events.retain(|_, q| {
                 q.back()
-                    .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(3600))
+                    .is_some_and(|t| since(now, *t) < Duration::from_secs(3600))
             });
         }
         Ok(Ok(()))
     }
 
     async fn trip(&self, name: &str, duration: Duration) -> anyhow::Result<()> {
-        lock(&self.breakers).insert(name.to_owned(), Instant::now() + duration);
+        let until = self.clock.now() + chrono::Duration::from_std(duration)?;
+        lock(&self.breakers).insert(name.to_owned(), until);
         Ok(())
     }
 
     async fn is_tripped(&self, name: &str) -> anyhow::Result<bool> {
         Ok(lock(&self.breakers)
             .get(name)
-            .is_some_and(|until| *until > Instant::now()))
+            .is_some_and(|until| *until > self.clock.now()))
     }
 
     async fn add_event(&self, key: &str, window: Duration) -> anyhow::Result<()> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut counted = lock(&self.counted);
         let queue = counted.entry(key.to_owned()).or_default();
-        while queue
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= window)
-        {
+        while queue.front().is_some_and(|t| since(now, *t) >= window) {
             queue.pop_front();
         }
         queue.push_back(now);
         if counted.len() > 100_000 {
-            counted.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
+            counted.retain(|_, q| q.back().is_some_and(|t| since(now, *t) < window));
         }
         Ok(())
     }
 
     async fn count_events(&self, key: &str, window: Duration) -> anyhow::Result<u32> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let events = lock(&self.counted);
         let count = events.get(key).map_or(0, |queue| {
-            queue
-                .iter()
-                .filter(|t| now.duration_since(**t) < window)
-                .count()
+            queue.iter().filter(|t| since(now, **t) < window).count()
         });
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
@@ -264,7 +278,10 @@ impl RateLimiter for RedisRateLimiter {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::clock::{ManualClock, SystemClock};
 
     fn limit(key: &str, max: u32) -> Limit {
         Limit {
@@ -276,7 +293,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_limit_is_reached_after_max_events_and_names_itself() {
-        let l = InMemoryRateLimiter::default();
+        let l = InMemoryRateLimiter::new(Arc::new(SystemClock));
         for _ in 0..3 {
             assert!(
                 l.try_acquire(&[limit("ip:1", 5), limit("phone:a", 3)])
@@ -314,7 +331,8 @@ mod tests {
 
     #[tokio::test]
     async fn events_leave_the_window_and_breakers_close_again() {
-        let l = InMemoryRateLimiter::default();
+        let clock = Arc::new(ManualClock::starting_now());
+        let l = InMemoryRateLimiter::new(clock.clone());
         let short = Limit {
             key: "k".into(),
             max: 1,
@@ -334,7 +352,12 @@ mod tests {
         );
         l.trip("b", Duration::from_millis(20)).await.unwrap();
         assert!(l.is_tripped("b").await.unwrap());
-        tokio::time::sleep(Duration::from_millis(30)).await;
+        clock.advance(Duration::from_millis(19));
+        assert!(
+            l.is_tripped("b").await.unwrap(),
+            "still within its duration"
+        );
+        clock.advance(Duration::from_millis(1));
         assert!(
             l.try_acquire(std::slice::from_ref(&short))
                 .await
@@ -346,14 +369,17 @@ mod tests {
 
     #[tokio::test]
     async fn counted_events_have_no_limit_and_leave_their_window() {
-        let l = InMemoryRateLimiter::default();
+        let clock = Arc::new(ManualClock::starting_now());
+        let l = InMemoryRateLimiter::new(clock.clone());
         let window = Duration::from_millis(40);
         for _ in 0..3 {
             l.add_event("fail:a", window).await.unwrap();
         }
         assert_eq!(l.count_events("fail:a", window).await.unwrap(), 3);
         assert_eq!(l.count_events("fail:b", window).await.unwrap(), 0);
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        clock.advance(Duration::from_millis(39));
+        assert_eq!(l.count_events("fail:a", window).await.unwrap(), 3);
+        clock.advance(Duration::from_millis(1));
         assert_eq!(l.count_events("fail:a", window).await.unwrap(), 0);
     }
 }

@@ -16,11 +16,13 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 
 use super::fallback::SharedRedis;
+use crate::clock::SharedClock;
 use crate::domain::PhoneNumber;
 use crate::store;
 
@@ -100,16 +102,21 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     }
 }
 
-/// Sliding-window counts in this process.
-#[derive(Default)]
+/// How long ago `then` was; zero if the clock says it is still to come.
+fn since(now: DateTime<Utc>, then: DateTime<Utc>) -> Duration {
+    (now - then).to_std().unwrap_or(Duration::ZERO)
+}
+
+/// Sliding-window counts in this process, on the application's clock.
 struct LocalCounts {
-    events: Mutex<HashMap<String, VecDeque<Instant>>>,
-    throttled: Mutex<HashMap<String, Instant>>,
+    clock: SharedClock,
+    events: Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>,
+    throttled: Mutex<HashMap<String, DateTime<Utc>>>,
 }
 
 impl LocalCounts {
     fn add(&self, event: Event, destinations: &[String], window: Duration) {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut events = lock(&self.events);
         for d in destinations {
             events
@@ -118,21 +125,18 @@ impl LocalCounts {
                 .push_back(now);
         }
         if events.len() > 100_000 {
-            events.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
+            events.retain(|_, q| q.back().is_some_and(|t| since(now, *t) < window));
         }
     }
 
     fn count(&self, prefix: &str, window: Duration) -> (u64, u64, bool) {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut events = lock(&self.events);
         let mut count = |event: Event| {
             let Some(queue) = events.get_mut(&format!("{}:{prefix}", event.name())) else {
                 return 0;
             };
-            while queue
-                .front()
-                .is_some_and(|t| now.duration_since(*t) >= window)
-            {
+            while queue.front().is_some_and(|t| since(now, *t) >= window) {
                 queue.pop_front();
             }
             queue.len() as u64
@@ -145,9 +149,10 @@ impl LocalCounts {
     }
 
     fn throttle(&self, prefix: &str, duration: Duration) {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut throttled = lock(&self.throttled);
         throttled.retain(|_, until| *until > now);
+        let duration = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::days(365));
         throttled.insert(prefix.to_owned(), now + duration);
     }
 }
@@ -225,11 +230,15 @@ pub struct PumpingGuard {
 }
 
 impl PumpingGuard {
-    pub fn new(rules: PumpingRules, redis: Option<Arc<SharedRedis>>) -> Self {
+    pub fn new(rules: PumpingRules, redis: Option<Arc<SharedRedis>>, clock: SharedClock) -> Self {
         Self {
             rules,
             redis,
-            local: LocalCounts::default(),
+            local: LocalCounts {
+                clock,
+                events: Mutex::default(),
+                throttled: Mutex::default(),
+            },
             record_script: redis::Script::new(RECORD),
             count_script: redis::Script::new(COUNT),
             throttle_script: redis::Script::new(THROTTLE),
@@ -426,8 +435,8 @@ pub async fn stats_from_redis(
 pub async fn stats_from_audit(
     db: &impl store::ConnectionTrait,
     rules: &PumpingRules,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<PumpingStats> {
-    let now = chrono::Utc::now();
     let span = |d: Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(365));
     let since = now - span(rules.window.max(rules.throttle_for));
     let counted_since = now - span(rules.window);
@@ -499,6 +508,7 @@ mod tests {
                 throttle_for: Duration::from_secs(3600),
             },
             None,
+            Arc::new(crate::clock::SystemClock),
         )
     }
 

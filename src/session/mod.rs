@@ -17,7 +17,7 @@ pub use user::{PhoneUser, user_for_verified_phone};
 /// The SSO session behind a cookie value, if it is live and its user may sign in.
 pub async fn current(state: &AppState, token: &str) -> anyhow::Result<Option<SsoSession>> {
     let Some(session) =
-        store::sso_sessions::find_live(&state.db, &sha256_hex(token), Utc::now()).await?
+        store::sso_sessions::find_live(&state.db, &sha256_hex(token), state.clock.now()).await?
     else {
         return Ok(None);
     };
@@ -38,7 +38,7 @@ pub async fn open(
     user_id: Uuid,
     methods: &[AuthMethod],
 ) -> anyhow::Result<Opened> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let token = random_token();
     let session = SsoSession::new(
         random_token(),

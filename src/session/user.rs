@@ -1,7 +1,5 @@
 //! Who a verified phone number belongs to, at sign-in.
 
-use chrono::Utc;
-
 use crate::app::AppState;
 use crate::domain::PhoneNumber;
 use crate::store::{self, StoreError, users::User};
@@ -24,7 +22,9 @@ pub async fn user_for_verified_phone(
         match store::users::find_by_phone(&state.db, phone).await? {
             Some(user) => user,
             None if state.settings.login.signup => {
-                match store::users::insert_with_verified_phone(&state.db, phone, Utc::now()).await {
+                match store::users::insert_with_verified_phone(&state.db, phone, state.clock.now())
+                    .await
+                {
                     Ok(user) => {
                         tracing::info!(user_id = %user.id, "new user signed up");
                         user

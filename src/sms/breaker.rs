@@ -10,9 +10,12 @@
 //! after a few failed sends.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use super::{Delivery, SmsError, SmsMessage, SmsSender};
+use crate::clock::SharedClock;
 
 /// When the breaker opens and for how long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,12 +32,12 @@ enum State {
         failures: u32,
     },
     Open {
-        until: Instant,
+        until: DateTime<Utc>,
     },
     /// One probe is in flight; every other send is refused until it ends
     /// (or, if its request was abandoned, until another cooldown passed).
     HalfOpen {
-        since: Instant,
+        since: DateTime<Utc>,
     },
 }
 
@@ -42,14 +45,16 @@ enum State {
 pub struct BreakerSender {
     inner: Arc<dyn SmsSender>,
     settings: BreakerSettings,
+    clock: SharedClock,
     state: Mutex<State>,
 }
 
 impl BreakerSender {
-    pub fn new(inner: Arc<dyn SmsSender>, settings: BreakerSettings) -> Self {
+    pub fn new(inner: Arc<dyn SmsSender>, settings: BreakerSettings, clock: SharedClock) -> Self {
         Self {
             inner,
             settings,
+            clock,
             state: Mutex::new(State::Closed { failures: 0 }),
         }
     }
@@ -64,19 +69,16 @@ impl BreakerSender {
     /// Whether this send may go to the provider (and becomes the probe when
     /// the cooldown is over).
     fn admit(&self) -> bool {
+        let now = self.clock.now();
         let mut state = self.state();
         match *state {
             State::Closed { .. } => true,
-            State::Open { until } if Instant::now() >= until => {
-                *state = State::HalfOpen {
-                    since: Instant::now(),
-                };
+            State::Open { until } if now >= until => {
+                *state = State::HalfOpen { since: now };
                 true
             }
-            State::HalfOpen { since } if since.elapsed() >= self.settings.cooldown => {
-                *state = State::HalfOpen {
-                    since: Instant::now(),
-                };
+            State::HalfOpen { since } if now >= since + self.cooldown() => {
+                *state = State::HalfOpen { since: now };
                 true
             }
             State::Open { .. } | State::HalfOpen { .. } => false,
@@ -118,8 +120,12 @@ impl BreakerSender {
             "the SMS provider keeps failing ({why}); no message is handed to it until the cooldown ends"
         );
         State::Open {
-            until: Instant::now() + self.settings.cooldown,
+            until: self.clock.now() + self.cooldown(),
         }
+    }
+
+    fn cooldown(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.settings.cooldown).unwrap_or(chrono::Duration::days(1))
     }
 }
 
@@ -146,6 +152,7 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
+    use crate::clock::ManualClock;
     use crate::domain::{MessageUsage, OtpCode, PhoneNumber};
 
     struct Flaky {
@@ -174,12 +181,14 @@ mod tests {
             calls: AtomicU32::new(0),
             failing: AtomicBool::new(true),
         });
+        let clock = Arc::new(ManualClock::starting_now());
         let breaker = BreakerSender::new(
             flaky.clone(),
             BreakerSettings {
                 failures: 3,
-                cooldown: Duration::from_millis(50),
+                cooldown: Duration::from_secs(60),
             },
+            clock.clone(),
         );
         let phone = PhoneNumber::parse("+447400123456", None).unwrap();
         let code = OtpCode::parse("123456", 6).unwrap();
@@ -204,7 +213,12 @@ mod tests {
             ));
         }
         assert_eq!(flaky.calls.load(Ordering::SeqCst), 3, "open: not called");
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        clock.advance(Duration::from_secs(59));
+        assert!(matches!(
+            breaker.send(&message).await,
+            Err(SmsError::Paused)
+        ));
+        clock.advance(Duration::from_secs(1));
         // The probe fails: open again, without a second call.
         assert!(breaker.send(&message).await.is_err());
         assert!(matches!(
@@ -212,7 +226,7 @@ mod tests {
             Err(SmsError::Paused)
         ));
         assert_eq!(flaky.calls.load(Ordering::SeqCst), 4);
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        clock.advance(Duration::from_secs(60));
         flaky.failing.store(false, Ordering::SeqCst);
         assert!(breaker.send(&message).await.is_ok());
         assert!(breaker.send(&message).await.is_ok());

@@ -10,8 +10,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::outbox::OutboxStore;
 use super::{BreakerSender, BreakerSettings, SmsSender};
+use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::crypto::MasterKey;
 use crate::messages::TemplateSet;
@@ -121,12 +121,12 @@ pub struct LiveConnection {
 }
 
 impl LiveConnection {
-    /// Builds the sender (the dev outbox keeps its messages in `outbox`)
+    /// Builds the sender (`outbox` is the one of the `outbox` provider)
     /// and compiles the templates.
     pub fn build(
         settings: ConnectionSettings,
         master_key: &MasterKey,
-        outbox: Arc<dyn OutboxStore>,
+        outbox: Arc<dyn SmsSender>,
     ) -> anyhow::Result<Self> {
         Ok(Self {
             sender: settings.provider.build_sender(master_key, outbox)?,
@@ -153,13 +153,21 @@ type Cached = (DateTime<Utc>, Arc<LiveConnection>);
 pub struct ConnectionCache {
     current: RwLock<Option<Cached>>,
     breaker: BreakerSettings,
+    /// Where the `outbox` provider's messages go.
+    outbox: Arc<dyn SmsSender>,
+    clock: SharedClock,
 }
 
 impl ConnectionCache {
-    pub fn new(breaker: BreakerSettings) -> Self {
+    /// `outbox` is the sender of the `outbox` provider (the database outbox
+    /// read at `/dev/outbox`, or a test's capturing fake); the breaker runs
+    /// on `clock`.
+    pub fn new(breaker: BreakerSettings, outbox: Arc<dyn SmsSender>, clock: SharedClock) -> Self {
         Self {
             current: RwLock::new(None),
             breaker,
+            outbox,
+            clock,
         }
     }
 
@@ -189,10 +197,13 @@ impl ConnectionCache {
         {
             return Ok(live);
         }
-        let outbox = Arc::new(store::sms_outbox::DbOutbox::new(db.clone()));
-        let mut live = LiveConnection::build(settings, master_key, outbox)?;
+        let mut live = LiveConnection::build(settings, master_key, self.outbox.clone())?;
         if !matches!(live.settings.provider, ProviderSettings::Outbox) {
-            live.sender = Arc::new(BreakerSender::new(live.sender, self.breaker));
+            live.sender = Arc::new(BreakerSender::new(
+                live.sender,
+                self.breaker,
+                self.clock.clone(),
+            ));
         }
         let live = Arc::new(live);
         match self.current.write() {

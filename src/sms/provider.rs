@@ -7,8 +7,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::outbox::OutboxStore;
-use super::{OutboxSender, SmsSender, TwilioSender, TwilioSenderId, WebhookSender};
+use super::{SmsSender, TwilioSender, TwilioSenderId, WebhookSender};
 use crate::crypto::{MasterKey, WebhookKey};
 
 /// Twilio's API, unless a test points elsewhere.
@@ -86,11 +85,11 @@ impl ProviderSettings {
     pub fn build_sender(
         &self,
         master_key: &MasterKey,
-        outbox: Arc<dyn OutboxStore>,
+        outbox: Arc<dyn SmsSender>,
     ) -> anyhow::Result<Arc<dyn SmsSender>> {
         self.check_url().map_err(anyhow::Error::msg)?;
         Ok(match self {
-            Self::Outbox => Arc::new(OutboxSender::new(outbox)),
+            Self::Outbox => outbox,
             Self::Twilio {
                 account_sid,
                 auth_token_enc,

@@ -62,6 +62,13 @@ impl DbOutbox {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
+
+    /// The dev outbox's sender, keeping its messages in `db`.
+    pub fn sender(db: DatabaseConnection) -> std::sync::Arc<dyn crate::sms::SmsSender> {
+        std::sync::Arc::new(crate::sms::OutboxSender::new(std::sync::Arc::new(
+            Self::new(db),
+        )))
+    }
 }
 
 #[async_trait::async_trait]

@@ -67,7 +67,7 @@ async fn consent_does_not_skip_prompt_login() {
 #[tokio::test]
 async fn consent_does_not_skip_max_age() {
     let (app, client, b) = signed_in_browser().await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.advance(Duration::from_millis(1100));
     let url = request_url(&app, &client.client_id, &[("max_age", "0")]);
     let res = consent_without_signing_in(&app, &b, &url).await;
     assert_refused(&res);

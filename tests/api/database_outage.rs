@@ -5,12 +5,15 @@
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ferrid::domain::ClientType;
 
 use crate::helpers::{RP_REDIRECT, TestApp, browser, csrf_of, location, spawn_app_with};
+
+/// Users signing in again and again during the outage test.
+const USERS: usize = 4;
 
 /// A PostgreSQL cluster in a temporary folder, stopped on drop.
 struct PgCluster {
@@ -163,14 +166,7 @@ async fn try_sign_in(app: &TestApp, client_id: &str, phone: &str) -> Result<(), 
     let csrf = csrf_of(&page.text().await.map_err(|_| 0u16)?);
     let sent = app.submit_phone(&b, &csrf, phone).await;
     check(&sent, 303)?;
-    let code = match ferrid::store::sms_outbox::list_recent(&app.db, 50).await {
-        Ok(messages) => messages
-            .iter()
-            .find(|m| m.to == phone)
-            .map(|m| crate::helpers::extract_code(&m.body))
-            .ok_or(503u16)?,
-        Err(_) => return Err(503),
-    };
+    let code = app.sms.sent_to(phone).pop().ok_or(503u16)?.code;
     let done = app.submit_code(&b, &csrf, &code).await;
     check(&done, 303)?;
     if location(&done).starts_with(RP_REDIRECT) {
@@ -208,10 +204,12 @@ async fn while_the_database_restarts_requests_get_503_and_sign_ins_work_again_af
     let app = Arc::new(app);
     let outage = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
-    let workers: Vec<_> = (0..4)
+    // How many users have been answered during the outage.
+    let met_outage = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..USERS)
         .map(|n| {
             let (app, client_id) = (app.clone(), client.client_id.clone());
-            let (outage, stop) = (outage.clone(), stop.clone());
+            let (outage, stop, met_outage) = (outage.clone(), stop.clone(), met_outage.clone());
             tokio::spawn(async move {
                 let phone = format!("+44740020000{}", n + 1);
                 let mut during = Vec::new();
@@ -219,6 +217,9 @@ async fn while_the_database_restarts_requests_get_503_and_sign_ins_work_again_af
                     let down = outage.load(Ordering::SeqCst);
                     let result = try_sign_in(&app, &client_id, &phone).await;
                     if down && outage.load(Ordering::SeqCst) {
+                        if during.is_empty() {
+                            met_outage.fetch_add(1, Ordering::SeqCst);
+                        }
                         during.push(result);
                     } else if let Err(status) = result {
                         assert!(status < 500 || status == 503, "{status} outside the outage");
@@ -258,9 +259,13 @@ async fn while_the_database_restarts_requests_get_503_and_sign_ins_work_again_af
             .unwrap()
             .contains("Temporarily unavailable")
     );
-    // Long enough for each user to run into the outage at least once
-    // (a request waits up to the pool's 5 s acquire timeout).
-    tokio::time::sleep(Duration::from_secs(7)).await;
+    // Until each user has run into the outage at least once (a request
+    // waits up to the pool's 5 s acquire timeout).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while met_outage.load(Ordering::SeqCst) < USERS {
+        assert!(Instant::now() < deadline, "the users never met the outage");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     outage.store(false, Ordering::SeqCst);
     cluster.start();
 

@@ -134,13 +134,20 @@ async fn userinfo_refuses_a_bad_token_with_a_bearer_challenge() {
 #[tokio::test]
 async fn userinfo_refuses_an_expired_access_token() {
     let app = spawn_app_with(|s| {
-        s.tokens.access_token_ttl = ferrid::config::Span(std::time::Duration::from_secs(1))
+        s.tokens.access_token_ttl = ferrid::config::Span(std::time::Duration::from_secs(300))
     })
     .await;
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
     let code = app.code_for(&client.client_id, &[]).await;
     let body: serde_json::Value = app.exchange(&client, &code).await.json().await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let access_token = body["access_token"].as_str().unwrap();
+    app.advance(std::time::Duration::from_secs(298));
+    assert_eq!(
+        app.userinfo_status(access_token).await,
+        200,
+        "not yet expired"
+    );
+    app.advance(std::time::Duration::from_secs(2));
     let res = reqwest::Client::new()
         .get(app.url("/userinfo"))
         .bearer_auth(body["access_token"].as_str().unwrap())
@@ -152,9 +159,19 @@ async fn userinfo_refuses_an_expired_access_token() {
 
 #[tokio::test]
 async fn the_dev_outbox_lists_messages_newest_first_as_html_and_json() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_app_with_db_outbox().await;
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
-    app.code_for(&client.client_id, &[]).await;
+    let b = crate::helpers::browser();
+    let csrf = app
+        .open_login(&b, &app.authorize_url(&client.client_id, &[]))
+        .await;
+    assert_eq!(
+        app.submit_phone(&b, &csrf, crate::helpers::PHONE)
+            .await
+            .status(),
+        303
+    );
+    assert!(app.sms.sent().is_empty(), "kept in the database instead");
     let html = app.get("/dev/outbox").await.text().await.unwrap();
     // A first sign-in creates the account: the register message.
     assert!(

@@ -7,14 +7,18 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use ferrid::admin::clients::{CreateClient, create_client};
 use ferrid::app::AppState;
+use ferrid::clock::OffsetClock;
 use ferrid::config::{ConfigFile, Overrides, RawSettings, Settings};
 use ferrid::crypto::MasterKey;
 use ferrid::domain::{ClientName, ClientType, GrantType, RedirectUri};
-use ferrid::startup::{Application, MigrateOnStart};
+use ferrid::startup::{Application, MigrateOnStart, Parts};
 use ferrid::store::{ConnectionTrait, DatabaseConnection};
+
+pub use crate::fakes::CapturingSms;
 
 /// A database that exists for one test.
 pub struct TestDatabase {
@@ -99,6 +103,11 @@ pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
     pub state: Arc<AppState>,
+    /// What the SMS connection's `outbox` provider sent (empty when the
+    /// test asked for the database outbox).
+    pub sms: Arc<CapturingSms>,
+    /// ferrid's clock: the system's, moved forward by the test.
+    pub clock: Arc<OffsetClock>,
     /// A browser: keeps cookies, does not follow redirects.
     pub client: reqwest::Client,
     /// Kept so that the database lives as long as the app.
@@ -130,13 +139,36 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts ferrid with the test settings changed by `adjust`.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
+    spawn(adjust, Outbox::Capturing).await
+}
+
+/// Starts ferrid whose dev outbox keeps messages in the database, as
+/// `ferrid serve --dev` does (`/dev/outbox` lists them).
+pub async fn spawn_app_with_db_outbox() -> TestApp {
+    spawn(|_| {}, Outbox::Database).await
+}
+
+/// Where the `outbox` provider's messages go.
+#[derive(PartialEq)]
+enum Outbox {
+    Capturing,
+    Database,
+}
+
+async fn spawn(adjust: impl FnOnce(&mut RawSettings), outbox: Outbox) -> TestApp {
     let database = TestDatabase::create().await;
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     let port = listener.local_addr().expect("local addr").port();
     let mut raw = test_settings(&database.url, port);
     adjust(&mut raw);
     let settings = Settings::from_raw(raw).expect("valid test settings");
-    let app = Application::build_on(settings, listener, MigrateOnStart::Yes)
+    let sms = Arc::new(CapturingSms::default());
+    let clock = Arc::new(OffsetClock::default());
+    let parts = Parts {
+        clock: Some(clock.clone()),
+        sms_outbox: (outbox == Outbox::Capturing).then(|| sms.clone() as _),
+    };
+    let app = Application::build_on(settings, listener, MigrateOnStart::Yes, parts)
         .await
         .expect("build the application");
     let db = app.db();
@@ -146,6 +178,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
         address: format!("http://127.0.0.1:{port}"),
         db,
         state,
+        sms,
+        clock,
         client: browser(),
         _database: database,
     }
@@ -220,24 +254,15 @@ impl TestApp {
         }
     }
 
-    /// The code in the newest outbox message to `phone`.
-    pub async fn last_code(&self, phone: &str) -> String {
-        let messages = ferrid::store::sms_outbox::list_recent(&self.db, 50)
-            .await
-            .unwrap();
-        let message = messages
-            .iter()
-            .find(|m| m.to == phone)
-            .expect("a message to the phone");
-        extract_code(&message.body)
+    /// Moves ferrid's clock forward: what a test of expiry does instead
+    /// of sleeping.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
     }
 
-    /// How many messages went to `phone`.
-    pub async fn sent_count(&self, phone: &str) -> usize {
-        let messages = ferrid::store::sms_outbox::list_recent(&self.db, 1000)
-            .await
-            .unwrap();
-        messages.iter().filter(|m| m.to == phone).count()
+    /// The time on ferrid's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        ferrid::clock::Clock::now(self.clock.as_ref())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -315,7 +340,7 @@ impl TestApp {
         let sent = self.submit_phone(browser, &csrf, phone).await;
         assert_eq!(sent.status(), 303, "{}", sent.text().await.unwrap());
         assert_eq!(location(&sent), "/login/code");
-        let code = self.last_code(phone).await;
+        let code = self.sms.last_code(phone);
         let done = self.submit_code(browser, &csrf, &code).await;
         assert_eq!(done.status(), 303, "{}", done.text().await.unwrap());
         url::Url::parse(&location(&done)).unwrap()

@@ -40,7 +40,7 @@ fn verifies(jwks: &serde_json::Value, token: &str, audience: &str) -> bool {
 }
 
 async fn sync(app: &TestApp) {
-    ferrid::oidc::keys::sync_key_ring(&app.db, &app.state.keys, &app.state.master_key)
+    ferrid::oidc::keys::sync_key_ring(&app.db, &app.state.keys, &app.state.master_key, app.now())
         .await
         .unwrap();
 }
@@ -53,6 +53,7 @@ async fn every_published_key_has_a_unique_kid_and_no_private_members() {
         &app.state.master_key,
         ferrid::oidc::keys::Activation::Now,
         Duration::from_secs(3600),
+        app.now(),
     )
     .await
     .unwrap();
@@ -90,6 +91,7 @@ async fn tokens_signed_before_a_rotation_verify_until_the_grace_period_ends() {
         &app.state.master_key,
         ferrid::oidc::keys::Activation::Now,
         grace,
+        app.now(),
     )
     .await
     .unwrap();
@@ -110,7 +112,7 @@ async fn tokens_signed_before_a_rotation_verify_until_the_grace_period_ends() {
     );
     assert!(verifies(&set, new_token, &client.client_id));
 
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    app.advance(Duration::from_millis(2500));
     sync(&app).await;
     let set = jwks(&app).await;
     assert!(

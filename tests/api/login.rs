@@ -91,7 +91,7 @@ fn countdown_seconds(page: &str) -> Option<u64> {
 async fn a_wrong_code_says_how_many_attempts_remain() {
     let app = spawn_app().await;
     let (b, csrf) = at_code_page(&app).await;
-    let code = app.last_code(PHONE).await;
+    let code = app.sms.last_code(PHONE);
     let res = app.submit_code(&b, &csrf, &wrong(&code)).await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("9 attempts left"));
@@ -106,7 +106,7 @@ async fn a_wrong_code_says_how_many_attempts_remain() {
 async fn the_eleventh_attempt_is_refused_even_with_the_right_code() {
     let app = spawn_app().await;
     let (b, csrf) = at_code_page(&app).await;
-    let code = app.last_code(PHONE).await;
+    let code = app.sms.last_code(PHONE);
     for _ in 0..10 {
         assert_eq!(
             app.submit_code(&b, &csrf, &wrong(&code)).await.status(),
@@ -122,10 +122,10 @@ async fn the_eleventh_attempt_is_refused_even_with_the_right_code() {
 
 #[tokio::test]
 async fn an_expired_code_is_refused_and_a_new_one_offered() {
-    let app = spawn_app_with(|s| s.otp.ttl = Span(Duration::from_secs(1))).await;
+    let app = spawn_app_with(|s| s.otp.ttl = Span(Duration::from_secs(120))).await;
     let (b, csrf) = at_code_page(&app).await;
-    let code = app.last_code(PHONE).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let code = app.sms.last_code(PHONE);
+    app.advance(Duration::from_secs(120));
     let res = app.submit_code(&b, &csrf, &code).await;
     assert_eq!(res.status(), 400);
     let body = res.text().await.unwrap();
@@ -137,7 +137,7 @@ async fn an_expired_code_is_refused_and_a_new_one_offered() {
 async fn a_used_code_cannot_be_used_again() {
     let app = spawn_app().await;
     let (b, csrf) = at_code_page(&app).await;
-    let code = app.last_code(PHONE).await;
+    let code = app.sms.last_code(PHONE);
     assert_eq!(app.submit_code(&b, &csrf, &code).await.status(), 303);
     // Replaying the same form: the sign-in is over.
     let res = app.submit_code(&b, &csrf, &code).await;
@@ -186,19 +186,19 @@ async fn a_resend_within_the_cooldown_is_refused() {
     assert_eq!(res.status(), 429);
     let body = res.text().await.unwrap();
     assert!(body.contains("A new code can be requested in"), "{body}");
-    assert_eq!(app.sent_count(PHONE).await, 1, "nothing more was sent");
+    assert_eq!(app.sms.sent_to(PHONE).len(), 1, "nothing more was sent");
 }
 
 #[tokio::test]
 async fn a_resend_after_the_cooldown_invalidates_the_previous_code() {
     let app = spawn_app_with(|s| s.otp.resend_cooldown = Span(Duration::ZERO)).await;
     let (b, csrf) = at_code_page(&app).await;
-    let old = app.last_code(PHONE).await;
+    let old = app.sms.last_code(PHONE);
     let res = app.submit_csrf(&b, "/login/resend", &csrf).await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/login/code?sent=1");
-    assert_eq!(app.sent_count(PHONE).await, 2);
-    let new = app.last_code(PHONE).await;
+    assert_eq!(app.sms.sent_to(PHONE).len(), 2);
+    let new = app.sms.last_code(PHONE);
     if old != new {
         assert_eq!(
             app.submit_code(&b, &csrf, &old).await.status(),
@@ -229,7 +229,7 @@ async fn the_send_limit_per_phone_number_is_enforced() {
             .unwrap()
             .contains("Too many codes were sent to this number")
     );
-    assert_eq!(app.sent_count(PHONE).await, 2);
+    assert_eq!(app.sms.sent_to(PHONE).len(), 2);
     // A fresh sign-in for the same number is held to the same limit.
     let (_, _) = (b, csrf);
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
@@ -284,13 +284,7 @@ async fn a_malformed_phone_number_is_re_rendered_with_a_message() {
         );
         assert!(body.contains(r#"type="tel""#), "the form is shown again");
     }
-    assert!(
-        ferrid::store::sms_outbox::list_recent(&app.db, 10)
-            .await
-            .unwrap()
-            .is_empty(),
-        "nothing sent"
-    );
+    assert!(app.sms.sent().is_empty(), "nothing sent");
 }
 
 #[tokio::test]
@@ -309,7 +303,7 @@ async fn a_missing_csrf_token_is_refused_and_nothing_is_sent() {
     assert_eq!(res.status(), 403);
     let res = app.submit_phone(&b, "forged", PHONE).await;
     assert_eq!(res.status(), 403);
-    assert_eq!(app.sent_count(PHONE).await, 0);
+    assert_eq!(app.sms.sent_to(PHONE).len(), 0);
 }
 
 #[tokio::test]

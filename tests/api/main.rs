@@ -10,6 +10,7 @@ mod consent_claims;
 mod consent_step;
 mod database_outage;
 mod discovery;
+mod fakes;
 mod flows;
 mod health;
 mod helpers;

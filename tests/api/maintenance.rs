@@ -23,7 +23,7 @@ async fn the_sweep_deletes_what_expired_and_keeps_what_lives() {
     app.open_login(&b, &app.authorize_url(&client.client_id, &[]))
         .await;
 
-    let nothing_yet = sweep_expired(&app.db).await.unwrap();
+    let nothing_yet = sweep_expired(&app.db, app.now()).await.unwrap();
     assert_eq!(
         nothing_yet.total(),
         0,
@@ -39,7 +39,7 @@ async fn the_sweep_deletes_what_expired_and_keeps_what_lives() {
             .await
             .unwrap();
     }
-    let report = sweep_expired(&app.db).await.unwrap();
+    let report = sweep_expired(&app.db, app.now()).await.unwrap();
     assert_eq!(report.otp_challenges, 1);
     assert_eq!(report.authorization_codes, 1);
     assert_eq!(report.login_transactions, 0, "the pending sign-in lives");

@@ -30,7 +30,7 @@ async fn ten_wrong_codes(
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     let code = match right {
         Some(code) => code.to_owned(),
-        None => app.last_code(phone).await,
+        None => app.sms.last_code(phone),
     };
     let wrong = wrong_code(&code);
     for _ in 0..10 {
@@ -51,7 +51,7 @@ async fn twenty_wrong_codes_across_challenges_stop_new_codes_for_the_number() {
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
     ten_wrong_codes(&app, &client, PHONE, None).await;
     ten_wrong_codes(&app, &client, PHONE, None).await;
-    assert_eq!(app.sent_count(PHONE).await, 2);
+    assert_eq!(app.sms.sent_to(PHONE).len(), 2);
 
     // The 21st guess never comes: no new code, with the answer any send limit gives.
     let (_, _, res) = app.start_hosted(&client, PHONE).await;
@@ -61,7 +61,7 @@ async fn twenty_wrong_codes_across_challenges_stop_new_codes_for_the_number() {
         body.contains("Too many codes were sent to this number"),
         "{body}"
     );
-    assert_eq!(app.sent_count(PHONE).await, 2, "nothing more was sent");
+    assert_eq!(app.sms.sent_to(PHONE).len(), 2, "nothing more was sent");
 
     // The API answers as it does to any limit.
     let api = passwordless_client(&app).await;
@@ -69,7 +69,7 @@ async fn twenty_wrong_codes_across_challenges_stop_new_codes_for_the_number() {
     assert_eq!(res.status(), 429);
     let json: serde_json::Value = res.json().await.unwrap();
     assert_eq!(json["error"], "too_many_requests");
-    assert_eq!(app.sent_count(PHONE).await, 2);
+    assert_eq!(app.sms.sent_to(PHONE).len(), 2);
 
     let events = budget_events(&app).await;
     assert_eq!(events.len(), 2, "each refusal is audited");
@@ -87,7 +87,7 @@ async fn a_spent_budget_also_stops_a_code_still_open_for_another_client() {
     let app = spawn_app_with(many_sends).await;
     let api = passwordless_client(&app).await;
     assert_eq!(app.passwordless_start(&api, PHONE).await.status(), 200);
-    let open_code = app.last_code(PHONE).await;
+    let open_code = app.sms.last_code(PHONE);
     let hosted = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
     ten_wrong_codes(&app, &hosted, PHONE, None).await;
     ten_wrong_codes(&app, &hosted, PHONE, None).await;

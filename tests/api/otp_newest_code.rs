@@ -13,9 +13,9 @@ async fn an_older_passwordless_code_does_not_come_back_after_the_newer_one_is_us
     let app = spawn_app_with(|s| s.otp.resend_cooldown = Span(Duration::ZERO)).await;
     let client = passwordless_client(&app).await;
     assert_eq!(app.passwordless_start(&client, PHONE).await.status(), 200);
-    let a = app.last_code(PHONE).await;
+    let a = app.sms.last_code(PHONE);
     assert_eq!(app.passwordless_start(&client, PHONE).await.status(), 200);
-    let b = app.last_code(PHONE).await;
+    let b = app.sms.last_code(PHONE);
     assert_ne!(
         a, b,
         "two random codes (one chance in a million to be equal)"
@@ -34,10 +34,10 @@ async fn an_older_hosted_code_dies_when_a_newer_one_is_sent_for_the_same_client(
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
     let (first, first_csrf, res) = app.start_hosted(&client, PHONE).await;
     assert_eq!(res.status(), 303);
-    let a = app.last_code(PHONE).await;
+    let a = app.sms.last_code(PHONE);
     let (second, second_csrf, res) = app.start_hosted(&client, PHONE).await;
     assert_eq!(res.status(), 303);
-    let b = app.last_code(PHONE).await;
+    let b = app.sms.last_code(PHONE);
     let done = app.submit_code(&second, &second_csrf, &b).await;
     assert!(location(&done).starts_with(RP_REDIRECT));
     let res = app.submit_code(&first, &first_csrf, &a).await;
@@ -51,7 +51,7 @@ async fn a_passwordless_code_ends_the_hosted_code_of_the_same_client() {
     let client = passwordless_client(&app).await;
     let (b, csrf, res) = app.start_hosted(&client, PHONE).await;
     assert_eq!(res.status(), 303);
-    let hosted = app.last_code(PHONE).await;
+    let hosted = app.sms.last_code(PHONE);
     assert_eq!(app.passwordless_start(&client, PHONE).await.status(), 200);
     let res = app.submit_code(&b, &csrf, &hosted).await;
     assert_eq!(res.status(), 400, "the older code is dead");

@@ -30,7 +30,7 @@ async fn a_rotated_refresh_token_replayed_after_the_sweep_still_revokes_its_fami
         ))
         .await
         .unwrap();
-    sweep_expired(&app.db).await.unwrap();
+    sweep_expired(&app.db, app.now()).await.unwrap();
 
     let replay = app.refresh(&client, &stolen).await;
     assert_eq!(replay.status(), 400);
@@ -53,7 +53,7 @@ async fn a_rotated_refresh_token_replayed_after_the_sweep_still_revokes_its_fami
         ))
         .await
         .unwrap();
-    let report = sweep_expired(&app.db).await.unwrap();
+    let report = sweep_expired(&app.db, app.now()).await.unwrap();
     assert_eq!(report.refresh_tokens, 2);
 }
 
@@ -71,7 +71,7 @@ async fn a_used_code_replayed_after_the_sweep_still_revokes_what_it_issued() {
         ))
         .await
         .unwrap();
-    sweep_expired(&app.db).await.unwrap();
+    sweep_expired(&app.db, app.now()).await.unwrap();
 
     assert_eq!(app.exchange(&client, &code).await.status(), 400);
     assert_eq!(

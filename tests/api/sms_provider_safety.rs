@@ -95,6 +95,7 @@ async fn a_stored_http_provider_url_stops_the_start() {
         ferrid::config::Settings::from_raw(raw).unwrap(),
         listener,
         MigrateOnStart::No,
+        ferrid::startup::Parts::default(),
     )
     .await
     .err()

@@ -18,12 +18,8 @@ async fn change(app: &TestApp, change: ConnectionChange) {
         .unwrap();
 }
 
-async fn last_body(app: &TestApp) -> String {
-    ferrid::store::sms_outbox::list_recent(&app.db, 1)
-        .await
-        .unwrap()[0]
-        .body
-        .clone()
+fn last_body(app: &TestApp) -> String {
+    app.sms.sent().pop().expect("a message").body
 }
 
 /// Opens the login page with extra authorize parameters and headers, and sends the phone form.
@@ -66,11 +62,7 @@ async fn the_two_language_template_follows_ui_locales_and_accept_language() {
             .status(),
         303
     );
-    assert!(
-        last_body(&app)
-            .await
-            .starts_with("Bonjour, voici votre code Test Shop : ")
-    );
+    assert!(last_body(&app).starts_with("Bonjour, voici votre code Test Shop : "));
 
     assert_eq!(
         send_with(&app, &[], Some("nl-NL,nl;q=0.9,en;q=0.5"), "+447400123457")
@@ -78,11 +70,7 @@ async fn the_two_language_template_follows_ui_locales_and_accept_language() {
             .status(),
         303
     );
-    assert!(
-        last_body(&app)
-            .await
-            .starts_with("Hallo, uw Test Shop code is: ")
-    );
+    assert!(last_body(&app).starts_with("Hallo, uw Test Shop code is: "));
 
     assert_eq!(
         send_with(&app, &[], Some("de"), "+447400123458")
@@ -90,7 +78,7 @@ async fn the_two_language_template_follows_ui_locales_and_accept_language() {
             .status(),
         303
     );
-    assert!(last_body(&app).await.starts_with("Your code is "));
+    assert!(last_body(&app).starts_with("Your code is "));
 }
 
 #[tokio::test]
@@ -124,9 +112,9 @@ async fn the_two_language_template_follows_x_request_language_on_the_passwordles
             .unwrap();
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
         assert!(
-            last_body(&app).await.starts_with(expected),
+            last_body(&app).starts_with(expected),
             "{header}: {}",
-            last_body(&app).await
+            last_body(&app)
         );
     }
 }
@@ -143,9 +131,9 @@ async fn per_language_templates_fall_back_from_region_to_language_to_default() {
     .await
     .unwrap();
     send_with(&app, &[("ui_locales", "fr-CA")], None, PHONE).await;
-    assert!(last_body(&app).await.starts_with("Votre code : "));
+    assert!(last_body(&app).starts_with("Votre code : "));
     send_with(&app, &[("ui_locales", "es")], None, "+447400123457").await;
-    assert!(last_body(&app).await.starts_with("Welcome to Test Shop!"));
+    assert!(last_body(&app).starts_with("Welcome to Test Shop!"));
 }
 
 #[tokio::test]
@@ -225,12 +213,7 @@ async fn numbers_outside_the_allowed_countries_are_refused_before_any_send() {
     let res = send_with(&app, &[], None, PHONE).await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("in this country"));
-    assert!(
-        ferrid::store::sms_outbox::list_recent(&app.db, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.sms.sent().is_empty());
     assert_eq!(
         send_with(&app, &[], None, "+33612345678").await.status(),
         303
@@ -246,12 +229,7 @@ async fn premium_rate_and_landline_numbers_are_refused() {
     let res = send_with(&app, &[], None, "+442079460000").await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("landline numbers"));
-    assert!(
-        ferrid::store::sms_outbox::list_recent(&app.db, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.sms.sent().is_empty());
 }
 
 #[tokio::test]
@@ -282,13 +260,7 @@ async fn a_test_number_signs_in_with_its_fixed_code_sends_nothing_and_is_audited
     let done = app.submit_code(&b, &csrf, "424242").await;
     assert_eq!(done.status(), 303);
     assert!(location(&done).starts_with(RP_REDIRECT));
-    assert!(
-        ferrid::store::sms_outbox::list_recent(&app.db, 10)
-            .await
-            .unwrap()
-            .is_empty(),
-        "nothing sent"
-    );
+    assert!(app.sms.sent().is_empty(), "nothing sent");
     let events = ferrid::store::audit_events::list_recent(&app.db, Some("sms.test_number"), 5)
         .await
         .unwrap();
@@ -324,6 +296,7 @@ async fn test_numbers_stop_the_start_outside_dev_mode_unless_allowed() {
         Settings::from_raw(raw.clone()).unwrap(),
         listener,
         MigrateOnStart::No,
+        ferrid::startup::Parts::default(),
     )
     .await
     .err()
@@ -335,7 +308,8 @@ async fn test_numbers_stop_the_start_outside_dev_mode_unless_allowed() {
         Application::build_on(
             Settings::from_raw(raw).unwrap(),
             listener,
-            MigrateOnStart::No
+            MigrateOnStart::No,
+            ferrid::startup::Parts::default(),
         )
         .await
         .is_ok()
@@ -419,6 +393,7 @@ async fn the_first_connection_can_come_from_the_configuration() {
         settings,
         listener,
         ferrid::startup::MigrateOnStart::Yes,
+        ferrid::startup::Parts::default(),
     )
     .await
     .err()
@@ -440,7 +415,7 @@ async fn passwordless_verifications_are_audited_without_the_code() {
         .send()
         .await
         .unwrap();
-    let code = app.last_code(PHONE).await;
+    let code = app.sms.last_code(PHONE);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let res = http
         .post(app.url("/oauth/token"))

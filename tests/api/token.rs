@@ -2,7 +2,7 @@
 
 use ferrid::domain::ClientType;
 
-use crate::helpers::{RP_REDIRECT, TestApp, browser, param, spawn_app, spawn_app_with};
+use crate::helpers::{RP_REDIRECT, TestApp, browser, param, spawn_app};
 
 async fn error_of(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
@@ -55,13 +55,11 @@ async fn a_reused_code_is_refused_and_revokes_the_first_access_token() {
 
 #[tokio::test]
 async fn an_expired_code_is_refused() {
-    let app = spawn_app_with(|s| {
-        s.tokens.authorization_code_ttl = ferrid::config::Span(std::time::Duration::from_secs(1))
-    })
-    .await;
+    // The default lifetime is 60 s.
+    let app = spawn_app().await;
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
     let code = app.code_for(&client.client_id, &[]).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    app.advance(std::time::Duration::from_secs(60));
     assert_eq!(
         error_of(app.exchange(&client, &code).await).await,
         (400, "invalid_grant".into())

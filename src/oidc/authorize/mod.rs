@@ -4,7 +4,6 @@ mod request;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::Utc;
 use url::Url;
 
 use super::error::{ErrorCode, OAuthError};
@@ -122,7 +121,7 @@ pub async fn authorize(
         Some(token) => session::current(state, token).await?,
         None => None,
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     let session = session.filter(|s| match request.max_age {
         // OIDC Core §3.1.2.1: re-authenticate when auth_time is older than max_age.
         Some(max_age) => {
@@ -222,7 +221,7 @@ pub async fn issue_code(
     session: &SsoSession,
 ) -> anyhow::Result<AuthorizationResponse> {
     let code = random_token();
-    let now = Utc::now();
+    let now = state.clock.now();
     let grant = CodeGrant {
         client_id: request.client_id.as_str().to_owned(),
         user_id: session.user_id,

@@ -2,7 +2,6 @@
 //! PKCE (RFC 7636) and the revocation of what a replayed code issued.
 
 use anyhow::Context;
-use chrono::Utc;
 
 use super::mint::{Planned, Refresh, TokenResponse, UserGrant, issue_user_tokens_in};
 use super::{TokenError, TokenRequest, err, wants_refresh};
@@ -37,7 +36,7 @@ pub(super) async fn exchange_code(
             "The authorization code was issued to another client",
         ));
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     if stored.consumed_at.is_some() {
         // RFC 6749 §4.1.2: a reused code must fail, and should revoke what it issued.
         revoke_issued(state, &stored).await?;
@@ -139,7 +138,7 @@ async fn revoke_issued(
     state: &AppState,
     stored: &store::authorization_codes::StoredCode,
 ) -> anyhow::Result<()> {
-    let now = Utc::now();
+    let now = state.clock.now();
     if let (Some(jti), Some(exp)) = (&stored.access_token_jti, stored.access_token_expires_at) {
         store::revoked_access_tokens::insert(&state.db, jti, exp, now).await?;
     }

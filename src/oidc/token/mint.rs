@@ -70,7 +70,7 @@ pub struct Planned {
 
 impl Planned {
     pub fn new(state: &AppState) -> Self {
-        let issued_at = Utc::now();
+        let issued_at = state.clock.now();
         Self {
             jti: random_token(),
             issued_at,

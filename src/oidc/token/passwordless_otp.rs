@@ -2,8 +2,6 @@
 //! the code sent by `POST /passwordless/start`, checked by the same OTP engine
 //! and limits as the hosted pages.
 
-use chrono::Utc;
-
 use super::mint::{TokenResponse, UserGrant, issue_user_tokens};
 use super::{TokenError, TokenRequest, err, wants_refresh};
 use crate::app::AppState;
@@ -102,7 +100,7 @@ pub(super) async fn otp_grant(
             user: &user,
             scope: &scope,
             nonce: None,
-            auth_time: Utc::now(),
+            auth_time: state.clock.now(),
             amr: &amr,
             acr: AuthMethod::acr_of(&methods),
             sid: None,

@@ -36,7 +36,7 @@ pub(super) async fn refresh(
             "The refresh token was issued to another client",
         ));
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     if stored.revoked_at.is_some() {
         return Err(invalid_grant("The refresh token was revoked"));
     }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::generate_code;
 use super::limiter::RateLimiter;
 use super::pumping::PumpingGuard;
+use crate::clock::SharedClock;
 use crate::config::OtpSettings;
 use crate::crypto::Pepper;
 use crate::domain::{OtpCode, Recipient};
@@ -167,16 +168,28 @@ pub struct OtpEngine {
     pepper: Pepper,
     limiter: Arc<dyn RateLimiter>,
     pumping: Option<PumpingGuard>,
+    clock: SharedClock,
 }
 
 impl OtpEngine {
-    pub fn new(rules: OtpRules, pepper: Pepper, limiter: Arc<dyn RateLimiter>) -> Self {
+    pub fn new(
+        rules: OtpRules,
+        pepper: Pepper,
+        limiter: Arc<dyn RateLimiter>,
+        clock: SharedClock,
+    ) -> Self {
         Self {
             rules,
             pepper,
             limiter,
             pumping: None,
+            clock,
         }
+    }
+
+    /// The time on the engine's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Adds pumping detection per destination (see `pumping`).
@@ -226,7 +239,7 @@ impl OtpEngine {
             .await;
             return Err(IssueError::FailureBudget);
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         // Without a cooldown there is nothing to claim; claiming anyway would
         // refuse a request whose clock reading came just before another's.
         if !self.rules.resend_cooldown.is_zero() {
@@ -261,7 +274,7 @@ impl OtpEngine {
                 req.source,
             )
             .await?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let id = Uuid::new_v4();
         let expires_at = now + req.policy.ttl;
         store::otp_challenges::insert(
@@ -339,7 +352,7 @@ impl OtpEngine {
         if challenge.recipient.as_ref() != Some(recipient) {
             return Err(IssueError::UnknownChallenge);
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let left = self.cooldown_left(challenge.last_sent_at, now);
         if left > 0 {
             return Err(IssueError::Cooldown(left));
@@ -387,7 +400,7 @@ impl OtpEngine {
         if challenge.consumed_at.is_some() {
             return Ok(VerifyOutcome::AlreadyUsed);
         }
-        if challenge.expires_at <= Utc::now() {
+        if challenge.expires_at <= self.clock.now() {
             return Ok(VerifyOutcome::Expired);
         }
         let recipient = challenge
@@ -423,7 +436,7 @@ impl OtpEngine {
                 }
             });
         }
-        if !store::otp_challenges::update_consumed(db, challenge_id, Utc::now()).await? {
+        if !store::otp_challenges::update_consumed(db, challenge_id, self.clock.now()).await? {
             return Ok(VerifyOutcome::AlreadyUsed);
         }
         // The code was used: the next sign-in need not wait for the cooldown.
@@ -438,6 +451,7 @@ impl OtpEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::SystemClock;
     use crate::domain::PhoneNumber;
     use crate::otp::InMemoryRateLimiter;
 
@@ -454,7 +468,8 @@ mod tests {
                 failure_window: Duration::from_secs(86_400),
             },
             Pepper::new([1; 32]),
-            Arc::new(InMemoryRateLimiter::default()),
+            Arc::new(InMemoryRateLimiter::new(Arc::new(SystemClock))),
+            Arc::new(SystemClock),
         )
     }
 

@@ -43,7 +43,7 @@ pub(crate) async fn sign_in_to(
     let csrf = app.open_login(browser, authorize_url).await;
     let sent = app.submit_phone(browser, &csrf, phone).await;
     assert_eq!(sent.status(), 303, "{}", sent.text().await.unwrap());
-    let code = app.last_code(phone).await;
+    let code = app.sms.last_code(phone);
     let done = app.submit_code(browser, &csrf, &code).await;
     assert_eq!(done.status(), 303, "{}", done.text().await.unwrap());
     location(&done)

@@ -234,7 +234,7 @@ async fn oidcc_prompt_login() {
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
     let first = signed_in(&app, &client, &[]).await;
     // auth_time has a one-second resolution.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.advance(Duration::from_millis(1100));
     let url = request_url(&app, &client.client_id, &[("prompt", "login")]);
     let back = sign_in_to(&app, &first.browser, &url, PHONE).await;
     let code = param(&url::Url::parse(&back).unwrap(), "code").unwrap();
@@ -275,7 +275,7 @@ async fn oidcc_max_age_1() {
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
     let first = signed_in(&app, &client, &[]).await;
     // Two seconds: older than max_age=1 even with whole-second auth_time.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    app.advance(Duration::from_secs(2));
     let url = request_url(&app, &client.client_id, &[("max_age", "1")]);
     let back = sign_in_to(&app, &first.browser, &url, PHONE).await;
     let code = param(&url::Url::parse(&back).unwrap(), "code").unwrap();

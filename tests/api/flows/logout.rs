@@ -14,7 +14,7 @@ async fn logout_with_an_expired_id_token_hint_returns_to_the_uri_with_its_query_
         .await;
     let session = signed_in(&app, &registered, &[("scope", "openid offline_access")]).await;
     // The hint has expired: still good enough to say who is signing out.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    app.advance(Duration::from_secs(2));
     let res = end_session(
         &app,
         &session,

@@ -77,7 +77,7 @@ async fn passwordless_start_and_the_otp_grant_give_tokens_like_the_code_flow() {
         "{masked}"
     );
 
-    let otp = app.last_code(PHONE).await;
+    let otp = app.sms.last_code(PHONE);
     let res = otp_grant(
         &app,
         "/token",
@@ -116,7 +116,7 @@ async fn passwordless_start_and_the_otp_grant_give_tokens_like_the_code_flow() {
         start(&app, &registered, "sms", OTHER_PHONE).await.status(),
         200
     );
-    let otp = app.last_code(OTHER_PHONE).await;
+    let otp = app.sms.last_code(OTHER_PHONE);
     let res = otp_grant(
         &app,
         "/oauth/token",
@@ -140,7 +140,7 @@ async fn passwordless_wrong_codes_count_and_the_tenth_kills_the_code() {
     let app = spawn_app().await;
     let registered = passwordless_client(&app).await;
     assert_eq!(start(&app, &registered, "sms", PHONE).await.status(), 200);
-    let otp = app.last_code(PHONE).await;
+    let otp = app.sms.last_code(PHONE);
     let wrong = format!(
         "{}{}",
         if otp.starts_with('1') { '2' } else { '1' },
@@ -166,7 +166,7 @@ async fn passwordless_needs_the_grant_and_the_sms_connection() {
     assert_eq!(oauth_error(res).await, (400, "unauthorized_client".into()));
     let res = otp_grant(&app, "/token", &plain, PHONE, "123456", "openid").await;
     assert_eq!(oauth_error(res).await, (400, "unauthorized_client".into()));
-    assert_eq!(app.sent_count(PHONE).await, 0, "nothing was sent");
+    assert_eq!(app.sms.sent_to(PHONE).len(), 0, "nothing was sent");
 
     let registered = passwordless_client(&app).await;
     let res = start(&app, &registered, "email", PHONE).await;

@@ -10,7 +10,7 @@ async fn prompt_login_makes_a_signed_in_user_authenticate_again() {
     let b = browser();
     let (tokens, nonce) = rp_sign_in(&app, &client, &http, &b, &[]).await;
     let first = verified(&client, &tokens, &nonce);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.advance(Duration::from_millis(1100));
 
     let (url, _, nonce) = client
         .authorize_url(
@@ -35,7 +35,7 @@ async fn max_age_makes_an_older_session_authenticate_again() {
     let b = browser();
     let (tokens, nonce) = rp_sign_in(&app, &client, &http, &b, &[]).await;
     let first = verified(&client, &tokens, &nonce);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    app.advance(Duration::from_secs(2));
 
     // Without max_age the session is still good.
     let res = visit(&b, &request_url(&app, &registered.client_id, &[])).await;
