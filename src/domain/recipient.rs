@@ -1,4 +1,4 @@
-use super::{Connection, PhoneNumber};
+use super::{AuthMethod, Connection, PhoneNumber};
 
 /// Where a one-time code goes. The code engine, its limits and the send
 /// pipeline take a recipient, so that an email address joins as a variant
@@ -30,6 +30,13 @@ impl Recipient {
         }
     }
 
+    /// The sign-in method a verified code to this recipient proves.
+    pub fn auth_method(&self) -> AuthMethod {
+        match self {
+            Self::Phone(_) => AuthMethod::Sms,
+        }
+    }
+
     /// The connection a code to this recipient belongs to.
     pub fn connection(&self) -> Connection {
         match self {
@@ -57,5 +64,6 @@ mod tests {
         assert!(!recipient.masked().contains("123456"));
         assert_eq!(recipient.phone(), Some(&phone));
         assert_eq!(recipient.connection(), Connection::Sms);
+        assert_eq!(recipient.auth_method(), AuthMethod::Sms);
     }
 }

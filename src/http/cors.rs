@@ -42,7 +42,7 @@ pub async fn cors(
         })
         .flatten();
     let allowed = match (&origin, req.app_data::<web::Data<AppState>>()) {
-        (Some(origin), Some(state)) => oidc::cors::origin_allowed(state, origin)
+        (Some(origin), Some(state)) => oidc::cors::origin_allowed(&state.db, origin)
             .await
             .unwrap_or_else(|e| {
                 tracing::error!(error = %e, "checking a CORS origin failed");

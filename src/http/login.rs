@@ -12,7 +12,7 @@ use super::cookies::{self, CookieKind};
 use super::errors::{error_page, internal_error, render_with_status};
 use super::oidc::authorization_response;
 use crate::app::AppState;
-use crate::domain::PhoneError;
+use crate::domain::{PhoneError, Recipient};
 use crate::login::{self, LoginTransaction, Refusal, SendCodeOutcome, VerifyCodeOutcome};
 use crate::messages::LanguagePreference;
 use crate::messages::catalogue::{CATALOGUES, Catalogue, catalogue_for, with_number};
@@ -221,7 +221,7 @@ impl<'a> Page<'a> {
         need_new_code: bool,
         status: StatusCode,
     ) -> HttpResponse {
-        let (Some(phone), Some(_)) = (&self.tx.phone, self.tx.challenge_id) else {
+        let (Some(recipient), Some(_)) = (&self.tx.recipient, self.tx.challenge_id) else {
             return see_other("/login");
         };
         let cooldown = match login::resend_cooldown(self.state, &self.tx).await {
@@ -234,7 +234,7 @@ impl<'a> Page<'a> {
             .last_code_length()
             .unwrap_or(self.state.settings.otp.length);
         let csrf = login::csrf_token(self.state, &self.id);
-        let masked = phone.masked();
+        let masked = recipient.masked();
         self.finish(render_with_status(
             status,
             &CodePage {
@@ -290,8 +290,9 @@ pub async fn phone_form(
     };
     let phone = page
         .tx
-        .phone
+        .recipient
         .as_ref()
+        .and_then(Recipient::phone)
         .map(|p| p.as_str().to_owned())
         .or_else(|| page.tx.request.login_hint.clone())
         .unwrap_or_default();

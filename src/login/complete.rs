@@ -1,7 +1,7 @@
 use super::{LoginTransaction, VerifyCodeOutcome};
 use crate::app::AppState;
-use crate::domain::{AuthMethod, PhoneNumber};
-use crate::session::{self, PhoneUser, user_for_verified_phone};
+use crate::domain::Recipient;
+use crate::session::{self, SignInUser, user_for_verified};
 use crate::store;
 
 /// After a verified code: find or create the user and open an SSO session.
@@ -10,14 +10,14 @@ use crate::store;
 pub(super) async fn complete_sign_in(
     state: &AppState,
     tx: &LoginTransaction,
-    phone: &PhoneNumber,
+    recipient: &Recipient,
 ) -> anyhow::Result<VerifyCodeOutcome> {
-    let user = match user_for_verified_phone(state, phone).await? {
-        PhoneUser::Found(user) => user,
-        PhoneUser::NoAccount => return Ok(VerifyCodeOutcome::NoAccount),
-        PhoneUser::Blocked => return Ok(VerifyCodeOutcome::Blocked),
+    let user = match user_for_verified(state, recipient).await? {
+        SignInUser::Found(user) => user,
+        SignInUser::NoAccount => return Ok(VerifyCodeOutcome::NoAccount),
+        SignInUser::Blocked => return Ok(VerifyCodeOutcome::Blocked),
     };
-    let opened = session::open(state, user.id, &[AuthMethod::Sms]).await?;
+    let opened = session::open(state, user.id, &[recipient.auth_method()]).await?;
     tracing::info!(user_id = %user.id, client_id = %tx.request.client_id, "user signed in");
     Ok(VerifyCodeOutcome::SignedIn {
         session: opened.session,

@@ -1,6 +1,6 @@
 use super::LoginTransaction;
 use crate::app::AppState;
-use crate::domain::{Connection, PhoneError, PhoneNumber, Recipient};
+use crate::domain::{Connection, PhoneError, Recipient};
 use crate::messages::LanguagePreference;
 pub use crate::otp::Refusal;
 use crate::otp::{Purpose, SendCode, SendOutcome, SentCode, To};
@@ -10,7 +10,7 @@ use crate::store;
 #[derive(Debug)]
 pub enum SendCodeOutcome {
     Sent {
-        phone: PhoneNumber,
+        recipient: Recipient,
     },
     InvalidPhone(PhoneError),
     /// A rule stopped it; the reason never says whether an account exists.
@@ -37,11 +37,10 @@ pub async fn send_code(
     // The transaction follows the newest challenge, delivered or not: the
     // user may resend it.
     if let SendOutcome::Sent(sent) | SendOutcome::NotDelivered(sent) = &outcome {
-        let Recipient::Phone(phone) = &sent.recipient;
         store::login_transactions::update_challenge(
             &state.db,
             &tx.id_hash,
-            Some((sent.challenge_id, phone)),
+            Some((sent.challenge_id, &sent.recipient)),
         )
         .await?;
     }
@@ -55,7 +54,7 @@ pub async fn resend_code(
     ip: Option<&str>,
     languages: &LanguagePreference,
 ) -> anyhow::Result<SendCodeOutcome> {
-    let (Some(challenge_id), Some(_)) = (tx.challenge_id, tx.phone.as_ref()) else {
+    let (Some(challenge_id), Some(_)) = (tx.challenge_id, tx.recipient.as_ref()) else {
         return Ok(SendCodeOutcome::NoChallenge);
     };
     let outcome =
@@ -81,10 +80,7 @@ fn request<'a>(
 
 fn answer(outcome: SendOutcome) -> SendCodeOutcome {
     match outcome {
-        SendOutcome::Sent(SentCode {
-            recipient: Recipient::Phone(phone),
-            ..
-        }) => SendCodeOutcome::Sent { phone },
+        SendOutcome::Sent(SentCode { recipient, .. }) => SendCodeOutcome::Sent { recipient },
         SendOutcome::NotDelivered(_) => SendCodeOutcome::NotDelivered,
         SendOutcome::InvalidRecipient(e) => SendCodeOutcome::InvalidPhone(e),
         SendOutcome::Refused(reason) => SendCodeOutcome::Refused(reason),

@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
-use crate::domain::{AuthorizationRequest, PhoneNumber};
+use crate::domain::{AuthorizationRequest, Recipient};
 use crate::otp::Limit;
 use crate::store;
 
@@ -14,7 +14,8 @@ pub struct LoginTransaction {
     pub(super) id_hash: String,
     pub request: AuthorizationRequest,
     pub challenge_id: Option<Uuid>,
-    pub phone: Option<PhoneNumber>,
+    /// Where the challenge's code went.
+    pub recipient: Option<Recipient>,
     /// The SSO session the consent page is for, once the sign-in waits there.
     pub consent_sid: Option<String>,
     pub expires_at: DateTime<Utc>,
@@ -101,7 +102,7 @@ pub async fn load(
         request: serde_json::from_str(&stored.request)?,
         id_hash: stored.id_hash,
         challenge_id: stored.challenge_id,
-        phone: stored.phone,
+        recipient: stored.recipient,
         consent_sid: stored.consent_sid,
         expires_at: stored.expires_at,
     }))

@@ -46,9 +46,7 @@ pub async fn verify_code(
     let outcome = state.otp.verify(&state.db, challenge_id, &code).await?;
     record_verification(state, tx, &outcome, ip).await;
     Ok(match outcome {
-        VerifyOutcome::Verified {
-            recipient: Recipient::Phone(phone),
-        } => complete_sign_in(state, tx, &phone).await?,
+        VerifyOutcome::Verified { recipient } => complete_sign_in(state, tx, &recipient).await?,
         VerifyOutcome::Wrong { attempts_left } => VerifyCodeOutcome::Wrong { attempts_left },
         VerifyOutcome::TooManyAttempts => VerifyCodeOutcome::TooManyAttempts,
         // A used code is as good as an expired one to the person typing it.
@@ -69,14 +67,14 @@ async fn record_verification(
         crate::audit::record(
             &state.db,
             kind,
-            tx.phone.as_ref().map(|p| p.masked()),
+            tx.recipient.as_ref().map(Recipient::masked),
             Some(&tx.request.client_id),
             ip,
             serde_json::json!({
                 "result": result,
                 "flow": "hosted",
-                "country": tx.phone.as_ref().map(|p| p.country_prefix()),
-                "range": tx.phone.as_ref().map(|p| p.range_prefix()),
+                "country": tx.recipient.as_ref().and_then(Recipient::phone).map(|p| p.country_prefix()),
+                "range": tx.recipient.as_ref().and_then(Recipient::phone).map(|p| p.range_prefix()),
             }),
         )
         .await;

@@ -3,10 +3,9 @@
 //! their secret (compared in constant time), public clients send their id.
 
 use super::error::{ErrorCode, OAuthError};
-use crate::app::AppState;
 use crate::crypto::verify_sha256_hex;
 use crate::domain::{ClientId, ClientType};
-use crate::store::{self, clients::Client};
+use crate::store::{self, ConnectionTrait, clients::Client};
 
 /// The credentials a request carried.
 #[derive(Debug, Default, Clone)]
@@ -32,7 +31,7 @@ fn invalid_client() -> OAuthError {
 
 /// The authenticated client, or `invalid_client` / `invalid_request`.
 pub async fn authenticate(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     creds: &ClientCredentials,
     public: PublicClients,
 ) -> Result<Client, ClientAuthError> {
@@ -64,7 +63,7 @@ pub async fn authenticate(
         },
     };
     let client_id = ClientId::parse(client_id).map_err(|_| invalid_client())?;
-    let client = store::clients::find_by_client_id(&state.db, &client_id)
+    let client = store::clients::find_by_client_id(db, &client_id)
         .await
         .map_err(|e| ClientAuthError::Unexpected(e.into()))?
         .ok_or_else(invalid_client)?;

@@ -3,7 +3,7 @@
 use url::Url;
 
 use crate::app::AppState;
-use crate::crypto::sha256_hex;
+use crate::crypto::{Pepper, sha256_hex};
 use crate::domain::ClientId;
 use crate::store;
 
@@ -45,14 +45,16 @@ pub async fn end_session(
     confirmation: Confirmation,
 ) -> anyhow::Result<EndSessionOutcome> {
     let hint = match &req.id_token_hint {
-        Some(token) => match super::id_token_hint::verify(state, token) {
-            Some(hint) => Some(hint),
-            None => {
-                return Ok(EndSessionOutcome::Refused(
-                    "The id_token_hint is not a valid ID token from this server.",
-                ));
+        Some(token) => {
+            match super::id_token_hint::verify(&state.keys, state.settings.issuer_base(), token) {
+                Some(hint) => Some(hint),
+                None => {
+                    return Ok(EndSessionOutcome::Refused(
+                        "The id_token_hint is not a valid ID token from this server.",
+                    ));
+                }
             }
-        },
+        }
         None => None,
     };
     let client_id = match (&hint, &req.client_id) {
@@ -130,7 +132,13 @@ pub async fn end_session(
             store::refresh_tokens::list_families_ending_at_logout(&state.db, sid, logging_out)
                 .await?
         {
-            super::token_family::revoke_family(state, family, now).await?;
+            super::token_family::revoke_family(
+                &state.db,
+                state.settings.tokens.refresh_token_ttl.0,
+                family,
+                now,
+            )
+            .await?;
         }
     }
     let redirect = redirect.map(|mut url| {
@@ -143,21 +151,17 @@ pub async fn end_session(
 }
 
 /// The CSRF token of the logout confirmation form, bound to the browser's session cookie.
-pub fn confirmation_token(state: &AppState, session_token: Option<&str>) -> String {
-    state
-        .csrf_key
-        .mac_hex(&[b"logout-csrf", session_token.unwrap_or("").as_bytes()])
+pub fn confirmation_token(csrf_key: &Pepper, session_token: Option<&str>) -> String {
+    csrf_key.mac_hex(&[b"logout-csrf", session_token.unwrap_or("").as_bytes()])
 }
 
 /// Whether a submitted confirmation token is this browser's.
 pub fn check_confirmation_token(
-    state: &AppState,
+    csrf_key: &Pepper,
     session_token: Option<&str>,
     submitted: Option<&str>,
 ) -> bool {
     submitted.is_some_and(|t| {
-        state
-            .csrf_key
-            .verify_hex(&[b"logout-csrf", session_token.unwrap_or("").as_bytes()], t)
+        csrf_key.verify_hex(&[b"logout-csrf", session_token.unwrap_or("").as_bytes()], t)
     })
 }

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::crypto::keys::KeyRing;
 
 /// What a valid hint tells.
 #[derive(Debug, Clone)]
@@ -23,12 +23,12 @@ struct HintClaims {
 }
 
 /// The hint's claims, or `None` when it is not an ID token of ours.
-pub fn verify(state: &AppState, token: &str) -> Option<IdTokenHint> {
-    let mut validation = crate::crypto::keys::validation(state.settings.issuer_base(), "");
+pub fn verify(keys: &KeyRing, issuer: &str, token: &str) -> Option<IdTokenHint> {
+    let mut validation = crate::crypto::keys::validation(issuer, "");
     validation.validate_exp = false;
     validation.validate_aud = false;
     validation.set_required_spec_claims(&["iss", "sub", "aud"]);
-    let claims: HintClaims = state.keys.verify(token, "JWT", &validation).ok()?;
+    let claims: HintClaims = keys.verify(token, "JWT", &validation).ok()?;
     Some(IdTokenHint {
         sub: claims.sub,
         audience: claims.aud,

@@ -34,7 +34,7 @@ pub async fn revoke(
     creds: &ClientCredentials,
     token: &str,
 ) -> Result<(), ClientAuthError> {
-    let client = authenticate(state, creds, PublicClients::Allowed).await?;
+    let client = authenticate(&state.db, creds, PublicClients::Allowed).await?;
     let not_yours = || {
         OAuthError::new(
             ErrorCode::UnauthorizedClient,
@@ -49,7 +49,13 @@ pub async fn revoke(
         if stored.client_id != client.client_id.as_str() {
             return Err(not_yours().into());
         }
-        super::token_family::revoke_family(state, stored.family_id, now).await?;
+        super::token_family::revoke_family(
+            &state.db,
+            state.settings.tokens.refresh_token_ttl.0,
+            stored.family_id,
+            now,
+        )
+        .await?;
         return Ok(());
     }
     if let Some(claims) = access_claims(state, token, false) {
@@ -77,7 +83,7 @@ pub async fn introspect(
     creds: &ClientCredentials,
     token: &str,
 ) -> Result<serde_json::Value, ClientAuthError> {
-    let caller = authenticate(state, creds, PublicClients::Refused).await?;
+    let caller = authenticate(&state.db, creds, PublicClients::Refused).await?;
     let may_see = |client_id: &str| caller.introspect || client_id == caller.client_id.as_str();
     let inactive = serde_json::json!({ "active": false });
     let now = state.clock.now();

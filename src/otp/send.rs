@@ -88,10 +88,23 @@ pub struct Checked<'a> {
     pub source: CodeSource<'a>,
 }
 
+/// Parses what the user typed as an address of `connection` and applies
+/// that connection's rules before any send.
+pub fn check_recipient<'a>(
+    state: &AppState,
+    live: &'a LiveConnection,
+    connection: Connection,
+    input: &str,
+) -> Result<Checked<'a>, SendOutcome> {
+    match connection {
+        Connection::Sms => check_phone(state, live, input),
+    }
+}
+
 /// Parses a phone number and applies the SMS connection's rules before any
 /// send: test numbers (fixed code, nothing sent), the country allow-list,
 /// and line types that cannot receive SMS (premium-rate, landline …).
-pub fn check_phone<'a>(
+fn check_phone<'a>(
     state: &AppState,
     live: &'a LiveConnection,
     input: &str,
@@ -149,10 +162,7 @@ pub async fn send_code(state: &AppState, req: &SendCode<'_>) -> anyhow::Result<S
     let policy = live.settings.code_policy();
     let issued = match req.to {
         To::New { connection, input } => {
-            let checked = match connection {
-                Connection::Sms => check_phone(state, &live, input),
-            };
-            let checked = match checked {
+            let checked = match check_recipient(state, &live, connection, input) {
                 Ok(checked) => checked,
                 Err(outcome) => return Ok(outcome),
             };

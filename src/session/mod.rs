@@ -12,7 +12,7 @@ use crate::crypto::{random_token, sha256_hex};
 use crate::domain::AuthMethod;
 use crate::store;
 pub use crate::store::sso_sessions::SsoSession;
-pub use user::{PhoneUser, user_for_verified_phone};
+pub use user::{SignInUser, user_for_verified};
 
 /// The SSO session behind a cookie value, if it is live and its user may sign in.
 pub async fn current(state: &AppState, token: &str) -> anyhow::Result<Option<SsoSession>> {

@@ -1,23 +1,32 @@
-//! Who a verified phone number belongs to, at sign-in.
+//! Whose account a verified code opens, at sign-in.
 
 use crate::app::AppState;
-use crate::domain::PhoneNumber;
+use crate::domain::{PhoneNumber, Recipient};
 use crate::store::{self, StoreError, users::User};
 
-/// Who a verified phone number belongs to.
+/// Whose account a verified recipient opens.
 #[derive(Debug)]
-pub enum PhoneUser {
+pub enum SignInUser {
     Found(User),
     /// No account, and sign-up is off.
     NoAccount,
     Blocked,
 }
 
-/// The user of a verified phone number, created when sign-up is allowed.
-pub async fn user_for_verified_phone(
+/// The user a code to `recipient` verified, created when sign-up is allowed.
+pub async fn user_for_verified(
+    state: &AppState,
+    recipient: &Recipient,
+) -> anyhow::Result<SignInUser> {
+    match recipient {
+        Recipient::Phone(phone) => user_for_verified_phone(state, phone).await,
+    }
+}
+
+async fn user_for_verified_phone(
     state: &AppState,
     phone: &PhoneNumber,
-) -> anyhow::Result<PhoneUser> {
+) -> anyhow::Result<SignInUser> {
     let user =
         match store::users::find_by_phone(&state.db, phone).await? {
             Some(user) => user,
@@ -36,11 +45,11 @@ pub async fn user_for_verified_phone(
                     Err(StoreError::Unexpected(e)) => return Err(e),
                 }
             }
-            None => return Ok(PhoneUser::NoAccount),
+            None => return Ok(SignInUser::NoAccount),
         };
     Ok(if user.blocked {
-        PhoneUser::Blocked
+        SignInUser::Blocked
     } else {
-        PhoneUser::Found(user)
+        SignInUser::Found(user)
     })
 }

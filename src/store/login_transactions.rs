@@ -7,7 +7,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 
 use super::StoreError;
-use crate::domain::PhoneNumber;
+use crate::domain::{PhoneNumber, Recipient};
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -41,7 +41,8 @@ pub struct StoredTransaction {
     pub id_hash: String,
     pub request: String,
     pub challenge_id: Option<Uuid>,
-    pub phone: Option<PhoneNumber>,
+    /// Where the challenge's code went.
+    pub recipient: Option<Recipient>,
     /// The SSO session shown the consent page, while the sign-in waits there.
     pub consent_sid: Option<String>,
     pub expires_at: DateTime<Utc>,
@@ -53,7 +54,10 @@ impl From<entity::Model> for StoredTransaction {
             id_hash: m.id_hash,
             request: m.request,
             challenge_id: m.challenge_id,
-            phone: m.phone_e164.as_deref().map(PhoneNumber::from_trusted_e164),
+            recipient: m
+                .phone_e164
+                .as_deref()
+                .map(|p| Recipient::Phone(PhoneNumber::from_trusted_e164(p))),
             consent_sid: m.consent_sid,
             expires_at: m.expires_at,
         }
@@ -107,8 +111,11 @@ pub async fn find_live(
 pub async fn update_challenge(
     db: &impl ConnectionTrait,
     id_hash: &str,
-    challenge: Option<(Uuid, &PhoneNumber)>,
+    challenge: Option<(Uuid, &Recipient)>,
 ) -> Result<(), StoreError> {
+    let phone = |recipient: &Recipient| match recipient {
+        Recipient::Phone(phone) => phone.as_str().to_owned(),
+    };
     Entity::update_many()
         .col_expr(
             Column::ChallengeId,
@@ -116,7 +123,7 @@ pub async fn update_challenge(
         )
         .col_expr(
             Column::PhoneE164,
-            Expr::value(challenge.map(|(_, phone)| phone.as_str().to_owned())),
+            Expr::value(challenge.map(|(_, recipient)| phone(recipient))),
         )
         .filter(Column::IdHash.eq(id_hash))
         .exec(db)

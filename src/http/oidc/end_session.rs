@@ -57,7 +57,7 @@ pub async fn end_session_confirm(
     form: web::Form<ConfirmForm>,
 ) -> HttpResponse {
     let session = cookies::read(&state, &req, CookieKind::Session);
-    if !check_confirmation_token(&state, session.as_deref(), form.csrf.as_deref()) {
+    if !check_confirmation_token(&state.csrf_key, session.as_deref(), form.csrf.as_deref()) {
         return error_page(
             &req,
             StatusCode::FORBIDDEN,
@@ -92,7 +92,7 @@ async fn handle(
             message,
         ),
         Ok(EndSessionOutcome::Confirm) => {
-            let csrf = confirmation_token(state, session.as_deref());
+            let csrf = confirmation_token(&state.csrf_key, session.as_deref());
             render(&ConfirmPage {
                 csrf: &csrf,
                 request,

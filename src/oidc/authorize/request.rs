@@ -181,15 +181,17 @@ pub async fn parse(state: &AppState, params: &[(String, String)]) -> anyhow::Res
     };
     let id_token_hint_sub = match map.get("id_token_hint") {
         None => None,
-        Some(hint) => match id_token_hint::verify(state, hint) {
-            Some(h) if h.audience == client.client_id.as_str() => Some(h.sub),
-            _ => {
-                return fail(
-                    ErrorCode::InvalidRequest,
-                    "The id_token_hint is not a valid ID token for this client",
-                );
+        Some(hint) => {
+            match id_token_hint::verify(&state.keys, state.settings.issuer_base(), hint) {
+                Some(h) if h.audience == client.client_id.as_str() => Some(h.sub),
+                _ => {
+                    return fail(
+                        ErrorCode::InvalidRequest,
+                        "The id_token_hint is not a valid ID token for this client",
+                    );
+                }
             }
-        },
+        }
     };
     let max_age = match map.get("max_age").map(|v| v.parse::<u64>()) {
         None => None,

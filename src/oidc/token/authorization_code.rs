@@ -143,7 +143,13 @@ async fn revoke_issued(
         store::revoked_access_tokens::insert(&state.db, jti, exp, now).await?;
     }
     if let Some(family) = stored.refresh_family_id {
-        crate::oidc::token_family::revoke_family(state, family, now).await?;
+        crate::oidc::token_family::revoke_family(
+            &state.db,
+            state.settings.tokens.refresh_token_ttl.0,
+            family,
+            now,
+        )
+        .await?;
     }
     Ok(())
 }

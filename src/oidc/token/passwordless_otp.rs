@@ -5,11 +5,11 @@
 use super::mint::{TokenResponse, UserGrant, issue_user_tokens};
 use super::{TokenError, TokenRequest, err, wants_refresh};
 use crate::app::AppState;
-use crate::domain::{AuthMethod, Connection, OtpCode, Recipient, Scope};
+use crate::domain::{AuthMethod, Connection, OtpCode, Scope};
 use crate::oidc::error::ErrorCode;
-use crate::otp::send::check_phone;
+use crate::otp::send::check_recipient;
 use crate::otp::{Purpose, VerifyOutcome};
-use crate::session::{PhoneUser, user_for_verified_phone};
+use crate::session::{SignInUser, user_for_verified};
 use crate::store::{self, clients::Client};
 
 /// The token endpoint's `http://auth0.com/oauth/grant-type/passwordless/otp` grant.
@@ -44,12 +44,9 @@ pub(super) async fn otp_grant(
         ));
     };
     let live = state.connection.get(&state.db, &state.master_key).await?;
-    let recipient = match connection {
-        Connection::Sms => check_phone(state, &live, username),
-    }
-    .map_err(|_| wrong())?
-    .recipient;
-    let Recipient::Phone(phone) = &recipient;
+    let recipient = check_recipient(state, &live, connection, username)
+        .map_err(|_| wrong())?
+        .recipient;
     let code = OtpCode::parse(otp, live.settings.otp_length).map_err(|_| wrong())?;
     let challenge = store::otp_challenges::find_latest_open(
         &state.db,
@@ -64,14 +61,14 @@ pub(super) async fn otp_grant(
         crate::audit::record(
             &state.db,
             kind,
-            Some(phone.masked()),
+            Some(recipient.masked()),
             Some(client.client_id.as_str()),
             req.ip.as_deref(),
             serde_json::json!({
                 "result": result,
                 "flow": "passwordless",
-                "country": phone.country_prefix(),
-                "range": phone.range_prefix(),
+                "country": recipient.phone().map(|p| p.country_prefix()),
+                "range": recipient.phone().map(|p| p.range_prefix()),
             }),
         )
         .await;
@@ -86,9 +83,9 @@ pub(super) async fn otp_grant(
         }
         _ => return Err(wrong()),
     }
-    let user = match user_for_verified_phone(state, phone).await? {
-        PhoneUser::Found(user) => user,
-        PhoneUser::NoAccount | PhoneUser::Blocked => return Err(wrong()),
+    let user = match user_for_verified(state, &recipient).await? {
+        SignInUser::Found(user) => user,
+        SignInUser::NoAccount | SignInUser::Blocked => return Err(wrong()),
     };
     let scope = Scope::parse_known(req.scope.as_deref().unwrap_or("openid"));
     let methods = [connection.method()];

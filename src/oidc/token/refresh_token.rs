@@ -114,7 +114,13 @@ async fn reused(
     stored: &RefreshToken,
     now: DateTime<Utc>,
 ) -> Result<TokenError, TokenError> {
-    crate::oidc::token_family::revoke_family(state, stored.family_id, now).await?;
+    crate::oidc::token_family::revoke_family(
+        &state.db,
+        state.settings.tokens.refresh_token_ttl.0,
+        stored.family_id,
+        now,
+    )
+    .await?;
     if let Some(sid) = &stored.sid {
         store::sso_sessions::update_revoked_by_sid(&state.db, sid, now).await?;
     }
