@@ -125,9 +125,20 @@ impl PhoneNumber {
     }
 }
 
+/// The length of the number's country calling code. Calling codes are a
+/// prefix code (no code starts another), so the first of the 1-, 2- and
+/// 3-digit prefixes that libphonenumber's metadata knows is the code: a
+/// table lookup, where a full parse would run the metadata's patterns
+/// behind the crate's process-wide regex cache lock.
 fn country_code_len(e164: &str) -> usize {
-    phonenumber::parse(None, e164)
-        .map(|p| p.code().value().to_string().len())
+    let digits = e164.strip_prefix('+').unwrap_or(e164);
+    (1..=3)
+        .find(|&len| {
+            digits
+                .get(..len)
+                .and_then(|prefix| prefix.parse::<u16>().ok())
+                .is_some_and(|code| phonenumber::metadata::DATABASE.by_code(&code).is_some())
+        })
         .unwrap_or(1)
 }
 
@@ -236,5 +247,27 @@ mod tests {
         let p = PhoneNumber::parse("+447400123456", None).unwrap();
         assert_eq!(p.masked(), "+44 ••••••••56");
         assert!(!format!("{p:?}").contains("7400123"));
+    }
+
+    #[test]
+    fn the_country_code_is_found_without_parsing_for_1_2_and_3_digit_codes() {
+        for (number, prefix, range) in [
+            ("+16505551234", "+1", "+1650"),
+            ("+79161234567", "+7", "+7916"),
+            ("+447400123456", "+44", "+44740"),
+            ("+8613812345678", "+86", "+86138"),
+            ("+353871234567", "+353", "+353871"),
+            ("+971501234567", "+971", "+971501"),
+        ] {
+            let phone = PhoneNumber::parse(number, None).unwrap();
+            let parsed = phonenumber::parse(None, number).unwrap();
+            assert_eq!(
+                country_code_len(number),
+                parsed.code().value().to_string().len(),
+                "{number}"
+            );
+            assert_eq!(phone.country_prefix(), prefix);
+            assert_eq!(phone.range_prefix(), range);
+        }
     }
 }
