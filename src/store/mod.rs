@@ -133,6 +133,18 @@ pub async fn connect(
         .with_context(|| format!("connecting to {}", url.redacted()))
 }
 
+/// Starts a transaction that will write. On SQLite it takes the write lock
+/// at once (`BEGIN IMMEDIATE`), so that a transaction that reads before it
+/// writes waits in the busy handler for another process's writer instead of
+/// failing when it upgrades; PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// Applies pending migrations; running it again changes nothing.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("applying migrations")
