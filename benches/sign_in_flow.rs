@@ -29,6 +29,9 @@
 //!   of the run's database;
 //! - `FERRID_BENCH_LOG` ferrid's `RUST_LOG` (default `warn`) and
 //!   `FERRID_BENCH_SERVER_LOG` a file for its output;
+//! - `FERRID_BENCH_POOL` ferrid's `database_max_connections`, and
+//!   `FERRID_BENCH_BIN` another ferrid binary to run (a build of another
+//!   commit, for before/after figures from the same driver);
 //! - `SERVER_CPUS`, `DRIVER_CPUS` pin the servers and this driver with
 //!   `taskset` (for example 1 and 0), so that flows/s ≈ 1000 / CPU ms per flow.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -261,7 +264,7 @@ async fn start_ferrid(webhook_port: u16, cpus: Option<&str>, dir: &Path) -> Serv
     rand::thread_rng().fill_bytes(&mut master);
     let mut secret = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut secret);
-    let env: Vec<(&str, String)> = vec![
+    let mut env: Vec<(&str, String)> = vec![
         ("FERRID_DATABASE_URL", database_url),
         ("FERRID_MASTER_KEY", STANDARD.encode(master)),
         ("FERRID_BIND", format!("127.0.0.1:{port}")),
@@ -290,7 +293,16 @@ async fn start_ferrid(webhook_port: u16, cpus: Option<&str>, dir: &Path) -> Serv
         // Per-request logging at the reference's level: none.
         ("RUST_LOG", env_or("FERRID_BENCH_LOG", "warn")),
     ];
-    let bin = env!("CARGO_BIN_EXE_ferrid");
+    // `FERRID_BENCH_POOL=n`: the server's `database_max_connections`.
+    if let Ok(pool) = std::env::var("FERRID_BENCH_POOL") {
+        env.push(("FERRID_DATABASE_MAX_CONNECTIONS", pool));
+    }
+    // `FERRID_BENCH_BIN=path`: another build of ferrid (a before/after
+    // comparison run back to back with the same driver).
+    let bin_override = std::env::var("FERRID_BENCH_BIN").ok();
+    let bin = bin_override
+        .as_deref()
+        .unwrap_or(env!("CARGO_BIN_EXE_ferrid"));
     let command = |args: &[&str], cpus: Option<&str>| {
         let mut cmd = pinned(bin, cpus);
         cmd.current_dir(dir).args(args);

@@ -41,7 +41,8 @@ pub fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
     }
 }
 
-/// Opens the database named in the settings.
+/// Opens the database named in the settings, with a pool of
+/// `database_max_connections`.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    store::connect(&settings.database_url, 10).await
+    store::connect(&settings.database_url, settings.database_max_connections).await
 }

@@ -196,6 +196,9 @@ pub struct RawSettings {
     /// `X-Forwarded-For` is believed (`10.0.0.0/8, 192.0.2.7`).
     pub trusted_proxies: String,
     pub database_url: String,
+    /// Connections in the database pool; unset, sized from the backend
+    /// (see [`default_max_connections`]).
+    pub database_max_connections: Option<i64>,
     pub redis_url: Option<SecretString>,
     /// Prefix of every Redis key ferrid writes.
     pub redis_prefix: String,
@@ -355,6 +358,8 @@ pub struct Settings {
     pub bind: SocketAddr,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub database_url: DatabaseUrl,
+    /// Connections in the database pool, at least 1.
+    pub database_max_connections: u32,
     pub redis_url: Option<SecretString>,
     pub redis_prefix: String,
     pub master_key: MasterKeySource,
@@ -393,6 +398,10 @@ impl Settings {
         })?;
         let database_url = DatabaseUrl::parse(&raw.database_url)
             .map_err(|p| ConfigError::invalid("database_url", p))?;
+        let database_max_connections = match raw.database_max_connections {
+            None => default_max_connections(database_url.backend()),
+            Some(n) => check_max_connections(n)?,
+        };
         if let Some(redis) = &raw.redis_url {
             let url = redis.expose_secret();
             if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
@@ -453,6 +462,7 @@ impl Settings {
             bind,
             trusted_proxies,
             database_url,
+            database_max_connections,
             redis_url: raw.redis_url,
             redis_prefix: raw.redis_prefix,
             master_key,
@@ -480,6 +490,7 @@ impl Settings {
             "bind": self.bind.to_string(),
             "trusted_proxies": self.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "database_url": self.database_url.redacted(),
+            "database_max_connections": self.database_max_connections,
             "redis_url": secret(&self.redis_url),
             "redis_prefix": self.redis_prefix,
             "master_key": match &self.master_key {
@@ -551,6 +562,44 @@ impl Settings {
     pub fn issuer_base(&self) -> &str {
         self.issuer.as_str().trim_end_matches('/')
     }
+}
+
+/// The pool size when `database_max_connections` is not set.
+///
+/// SQLite: one connection. SQLite has one writer at a time whatever the
+/// pool holds; with several connections each keeps its own page cache, which
+/// every write by another connection throws away, and writers wait in the
+/// busy handler's sleeps. sqlx runs each SQLite connection on its own thread,
+/// so one connection already overlaps the database's work with the request
+/// handlers'.
+///
+/// PostgreSQL: enough for every worker to have a statement in flight and a
+/// transaction open, and for the background jobs: twice the cores plus four,
+/// at least 10.
+pub fn default_max_connections(backend: DatabaseBackend) -> u32 {
+    match backend {
+        DatabaseBackend::Sqlite => 1,
+        DatabaseBackend::Postgres => {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            u32::try_from(2 * cores + 4).unwrap_or(u32::MAX).max(10)
+        }
+    }
+}
+
+/// More than a PostgreSQL server accepts by default many times over: a
+/// typo, not a pool size.
+const MAX_POOL: i64 = 10_000;
+
+fn check_max_connections(n: i64) -> Result<u32, ConfigError> {
+    if !(1..=MAX_POOL).contains(&n) {
+        return Err(ConfigError::invalid(
+            "database_max_connections",
+            format!("must be between 1 and {MAX_POOL}, got {n}"),
+        ));
+    }
+    u32::try_from(n).map_err(|_| {
+        ConfigError::invalid("database_max_connections", format!("{n} is out of range"))
+    })
 }
 
 fn strip_nulls(value: serde_json::Value) -> serde_json::Value {

@@ -307,3 +307,54 @@ fn keep_alive_defaults_to_75s_is_shown_and_bad_values_name_the_key() {
         assert!(err.contains(named), "{value}: {err}");
     }
 }
+
+#[test]
+fn the_pool_is_one_connection_on_sqlite_and_at_least_ten_on_postgres_by_default() {
+    let s = load(&[("FERRID_MASTER_KEY", KEY)]).unwrap();
+    assert_eq!(s.database_max_connections, 1);
+    let s = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_DATABASE_URL", "postgres://db.internal/ferrid"),
+    ])
+    .unwrap();
+    assert!(s.database_max_connections >= 10);
+}
+
+#[test]
+fn the_pool_size_is_taken_from_the_environment() {
+    let s = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_DATABASE_MAX_CONNECTIONS", "4"),
+    ])
+    .unwrap();
+    assert_eq!(s.database_max_connections, 4);
+    let shown = s.to_redacted_toml().unwrap();
+    assert!(shown.contains("database_max_connections = 4"), "{shown}");
+}
+
+#[test]
+fn a_pool_of_zero_or_fewer_connections_names_the_key() {
+    for bad in ["0", "-3", "100000"] {
+        let err = load(&[
+            ("FERRID_MASTER_KEY", KEY),
+            ("FERRID_DATABASE_MAX_CONNECTIONS", bad),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("database_max_connections") && err.contains(bad),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_pool_size_that_is_not_a_number_names_the_key() {
+    let err = load(&[
+        ("FERRID_MASTER_KEY", KEY),
+        ("FERRID_DATABASE_MAX_CONNECTIONS", "lots"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("database_max_connections"), "{err}");
+}

@@ -10,9 +10,9 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::AuthMethod;
-use crate::store;
 pub use crate::store::sso_sessions::SsoSession;
-pub use user::{SignInUser, user_for_verified};
+use crate::store::{self, ConnectionTrait};
+pub use user::{SignInUser, Signup, find_or_create_user, user_for_verified};
 
 /// The SSO session behind a cookie value, if it is live and its user may sign in.
 pub async fn current(state: &AppState, token: &str) -> anyhow::Result<Option<SsoSession>> {
@@ -38,6 +38,16 @@ pub async fn open(
     user_id: Uuid,
     methods: &[AuthMethod],
 ) -> anyhow::Result<Opened> {
+    open_in(&state.db, state, user_id, methods).await
+}
+
+/// Like [`open`], stored through `db` (the caller's transaction).
+pub async fn open_in(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    user_id: Uuid,
+    methods: &[AuthMethod],
+) -> anyhow::Result<Opened> {
     let now = state.clock.now();
     let token = random_token();
     let session = SsoSession::new(
@@ -47,7 +57,7 @@ pub async fn open(
         methods,
         now + state.settings.tokens.sso_session_ttl.0,
     );
-    store::sso_sessions::insert(&state.db, sha256_hex(&token), &session, now).await?;
+    store::sso_sessions::insert(db, sha256_hex(&token), &session, now).await?;
     Ok(Opened { session, token })
 }
 

@@ -1,8 +1,10 @@
 //! Whose account a verified code opens, at sign-in.
 
+use chrono::{DateTime, Utc};
+
 use crate::app::AppState;
-use crate::domain::{PhoneNumber, Recipient};
-use crate::store::{self, StoreError, users::User};
+use crate::domain::Recipient;
+use crate::store::{self, ConnectionTrait, StoreError, users::User};
 
 /// Whose account a verified recipient opens.
 #[derive(Debug)]
@@ -13,43 +15,81 @@ pub enum SignInUser {
     Blocked,
 }
 
+/// Whether a verified recipient without an account gets one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signup {
+    Allowed,
+    Closed,
+}
+
+impl Signup {
+    /// What the settings say.
+    pub fn of(state: &AppState) -> Self {
+        if state.settings.login.signup {
+            Self::Allowed
+        } else {
+            Self::Closed
+        }
+    }
+}
+
 /// The user a code to `recipient` verified, created when sign-up is allowed.
 pub async fn user_for_verified(
     state: &AppState,
     recipient: &Recipient,
 ) -> anyhow::Result<SignInUser> {
-    match recipient {
-        Recipient::Phone(phone) => user_for_verified_phone(state, phone).await,
+    let now = state.clock.now();
+    match find_or_create_user(&state.db, Signup::of(state), recipient, now).await {
+        Ok(found) => Ok(found),
+        // Someone signed up with this recipient a moment ago.
+        Err(StoreError::Conflict) => Ok(classify(
+            find_user(&state.db, recipient)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("user vanished after a conflict"))?,
+        )),
+        Err(StoreError::Unexpected(e)) => Err(e),
     }
 }
 
-async fn user_for_verified_phone(
-    state: &AppState,
-    phone: &PhoneNumber,
-) -> anyhow::Result<SignInUser> {
-    let user =
-        match store::users::find_by_phone(&state.db, phone).await? {
-            Some(user) => user,
-            None if state.settings.login.signup => {
-                match store::users::insert_with_verified_phone(&state.db, phone, state.clock.now())
-                    .await
-                {
-                    Ok(user) => {
-                        tracing::info!(user_id = %user.id, "new user signed up");
-                        user
-                    }
-                    // Someone signed up with this number a moment ago.
-                    Err(StoreError::Conflict) => store::users::find_by_phone(&state.db, phone)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("user vanished after a conflict"))?,
-                    Err(StoreError::Unexpected(e)) => return Err(e),
+/// Like [`user_for_verified`] through `db` (a transaction), but a
+/// concurrent sign-up of the same recipient is returned as
+/// `StoreError::Conflict`: on PostgreSQL the failed insert ends the
+/// transaction, so the caller rolls back and looks again outside it.
+pub async fn find_or_create_user(
+    db: &impl ConnectionTrait,
+    signup: Signup,
+    recipient: &Recipient,
+    now: DateTime<Utc>,
+) -> Result<SignInUser, StoreError> {
+    let user = match find_user(db, recipient).await? {
+        Some(user) => user,
+        None if signup == Signup::Allowed => {
+            let user = match recipient {
+                Recipient::Phone(phone) => {
+                    store::users::insert_with_verified_phone(db, phone, now).await?
                 }
-            }
-            None => return Ok(SignInUser::NoAccount),
-        };
-    Ok(if user.blocked {
+            };
+            tracing::info!(user_id = %user.id, "new user signed up");
+            user
+        }
+        None => return Ok(SignInUser::NoAccount),
+    };
+    Ok(classify(user))
+}
+
+async fn find_user(
+    db: &impl ConnectionTrait,
+    recipient: &Recipient,
+) -> Result<Option<User>, StoreError> {
+    Ok(match recipient {
+        Recipient::Phone(phone) => store::users::find_by_phone(db, phone).await?,
+    })
+}
+
+fn classify(user: User) -> SignInUser {
+    if user.blocked {
         SignInUser::Blocked
     } else {
         SignInUser::Found(user)
-    })
+    }
 }

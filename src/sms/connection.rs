@@ -1,10 +1,14 @@
 //! The SMS connection: one live provider, message templates, code rules,
 //! allowed countries and test numbers. Stored in the database (secrets
 //! sealed), bootstrapped from the configuration on first start, and
-//! compiled once per change: every instance notices a change at its next send.
+//! compiled once per change. A change saved by this process is used at
+//! once; one saved elsewhere (`ferrid connection sms set`, another
+//! instance) within [`REREAD_AFTER`].
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -24,6 +28,16 @@ pub use super::provider::{
 
 /// The settings key the connection is stored under.
 pub const SMS_CONNECTION_KEY: &str = "sms_connection";
+
+/// How long a cached connection is used before the stored row is read again
+/// to see whether another process changed it: the bound on how late an
+/// instance notices `ferrid connection sms set`.
+pub const REREAD_AFTER: Duration = Duration::from_secs(2);
+
+/// Connection changes saved by this process. Not configuration: a counter
+/// that lets every cache of the process (one per running app) know at once
+/// that its copy is stale, without reading the row on every send.
+static SAVED_HERE: AtomicU64 = AtomicU64::new(0);
 
 /// A number that receives nothing and accepts a fixed code (app-store
 /// review, automated tests).
@@ -102,13 +116,20 @@ impl ConnectionSettings {
             Utc::now(),
         )
         .await?;
+        // After the write: a cache that reads the count before its read of
+        // the row either sees the new row or a changed count next time.
+        SAVED_HERE.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 
     /// Stores the bootstrap connection unless one exists.
     pub async fn ensure(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
         let bootstrap = serde_json::to_string(&Self::bootstrap(settings))?;
-        store::settings::insert_if_missing(db, SMS_CONNECTION_KEY, &bootstrap, Utc::now()).await?;
+        if store::settings::insert_if_missing(db, SMS_CONNECTION_KEY, &bootstrap, Utc::now())
+            .await?
+        {
+            SAVED_HERE.fetch_add(1, Ordering::AcqRel);
+        }
         Ok(())
     }
 }
@@ -145,11 +166,21 @@ impl LiveConnection {
     }
 }
 
-type Cached = (DateTime<Utc>, Arc<LiveConnection>);
+/// The live connection and what it was checked against.
+#[derive(Clone)]
+struct Cached {
+    updated_at: DateTime<Utc>,
+    live: Arc<LiveConnection>,
+    /// When the stored row was last read and found the same.
+    checked_at: Instant,
+    /// `SAVED_HERE` as it was before that read.
+    saved_here: u64,
+}
 
-/// The live connection, rebuilt only when the stored one changed. Its
-/// provider sits behind a circuit breaker (a changed connection starts with
-/// a closed one).
+/// The live connection, rebuilt only when the stored one changed, and read
+/// from the database at most once per [`REREAD_AFTER`] unless this process
+/// saved a change since. Its provider sits behind a circuit breaker (a
+/// changed connection starts with a closed one).
 pub struct ConnectionCache {
     current: RwLock<Option<Cached>>,
     breaker: BreakerSettings,
@@ -174,27 +205,50 @@ impl ConnectionCache {
     /// The code length of the connection last loaded, without a query: for
     /// page text only.
     pub fn last_code_length(&self) -> Option<u8> {
-        let guard = match self.current.read() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        guard.as_ref().map(|(_, live)| live.settings.otp_length)
+        self.cached().map(|c| c.live.settings.otp_length)
     }
 
+    fn cached(&self) -> Option<Cached> {
+        match self.current.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn store(&self, cached: Cached) {
+        match self.current.write() {
+            Ok(mut guard) => *guard = Some(cached),
+            Err(poisoned) => *poisoned.into_inner() = Some(cached),
+        }
+    }
+
+    /// The live connection: the cached one while it is fresh, else the
+    /// stored one (rebuilt only if it differs from the cached one).
     pub async fn get(
         &self,
         db: &DatabaseConnection,
         master_key: &MasterKey,
     ) -> anyhow::Result<Arc<LiveConnection>> {
-        let (settings, updated_at) = ConnectionSettings::load(db).await?;
-        let cached = match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        if let Some((at, live)) = cached
-            && at == updated_at
-            && live.settings == settings
+        let saved_here = SAVED_HERE.load(Ordering::Acquire);
+        let cached = self.cached();
+        if let Some(c) = &cached
+            && c.saved_here == saved_here
+            && c.checked_at.elapsed() < REREAD_AFTER
         {
+            return Ok(c.live.clone());
+        }
+        let checked_at = Instant::now();
+        let (settings, updated_at) = ConnectionSettings::load(db).await?;
+        if let Some(c) = cached
+            && c.updated_at == updated_at
+            && c.live.settings == settings
+        {
+            let live = c.live.clone();
+            self.store(Cached {
+                checked_at,
+                saved_here,
+                ..c
+            });
             return Ok(live);
         }
         let mut live = LiveConnection::build(settings, master_key, self.outbox.clone())?;
@@ -206,10 +260,12 @@ impl ConnectionCache {
             ));
         }
         let live = Arc::new(live);
-        match self.current.write() {
-            Ok(mut guard) => *guard = Some((updated_at, live.clone())),
-            Err(poisoned) => *poisoned.into_inner() = Some((updated_at, live.clone())),
-        }
+        self.store(Cached {
+            updated_at,
+            live: live.clone(),
+            checked_at,
+            saved_here,
+        });
         Ok(live)
     }
 }

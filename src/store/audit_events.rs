@@ -46,7 +46,7 @@ pub struct AuditEvent {
 }
 
 pub async fn insert(db: &impl ConnectionTrait, event: &AuditEvent) -> Result<(), StoreError> {
-    ActiveModel {
+    Entity::insert(ActiveModel {
         id: Set(Uuid::new_v4()),
         at: Set(event.at),
         kind: Set(event.kind.clone()),
@@ -55,8 +55,10 @@ pub async fn insert(db: &impl ConnectionTrait, event: &AuditEvent) -> Result<(),
         client_id: Set(event.client_id.clone()),
         ip: Set(event.ip.clone()),
         details: Set(event.details.to_string()),
-    }
-    .insert(db)
+    })
+    // Without RETURNING, and on SQLite without the SELECT that `.insert()`
+    // adds to read the row back: nothing of it is needed.
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

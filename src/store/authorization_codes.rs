@@ -109,7 +109,7 @@ pub async fn insert(
     grant: &CodeGrant,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    ActiveModel {
+    Entity::insert(ActiveModel {
         code_hash: Set(code_hash),
         client_id: Set(grant.client_id.clone()),
         user_id: Set(grant.user_id),
@@ -129,8 +129,10 @@ pub async fn insert(
         refresh_family_id: Set(None),
         id_token_claims: Set(Some(to_json_list(&grant.id_token_claims))),
         keep_until: Set(None),
-    }
-    .insert(db)
+    })
+    // Without RETURNING, and on SQLite without the SELECT that `.insert()`
+    // adds to read the row back: nothing of it is needed.
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

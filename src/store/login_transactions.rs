@@ -78,7 +78,7 @@ pub struct NewTransaction<'a> {
 }
 
 pub async fn insert(db: &impl ConnectionTrait, new: NewTransaction<'_>) -> Result<(), StoreError> {
-    ActiveModel {
+    Entity::insert(ActiveModel {
         id_hash: Set(new.id_hash),
         client_id: Set(new.client_id.to_owned()),
         redirect_uri: Set(new.redirect_uri.to_owned()),
@@ -88,8 +88,10 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewTransaction<'_>) -> Resul
         consent_sid: Set(new.consent_sid.map(str::to_owned)),
         created_at: Set(new.created_at),
         expires_at: Set(new.expires_at),
-    }
-    .insert(db)
+    })
+    // Without RETURNING, and on SQLite without the SELECT that `.insert()`
+    // adds to read the row back: nothing of it is needed.
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

@@ -87,6 +87,10 @@ fn sqlx_unavailable(err: &sea_orm::sqlx::Error) -> bool {
     }
 }
 
+/// How long a pooled connection may sit unused before it is checked again
+/// before use.
+const IDLE_BEFORE_CHECK: Duration = Duration::from_secs(30);
+
 /// Opens a pool on the database the URL names. SQLite gets WAL mode,
 /// foreign keys and a busy timeout; its folder is created when missing.
 pub async fn connect(
@@ -106,6 +110,15 @@ pub async fn connect(
         // on busy cores) needs more room than connecting does.
         .connect_timeout(Duration::from_secs(3))
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx checks a connection by default each time it hands it out: a
+        // round trip before every statement (a `Sync` on PostgreSQL, a trip
+        // to the worker thread on SQLite), about 30 per sign-in. It also
+        // checks each connection as it comes back (not configurable), and a
+        // statement on a connection the server dropped fails at once as an
+        // I/O error (a 503) and that connection is closed, not reused. So
+        // only a connection idle long enough for a firewall or the server to
+        // have dropped it is checked before use.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_CHECK)
         .sqlx_logging(false);
     if url.backend() == DatabaseBackend::Sqlite {
         options.map_sqlx_sqlite_opts(|o| {
@@ -118,6 +131,18 @@ pub async fn connect(
     Database::connect(options)
         .await
         .with_context(|| format!("connecting to {}", url.redacted()))
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock
+/// at once (`BEGIN IMMEDIATE`), so that a transaction that reads before it
+/// writes waits in the busy handler for another process's writer instead of
+/// failing when it upgrades; PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// Applies pending migrations; running it again changes nothing.

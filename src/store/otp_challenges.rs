@@ -101,7 +101,7 @@ pub struct NewChallenge<'a> {
 }
 
 pub async fn insert(db: &impl ConnectionTrait, new: NewChallenge<'_>) -> Result<(), StoreError> {
-    ActiveModel {
+    Entity::insert(ActiveModel {
         id: Set(new.id),
         purpose: Set(new.purpose.to_owned()),
         phone_e164: Set(new.recipient.phone().map(|p| p.as_str().to_owned())),
@@ -117,8 +117,10 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewChallenge<'_>) -> Result<
         client_id: Set(new.client_id.map(str::to_owned)),
         ip: Set(new.ip.map(str::to_owned)),
         created_at: Set(new.now),
-    }
-    .insert(db)
+    })
+    // Without RETURNING, and on SQLite without the SELECT that `.insert()`
+    // adds to read the row back: nothing of it is needed.
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

@@ -56,11 +56,12 @@ pub async fn update_claim(
     if res.rows_affected == 1 {
         return Ok(Claim::Claimed);
     }
-    let inserted = ActiveModel {
+    let inserted = Entity::insert(ActiveModel {
         recipient: Set(recipient.to_owned()),
         last_sent_at: Set(now),
-    }
-    .insert(db)
+    })
+    // No row read back (on SQLite `.insert()` would add a SELECT).
+    .exec_without_returning(db)
     .await
     .map_err(StoreError::from);
     match inserted {

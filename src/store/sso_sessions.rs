@@ -95,7 +95,7 @@ pub async fn insert(
     session: &SsoSession,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    ActiveModel {
+    Entity::insert(ActiveModel {
         id_hash: Set(id_hash),
         sid: Set(session.sid.clone()),
         user_id: Set(session.user_id),
@@ -105,8 +105,10 @@ pub async fn insert(
         created_at: Set(now),
         expires_at: Set(session.expires_at),
         revoked_at: Set(None),
-    }
-    .insert(db)
+    })
+    // Without RETURNING, and on SQLite without the SELECT that `.insert()`
+    // adds to read the row back: nothing of it is needed.
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! People who sign in.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 
 use super::StoreError;
@@ -91,19 +90,21 @@ pub async fn insert_with_verified_phone(
     phone: &PhoneNumber,
     now: DateTime<Utc>,
 ) -> Result<User, StoreError> {
-    let model = ActiveModel {
-        id: Set(Uuid::new_v4()),
-        phone_e164: Set(Some(phone.as_str().to_owned())),
-        phone_verified_at: Set(Some(now)),
-        email: Set(None),
-        email_verified_at: Set(None),
-        name: Set(None),
-        locale: Set(None),
-        blocked: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
+    let model = entity::Model {
+        id: Uuid::new_v4(),
+        phone_e164: Some(phone.as_str().to_owned()),
+        phone_verified_at: Some(now),
+        email: None,
+        email_verified_at: None,
+        name: None,
+        locale: None,
+        blocked: false,
+        created_at: now,
+        updated_at: now,
+    };
+    // The row is known: no RETURNING, and on SQLite no SELECT to read it back.
+    Entity::insert(ActiveModel::from(model.clone()))
+        .exec_without_returning(db)
+        .await?;
     Ok(User::from(model))
 }

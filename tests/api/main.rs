@@ -9,6 +9,7 @@ mod connection_cli;
 mod consent_claims;
 mod consent_step;
 mod database_outage;
+mod database_pool;
 mod discovery;
 mod fakes;
 mod flows;
