@@ -10,7 +10,7 @@ use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::domain::Scope;
 use crate::oidc::authorize::s256;
 use crate::oidc::error::ErrorCode;
-use crate::store::{self, TransactionTrait, authorization_codes::Issued, clients::Client};
+use crate::store::{self, authorization_codes::Issued, clients::Client};
 
 /// Exchanges an authorization code for tokens.
 pub(super) async fn exchange_code(
@@ -26,8 +26,16 @@ pub(super) async fn exchange_code(
         ));
     };
     let code_hash = sha256_hex(code);
-    let Some(stored) = store::authorization_codes::find_by_hash(&state.db, &code_hash).await?
-    else {
+    // Reading the code and its user, consuming the code, recording what it
+    // issues and storing the refresh token happen in one transaction: one
+    // commit and one connection instead of three. A replay that finds the
+    // code used also finds what to revoke, and on PostgreSQL a replay racing
+    // this one waits on the code's row until this commits (the consuming
+    // update stays conditional). An early return rolls back.
+    let txn = store::begin_write(&state.db)
+        .await
+        .context("starting a transaction")?;
+    let Some(stored) = store::authorization_codes::find_by_hash(&txn, &code_hash).await? else {
         return Err(invalid_grant("The authorization code is invalid"));
     };
     let grant = &stored.grant;
@@ -38,6 +46,7 @@ pub(super) async fn exchange_code(
     }
     let now = state.clock.now();
     if stored.consumed_at.is_some() {
+        txn.rollback().await.context("rolling back")?;
         // RFC 6749 §4.1.2: a reused code must fail, and should revoke what it issued.
         revoke_issued(state, &stored).await?;
         tracing::warn!(client_id = %grant.client_id, "authorization code reused; its tokens were revoked");
@@ -73,7 +82,7 @@ pub(super) async fn exchange_code(
         }
         (None, None) => {}
     }
-    let user = store::users::find_by_id(&state.db, grant.user_id)
+    let user = store::users::find_by_id(&txn, grant.user_id)
         .await?
         .filter(|u| !u.blocked)
         .ok_or_else(|| invalid_grant("The user can no longer sign in"))?;
@@ -89,11 +98,6 @@ pub(super) async fn exchange_code(
             _ => plan.refresh_family_expires_at(state),
         },
     };
-    // Consuming the code, recording what it issues and storing the refresh
-    // token commit together: a replay that finds the code used also finds
-    // what to revoke, and on PostgreSQL a replay racing this one waits on the
-    // code's row until it is committed.
-    let txn = state.db.begin().await.context("starting a transaction")?;
     if !store::authorization_codes::update_consumed(&txn, &code_hash, &issued, now).await? {
         txn.rollback().await.context("rolling back")?;
         // Lost a race with another exchange of the same code: revoke what it issued.
