@@ -423,9 +423,16 @@ impl OtpEngine {
         }
         let parts: [&[u8]; 2] = [challenge_id.as_bytes(), code.as_str().as_bytes()];
         if !self.pepper.verify_hex(&parts, &challenge.code_hmac) {
-            self.limiter
+            // The attempt above commits with the caller's transaction: an
+            // error here would roll it back and give the guess for free, so
+            // a limiter that cannot record the failure is logged, not fatal.
+            if let Err(e) = self
+                .limiter
                 .add_event(&failure_key(&recipient), self.rules.failure_window)
-                .await?;
+                .await
+            {
+                tracing::error!(to = %recipient.masked(), error = %e, "recording a wrong code in the failure budget failed");
+            }
             let used = challenge.attempts + 1;
             let left = challenge.max_attempts.saturating_sub(used);
             return Ok(if left == 0 {
