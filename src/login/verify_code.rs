@@ -59,9 +59,12 @@ pub async fn verify_code<R>(
         .context("starting a transaction")?;
     let outcome = state.otp.verify(&txn, challenge_id, &code).await?;
     record_verification(&txn, tx, &outcome, ip).await;
+    let mut used_by = None;
     let verified = match outcome {
         VerifyOutcome::Verified { recipient } => {
-            complete_sign_in(&txn, state, tx, &recipient, answer).await?
+            let signed_in = complete_sign_in(&txn, state, tx, &recipient, answer).await?;
+            used_by = Some(recipient);
+            signed_in
         }
         VerifyOutcome::Wrong { attempts_left } => VerifyCodeOutcome::Wrong { attempts_left },
         VerifyOutcome::TooManyAttempts => VerifyCodeOutcome::TooManyAttempts,
@@ -70,6 +73,9 @@ pub async fn verify_code<R>(
         VerifyOutcome::UnknownChallenge => VerifyCodeOutcome::NoChallenge,
     };
     txn.commit().await.context("committing the verification")?;
+    if let Some(recipient) = used_by {
+        state.otp.release_cooldown(&state.db, &recipient).await?;
+    }
     Ok(verified)
 }
 

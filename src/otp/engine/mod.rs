@@ -385,6 +385,20 @@ impl OtpEngine {
         })
     }
 
+    /// After a verified code, once its transaction has committed: the next
+    /// sign-in need not wait for the cooldown. Not part of the verification's
+    /// transaction: issuing a code locks the recipient's row before its
+    /// challenges, verifying locks the challenge first, so the two orders
+    /// would deadlock on PostgreSQL when a new code races a right one.
+    pub async fn release_cooldown(
+        &self,
+        db: &impl ConnectionTrait,
+        recipient: &Recipient,
+    ) -> anyhow::Result<()> {
+        store::otp_recipients::delete(db, recipient.as_str()).await?;
+        Ok(())
+    }
+
     /// Checks a code. Every check counts as an attempt, atomically, so
     /// concurrent guesses cannot exceed the limit; a correct code marks the
     /// challenge used.
@@ -446,8 +460,6 @@ impl OtpEngine {
         if !store::otp_challenges::update_consumed(db, challenge_id, self.clock.now()).await? {
             return Ok(VerifyOutcome::AlreadyUsed);
         }
-        // The code was used: the next sign-in need not wait for the cooldown.
-        store::otp_recipients::delete(db, recipient.as_str()).await?;
         if let (Some(pumping), Some(phone)) = (&self.pumping, recipient.phone()) {
             pumping.record_verified(phone).await;
         }
