@@ -102,7 +102,7 @@ pub async fn consent(
     let session = cookies::read(&state, &req, CookieKind::Session);
     match login::decide(&state, &tx, session.as_deref(), decision).await {
         Ok(DecideOutcome::Allowed(session)) => {
-            match authorize::issue_code(&state, &tx.request, &session).await {
+            match authorize::issue_code(&state.db, &state, &tx.request, &session).await {
                 Ok(response) => answered(&req, &state, &response),
                 Err(e) => internal_error(&req, &e),
             }

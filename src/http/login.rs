@@ -13,11 +13,12 @@ use super::errors::{error_page, internal_error, render_with_status};
 use super::oidc::authorization_response;
 use crate::app::AppState;
 use crate::domain::{PhoneError, Recipient};
-use crate::login::{self, LoginTransaction, Refusal, SendCodeOutcome, VerifyCodeOutcome};
+use crate::login::{self, Answer, LoginTransaction, Refusal, SendCodeOutcome, VerifyCodeOutcome};
 use crate::messages::LanguagePreference;
 use crate::messages::catalogue::{CATALOGUES, Catalogue, catalogue_for, with_number};
 use crate::oidc::authorize::{self, SignedInAnswer};
 use crate::session::SsoSession;
+use crate::store::DatabaseTransaction;
 
 /// The cookie remembering a language picked with the switch.
 const LANGUAGE_COOKIE: &str = "ferrid_lang";
@@ -347,22 +348,6 @@ pub async fn code_form(
     page.code_page(None, notice, false, StatusCode::OK).await
 }
 
-/// The authorization request's answer once the user signed in: a code for
-/// the application (the sign-in ends), or on to consent (the sign-in waits
-/// for this session's answer).
-async fn answer_signed_in(
-    state: &AppState,
-    tx: &LoginTransaction,
-    session: &SsoSession,
-) -> anyhow::Result<SignedInAnswer> {
-    let answer = authorize::answer_signed_in(state, &tx.request, session).await?;
-    match &answer {
-        SignedInAnswer::Respond(_) => login::finish(state, tx).await?,
-        SignedInAnswer::NeedsConsent => login::await_consent(state, tx, &session.sid).await?,
-    }
-    Ok(answer)
-}
-
 /// `POST /login/code`: check the code; on success back to the application.
 pub async fn code(
     req: HttpRequest,
@@ -377,10 +362,21 @@ pub async fn code(
     let bad = StatusCode::BAD_REQUEST;
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let code_input = form.code.as_deref().unwrap_or("");
-    match login::verify_code(&state, &page.tx, code_input, ip.as_deref()).await {
+    // The OIDC side answers the authorization request inside the
+    // verification's transaction.
+    let answer = async |db: &DatabaseTransaction, session: &SsoSession| {
+        Ok(
+            match authorize::answer_signed_in(db, &state, &page.tx.request, session).await? {
+                SignedInAnswer::Respond(response) => Answer::Respond(response),
+                SignedInAnswer::NeedsConsent => Answer::NeedsConsent,
+            },
+        )
+    };
+    match login::verify_code(&state, &page.tx, code_input, ip.as_deref(), answer).await {
         Ok(VerifyCodeOutcome::SignedIn {
-            session,
             session_token,
+            answer,
+            ..
         }) => {
             let cookie = cookies::make(
                 &state,
@@ -388,18 +384,17 @@ pub async fn code(
                 session_token,
                 state.settings.tokens.sso_session_ttl.0,
             );
-            match answer_signed_in(&state, &page.tx, &session).await {
-                Ok(SignedInAnswer::Respond(response)) => {
+            match answer {
+                Answer::Respond(response) => {
                     let mut res = authorization_response(&response, req.method());
                     let _ = res.add_cookie(&cookie);
                     let _ = res.add_cookie(&cookies::clear(&state, CookieKind::Login));
                     res
                 }
-                Ok(SignedInAnswer::NeedsConsent) => HttpResponse::SeeOther()
+                Answer::NeedsConsent => HttpResponse::SeeOther()
                     .cookie(cookie)
                     .insert_header((LOCATION, "/consent"))
                     .finish(),
-                Err(e) => internal_error(&req, &e),
             }
         }
         Ok(VerifyCodeOutcome::Malformed) => {

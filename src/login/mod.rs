@@ -7,7 +7,8 @@ mod send_code;
 mod transaction;
 mod verify_code;
 
-pub use complete::{await_consent, finish};
+pub use complete::Answer;
+
 pub use consent::{
     ConsentView, ConsentViewOutcome, DecideOutcome, Decision, consent_view, decide, describe_claim,
     describe_scope,

@@ -1,3 +1,5 @@
+use anyhow::Context;
+
 use super::LoginTransaction;
 use crate::app::AppState;
 use crate::domain::{Connection, PhoneError, Recipient};
@@ -33,17 +35,29 @@ pub async fn send_code(
         connection: Connection::Sms,
         input: phone_input,
     };
-    let outcome = crate::otp::send_code(state, &request(tx, to, ip, languages)).await?;
+    let live = state.connection.get(&state.db, &state.master_key).await?;
+    let req = request(tx, to, ip, languages);
+    // The claim, the challenge and the transaction's move to it commit
+    // together, before the provider is called.
+    let txn = store::begin_write(&state.db)
+        .await
+        .context("starting a transaction")?;
+    let pending = crate::otp::issue_code(state, &txn, &live, &req).await?;
     // The transaction follows the newest challenge, delivered or not: the
     // user may resend it.
-    if let SendOutcome::Sent(sent) | SendOutcome::NotDelivered(sent) = &outcome {
+    if let Ok(pending) = &pending {
         store::login_transactions::update_challenge(
-            &state.db,
+            &txn,
             &tx.id_hash,
-            Some((sent.challenge_id, &sent.recipient)),
+            Some((pending.challenge_id(), pending.recipient())),
         )
         .await?;
     }
+    txn.commit().await.context("committing the code")?;
+    let outcome = match pending {
+        Ok(pending) => crate::otp::deliver_code(state, &live, &req, pending).await?,
+        Err(outcome) => outcome,
+    };
     Ok(answer(outcome))
 }
 

@@ -1,18 +1,22 @@
+use anyhow::Context;
+
 use super::LoginTransaction;
-use super::complete::complete_sign_in;
+use super::complete::{Answer, complete_sign_in};
 use crate::app::AppState;
 use crate::domain::{OtpCode, Recipient};
 use crate::otp::VerifyOutcome;
 use crate::session::SsoSession;
+use crate::store::{self, ConnectionTrait, DatabaseTransaction};
 
 /// What became of a submitted code.
 #[derive(Debug)]
-pub enum VerifyCodeOutcome {
-    /// Signed in with a new SSO session: set its cookie, then answer the
-    /// authorization request or ask for consent.
+pub enum VerifyCodeOutcome<R> {
+    /// Signed in with a new SSO session: set its cookie, and send the
+    /// browser back to the application or on to the consent page.
     SignedIn {
         session: SsoSession,
         session_token: String,
+        answer: Answer<R>,
     },
     /// Not a code of the right length.
     Malformed,
@@ -28,13 +32,15 @@ pub enum VerifyCodeOutcome {
     Blocked,
 }
 
-/// Checks the code; on success signs the user in.
-pub async fn verify_code(
+/// Checks the code; on success signs the user in and has `answer` answer
+/// the authorization request, in the same transaction.
+pub async fn verify_code<R>(
     state: &AppState,
     tx: &LoginTransaction,
     code_input: &str,
     ip: Option<&str>,
-) -> anyhow::Result<VerifyCodeOutcome> {
+    answer: impl AsyncFnOnce(&DatabaseTransaction, &SsoSession) -> anyhow::Result<Answer<R>>,
+) -> anyhow::Result<VerifyCodeOutcome<R>> {
     let Some(challenge_id) = tx.challenge_id else {
         return Ok(VerifyCodeOutcome::NoChallenge);
     };
@@ -43,29 +49,47 @@ pub async fn verify_code(
         Ok(code) => code,
         Err(_) => return Ok(VerifyCodeOutcome::Malformed),
     };
-    let outcome = state.otp.verify(&state.db, challenge_id, &code).await?;
-    record_verification(state, tx, &outcome, ip).await;
-    Ok(match outcome {
-        VerifyOutcome::Verified { recipient } => complete_sign_in(state, tx, &recipient).await?,
+    // One transaction for the page: the attempt, the audit event and, for
+    // the right code, its use, the user, the session, the authorization
+    // code and the end of the sign-in. A wrong code commits its attempt
+    // like a right one; only an error rolls back, and then nothing was
+    // answered about the code.
+    let txn = store::begin_write(&state.db)
+        .await
+        .context("starting a transaction")?;
+    let outcome = state.otp.verify(&txn, challenge_id, &code).await?;
+    record_verification(&txn, tx, &outcome, ip).await;
+    let mut used_by = None;
+    let verified = match outcome {
+        VerifyOutcome::Verified { recipient } => {
+            let signed_in = complete_sign_in(&txn, state, tx, &recipient, answer).await?;
+            used_by = Some(recipient);
+            signed_in
+        }
         VerifyOutcome::Wrong { attempts_left } => VerifyCodeOutcome::Wrong { attempts_left },
         VerifyOutcome::TooManyAttempts => VerifyCodeOutcome::TooManyAttempts,
         // A used code is as good as an expired one to the person typing it.
         VerifyOutcome::Expired | VerifyOutcome::AlreadyUsed => VerifyCodeOutcome::Expired,
         VerifyOutcome::UnknownChallenge => VerifyCodeOutcome::NoChallenge,
-    })
+    };
+    txn.commit().await.context("committing the verification")?;
+    if let Some(recipient) = used_by {
+        state.otp.release_cooldown(&state.db, &recipient).await?;
+    }
+    Ok(verified)
 }
 
 /// Audits a verification: success, failure, or lockout (never the code),
 /// with the client's address as the passwordless API records it.
 async fn record_verification(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     tx: &LoginTransaction,
     outcome: &VerifyOutcome,
     ip: Option<&str>,
 ) {
     if let Some((kind, result)) = outcome.audit() {
         crate::audit::record(
-            &state.db,
+            db,
             kind,
             tx.recipient.as_ref().map(Recipient::masked),
             Some(&tx.request.client_id),

@@ -18,4 +18,6 @@ pub use engine::{
 pub use fallback::{FallbackRateLimiter, SharedRedis};
 pub use limiter::{InMemoryRateLimiter, Limit, RateLimiter, RedisRateLimiter};
 pub use pumping::{PumpingGuard, PumpingRules};
-pub use send::{Refusal, SendCode, SendOutcome, SentCode, To, send_code};
+pub use send::{
+    Pending, Refusal, SendCode, SendOutcome, SentCode, To, deliver_code, issue_code, send_code,
+};

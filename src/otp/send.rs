@@ -4,6 +4,7 @@
 //! hosted login and the passwordless API both call [`send_code`];
 //! enrollment and second factors will too.
 
+use anyhow::Context;
 use uuid::Uuid;
 
 use super::{CodeSource, IssueError, IssueRequest, Issued, Purpose};
@@ -12,7 +13,7 @@ use crate::audit;
 use crate::domain::{Connection, LineKind, MessageUsage, PhoneError, PhoneNumber, Recipient};
 use crate::messages::{LanguagePreference, MessageVars};
 use crate::sms::{LiveConnection, SmsError, SmsMessage};
-use crate::store;
+use crate::store::{self, ConnectionTrait};
 
 /// A request for a code.
 pub struct SendCode<'a> {
@@ -155,21 +156,64 @@ fn refusal(e: IssueError) -> anyhow::Result<SendOutcome> {
     Ok(SendOutcome::Refused(reason))
 }
 
+/// A code issued in the caller's transaction, to deliver once that
+/// transaction is committed: no database transaction is held across the
+/// provider's HTTP call.
+pub struct Pending<'a> {
+    issued: Issued,
+    source: CodeSource<'a>,
+    usage: MessageUsage,
+    user_id: Option<Uuid>,
+}
+
+impl Pending<'_> {
+    /// The challenge the code checks against.
+    pub fn challenge_id(&self) -> Uuid {
+        self.issued.challenge_id
+    }
+
+    /// Where the code goes.
+    pub fn recipient(&self) -> &Recipient {
+        &self.issued.recipient
+    }
+}
+
 /// Sends a code for a purpose: checks the recipient, issues the code within
-/// the limits, renders and delivers it, and audits the delivery.
+/// the limits in one transaction, then delivers it and audits the delivery.
 pub async fn send_code(state: &AppState, req: &SendCode<'_>) -> anyhow::Result<SendOutcome> {
     let live = state.connection.get(&state.db, &state.master_key).await?;
+    let txn = store::begin_write(&state.db)
+        .await
+        .context("starting a transaction")?;
+    let pending = issue_code(state, &txn, &live, req).await?;
+    txn.commit().await.context("committing the code")?;
+    match pending {
+        Ok(pending) => deliver_code(state, &live, req, pending).await,
+        Err(outcome) => Ok(outcome),
+    }
+}
+
+/// Checks the recipient and issues the code through `db` (the caller's
+/// transaction): the cooldown claim, the challenge, the end of older codes,
+/// the audit of a refusal. A refusal is an outcome, and what it wrote (the
+/// claim, its audit event) is meant to be committed like a success.
+pub async fn issue_code<'a>(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    live: &'a LiveConnection,
+    req: &SendCode<'_>,
+) -> anyhow::Result<Result<Pending<'a>, SendOutcome>> {
     let policy = live.settings.code_policy();
     let issued = match req.to {
         To::New { connection, input } => {
-            let checked = match check_recipient(state, &live, connection, input) {
+            let checked = match check_recipient(state, live, connection, input) {
                 Ok(checked) => checked,
-                Err(outcome) => return Ok(outcome),
+                Err(outcome) => return Ok(Err(outcome)),
             };
             state
                 .otp
                 .issue(
-                    &state.db,
+                    db,
                     IssueRequest {
                         purpose: req.purpose,
                         recipient: &checked.recipient,
@@ -182,13 +226,13 @@ pub async fn send_code(state: &AppState, req: &SendCode<'_>) -> anyhow::Result<S
                 .await
                 .map(|issued| (issued, checked.source))
         }
-        To::Again(challenge_id) => match state.otp.recipient_of(&state.db, challenge_id).await {
+        To::Again(challenge_id) => match state.otp.recipient_of(db, challenge_id).await {
             Ok(recipient) => {
                 let source =
-                    test_code(&live, &recipient).map_or(CodeSource::Random, CodeSource::Fixed);
+                    test_code(live, &recipient).map_or(CodeSource::Random, CodeSource::Fixed);
                 state
                     .otp
-                    .reissue(&state.db, challenge_id, &recipient, req.ip, &policy, source)
+                    .reissue(db, challenge_id, &recipient, req.ip, &policy, source)
                     .await
                     .map(|issued| (issued, source))
             }
@@ -197,12 +241,51 @@ pub async fn send_code(state: &AppState, req: &SendCode<'_>) -> anyhow::Result<S
     };
     let (issued, source) = match issued {
         Ok(issued) => issued,
-        Err(e) => return refusal(e),
+        Err(e) => return refusal(e).map(Err),
     };
-    let delivered = deliver(state, &live, req, &issued, source).await?;
+    let Recipient::Phone(phone) = &issued.recipient;
+    if let CodeSource::Fixed(_) = source {
+        audit::record(
+            db,
+            "sms.test_number",
+            Some(phone.masked()),
+            Some(req.client_id),
+            req.ip,
+            serde_json::json!({ "note": "test number: fixed code, nothing sent" }),
+        )
+        .await;
+        return Ok(Ok(Pending {
+            issued,
+            source,
+            usage: MessageUsage::Login,
+            user_id: None,
+        }));
+    }
+    let user = store::users::find_by_phone(db, phone).await?;
+    let usage = if user.is_some() {
+        MessageUsage::Login
+    } else {
+        MessageUsage::Register
+    };
+    Ok(Ok(Pending {
+        issued,
+        source,
+        usage,
+        user_id: user.map(|u| u.id),
+    }))
+}
+
+/// Delivers a code whose transaction was committed, and audits the delivery.
+pub async fn deliver_code(
+    state: &AppState,
+    live: &LiveConnection,
+    req: &SendCode<'_>,
+    pending: Pending<'_>,
+) -> anyhow::Result<SendOutcome> {
+    let delivered = deliver(state, live, req, &pending).await?;
     let sent = SentCode {
-        recipient: issued.recipient,
-        challenge_id: issued.challenge_id,
+        recipient: pending.issued.recipient,
+        challenge_id: pending.issued.challenge_id,
     };
     Ok(if delivered {
         SendOutcome::Sent(sent)
@@ -219,34 +302,21 @@ fn test_code<'a>(live: &'a LiveConnection, recipient: &Recipient) -> Option<&'a 
 }
 
 /// Renders the message in the user's language and sends it through the
-/// live provider (test numbers: nothing is sent). Every outcome is audited.
-/// Whether the message went out.
+/// live provider (test numbers: nothing is sent, and their audit event was
+/// written with the code). Every outcome is audited. Whether the message
+/// went out.
 async fn deliver(
     state: &AppState,
     live: &LiveConnection,
     req: &SendCode<'_>,
-    issued: &Issued,
-    source: CodeSource<'_>,
+    pending: &Pending<'_>,
 ) -> anyhow::Result<bool> {
-    let Recipient::Phone(phone) = &issued.recipient;
-    if let CodeSource::Fixed(_) = source {
-        audit::record(
-            &state.db,
-            "sms.test_number",
-            Some(phone.masked()),
-            Some(req.client_id),
-            req.ip,
-            serde_json::json!({ "note": "test number: fixed code, nothing sent" }),
-        )
-        .await;
+    if let CodeSource::Fixed(_) = pending.source {
         return Ok(true);
     }
-    let user = store::users::find_by_phone(&state.db, phone).await?;
-    let usage = if user.is_some() {
-        MessageUsage::Login
-    } else {
-        MessageUsage::Register
-    };
+    let issued = &pending.issued;
+    let Recipient::Phone(phone) = &issued.recipient;
+    let usage = pending.usage;
     let body = live.templates.render(
         &MessageVars {
             code: issued.code.as_str(),
@@ -263,7 +333,7 @@ async fn deliver(
         code: &issued.code,
         usage,
         expires_at: issued.expires_at,
-        user_id: user.map(|u| u.id),
+        user_id: pending.user_id,
     };
     let provider = live.sender.provider();
     match live.sender.send(&message).await {

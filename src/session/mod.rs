@@ -12,7 +12,9 @@ use crate::crypto::{random_token, sha256_hex};
 use crate::domain::AuthMethod;
 pub use crate::store::sso_sessions::SsoSession;
 use crate::store::{self, ConnectionTrait};
-pub use user::{SignInUser, Signup, find_or_create_user, user_for_verified};
+pub use user::{
+    SignInUser, Signup, find_or_create_user, find_or_create_user_in, user_for_verified,
+};
 
 /// The SSO session behind a cookie value, if it is live and its user may sign in.
 pub async fn current(state: &AppState, token: &str) -> anyhow::Result<Option<SsoSession>> {

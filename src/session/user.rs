@@ -1,10 +1,13 @@
 //! Whose account a verified code opens, at sign-in.
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use crate::app::AppState;
 use crate::domain::Recipient;
-use crate::store::{self, ConnectionTrait, StoreError, users::User};
+use crate::store::{
+    self, ConnectionTrait, DatabaseTransaction, StoreError, TransactionTrait, users::User,
+};
 
 /// Whose account a verified recipient opens.
 #[derive(Debug)]
@@ -75,6 +78,52 @@ pub async fn find_or_create_user(
         None => return Ok(SignInUser::NoAccount),
     };
     Ok(classify(user))
+}
+
+/// Like [`find_or_create_user`], inside the sign-in's transaction `txn`,
+/// which must survive a concurrent sign-up of the same recipient: the
+/// insert runs in a savepoint (on PostgreSQL a failed insert would abort the
+/// whole transaction), and the row the other sign-up committed is read
+/// instead.
+pub async fn find_or_create_user_in(
+    txn: &DatabaseTransaction,
+    signup: Signup,
+    recipient: &Recipient,
+    now: DateTime<Utc>,
+) -> anyhow::Result<SignInUser> {
+    if let Some(user) = find_user(txn, recipient).await? {
+        return Ok(classify(user));
+    }
+    if signup == Signup::Closed {
+        return Ok(SignInUser::NoAccount);
+    }
+    let savepoint = txn.begin().await.context("starting a savepoint")?;
+    let inserted = match recipient {
+        Recipient::Phone(phone) => {
+            store::users::insert_with_verified_phone(&savepoint, phone, now).await
+        }
+    };
+    match inserted {
+        Ok(user) => {
+            savepoint
+                .commit()
+                .await
+                .context("releasing the savepoint")?;
+            tracing::info!(user_id = %user.id, "new user signed up");
+            Ok(classify(user))
+        }
+        // Someone signed up with this recipient a moment ago.
+        Err(StoreError::Conflict) => {
+            savepoint
+                .rollback()
+                .await
+                .context("rolling back the savepoint")?;
+            Ok(classify(find_user(txn, recipient).await?.ok_or_else(
+                || anyhow::anyhow!("user vanished after a conflict"),
+            )?))
+        }
+        Err(StoreError::Unexpected(e)) => Err(e),
+    }
 }
 
 async fn find_user(

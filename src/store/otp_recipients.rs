@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 
 use super::StoreError;
 
@@ -56,25 +56,29 @@ pub async fn update_claim(
     if res.rows_affected == 1 {
         return Ok(Claim::Claimed);
     }
+    // Of concurrent inserts one wins the primary key; the others insert
+    // nothing rather than fail, which on PostgreSQL would abort the
+    // transaction the claim runs in.
     let inserted = Entity::insert(ActiveModel {
         recipient: Set(recipient.to_owned()),
         last_sent_at: Set(now),
     })
+    .on_conflict(
+        OnConflict::column(Column::Recipient)
+            .do_nothing()
+            .to_owned(),
+    )
     // No row read back (on SQLite `.insert()` would add a SELECT).
     .exec_without_returning(db)
-    .await
-    .map_err(StoreError::from);
-    match inserted {
-        Ok(_) => Ok(Claim::Claimed),
-        Err(StoreError::Conflict) => {
-            let last = Entity::find_by_id(recipient.to_owned())
-                .one(db)
-                .await?
-                .map_or(now, |m| m.last_sent_at);
-            Ok(Claim::Cooling(last))
-        }
-        Err(e) => Err(e),
+    .await?;
+    if inserted == 1 {
+        return Ok(Claim::Claimed);
     }
+    let last = Entity::find_by_id(recipient.to_owned())
+        .one(db)
+        .await?
+        .map_or(now, |m| m.last_sent_at);
+    Ok(Claim::Cooling(last))
 }
 
 /// Ends the recipient's cooldown: its code was used, so the next sign-in

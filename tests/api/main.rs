@@ -26,6 +26,7 @@ mod logout_hint;
 mod maintenance;
 mod migrations;
 mod otp_failure_budget;
+mod otp_lock_order;
 mod otp_newest_code;
 mod otp_recipient_cooldown;
 mod passwordless_content_type;

@@ -12,7 +12,7 @@ use crate::crypto::{random_token, sha256_hex};
 pub use crate::domain::{AuthorizationRequest, Prompt, ResponseMode};
 use crate::domain::{Scope, uncovered_claims};
 use crate::session::{self, SsoSession};
-use crate::store::{self, authorization_codes::CodeGrant};
+use crate::store::{self, ConnectionTrait, authorization_codes::CodeGrant};
 pub use request::{Parsed, parse};
 
 /// The authorization response: parameters for the client's redirect URI,
@@ -139,7 +139,7 @@ pub async fn authorize(
     match (request.prompt, session) {
         (Prompt { login: true, .. }, _) => {}
         (prompt, Some(session)) => {
-            if needs_consent(state, &request, session.user_id).await? {
+            if needs_consent(&state.db, &request, session.user_id).await? {
                 if prompt.none {
                     return fail(
                         ErrorCode::ConsentRequired,
@@ -152,7 +152,7 @@ pub async fn authorize(
                 });
             }
             return Ok(AuthorizeOutcome::Respond(
-                issue_code(state, &request, &session).await?,
+                issue_code(&state.db, state, &request, &session).await?,
             ));
         }
         (Prompt { none: true, .. }, None) => {
@@ -174,22 +174,24 @@ pub enum SignedInAnswer {
 
 /// Answers the request for a session just opened at the hosted login: a
 /// code, unless the user must allow the client first.
+/// Reads and writes through `db` (the sign-in's transaction).
 pub async fn answer_signed_in(
+    db: &impl ConnectionTrait,
     state: &AppState,
     request: &AuthorizationRequest,
     session: &SsoSession,
 ) -> anyhow::Result<SignedInAnswer> {
-    if needs_consent(state, request, session.user_id).await? {
+    if needs_consent(db, request, session.user_id).await? {
         return Ok(SignedInAnswer::NeedsConsent);
     }
     Ok(SignedInAnswer::Respond(
-        issue_code(state, request, session).await?,
+        issue_code(db, state, request, session).await?,
     ))
 }
 
 /// Whether the user must be asked before the client gets the request's scopes.
 pub async fn needs_consent(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     request: &AuthorizationRequest,
     user_id: uuid::Uuid,
 ) -> anyhow::Result<bool> {
@@ -200,7 +202,7 @@ pub async fn needs_consent(
         return Ok(false);
     }
     let Some(granted) =
-        store::consents::find_granted(&state.db, user_id, request.client_id.as_str()).await?
+        store::consents::find_granted(db, user_id, request.client_id.as_str()).await?
     else {
         return Ok(true);
     };
@@ -214,8 +216,10 @@ pub async fn needs_consent(
 }
 
 /// Issues an authorization code for a signed-in session and builds the
-/// response to the application (with `iss`, RFC 9207).
+/// response to the application (with `iss`, RFC 9207). The code is stored
+/// through `db`.
 pub async fn issue_code(
+    db: &impl ConnectionTrait,
     state: &AppState,
     request: &AuthorizationRequest,
     session: &SsoSession,
@@ -239,7 +243,7 @@ pub async fn issue_code(
         expires_at: now + state.settings.tokens.authorization_code_ttl.0,
         id_token_claims: request.id_token_claims.clone(),
     };
-    store::authorization_codes::insert(&state.db, sha256_hex(&code), &grant, now).await?;
+    store::authorization_codes::insert(db, sha256_hex(&code), &grant, now).await?;
     let mut params = vec![("code".to_owned(), code)];
     if let Some(s) = &request.state {
         params.push(("state".to_owned(), s.clone()));

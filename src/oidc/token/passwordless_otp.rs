@@ -74,7 +74,7 @@ pub(super) async fn otp_grant(
         .await;
     }
     match outcome {
-        VerifyOutcome::Verified { .. } => {}
+        VerifyOutcome::Verified { .. } => state.otp.release_cooldown(&state.db, &recipient).await?,
         VerifyOutcome::TooManyAttempts => {
             return Err(err(
                 ErrorCode::InvalidGrant,

@@ -385,6 +385,20 @@ impl OtpEngine {
         })
     }
 
+    /// After a verified code, once its transaction has committed: the next
+    /// sign-in need not wait for the cooldown. Not part of the verification's
+    /// transaction: issuing a code locks the recipient's row before its
+    /// challenges, verifying locks the challenge first, so the two orders
+    /// would deadlock on PostgreSQL when a new code races a right one.
+    pub async fn release_cooldown(
+        &self,
+        db: &impl ConnectionTrait,
+        recipient: &Recipient,
+    ) -> anyhow::Result<()> {
+        store::otp_recipients::delete(db, recipient.as_str()).await?;
+        Ok(())
+    }
+
     /// Checks a code. Every check counts as an attempt, atomically, so
     /// concurrent guesses cannot exceed the limit; a correct code marks the
     /// challenge used.
@@ -423,9 +437,16 @@ impl OtpEngine {
         }
         let parts: [&[u8]; 2] = [challenge_id.as_bytes(), code.as_str().as_bytes()];
         if !self.pepper.verify_hex(&parts, &challenge.code_hmac) {
-            self.limiter
+            // The attempt above commits with the caller's transaction: an
+            // error here would roll it back and give the guess for free, so
+            // a limiter that cannot record the failure is logged, not fatal.
+            if let Err(e) = self
+                .limiter
                 .add_event(&failure_key(&recipient), self.rules.failure_window)
-                .await?;
+                .await
+            {
+                tracing::error!(to = %recipient.masked(), error = %e, "recording a wrong code in the failure budget failed");
+            }
             let used = challenge.attempts + 1;
             let left = challenge.max_attempts.saturating_sub(used);
             return Ok(if left == 0 {
@@ -439,8 +460,6 @@ impl OtpEngine {
         if !store::otp_challenges::update_consumed(db, challenge_id, self.clock.now()).await? {
             return Ok(VerifyOutcome::AlreadyUsed);
         }
-        // The code was used: the next sign-in need not wait for the cooldown.
-        store::otp_recipients::delete(db, recipient.as_str()).await?;
         if let (Some(pumping), Some(phone)) = (&self.pumping, recipient.phone()) {
             pumping.record_verified(phone).await;
         }
