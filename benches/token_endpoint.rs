@@ -9,7 +9,10 @@
 //! 2. ferrid's signer (the once-parsed aws-lc-rs key) on one core;
 //! 3. the token endpoint over HTTP on SQLite: authorization code exchanges per
 //!    second, each signing two JWTs (access token and ID token), with the
-//!    server's workers and the load generator sharing the machine's cores.
+//!    server's workers and the load generator sharing the machine's cores;
+//! 4. client-credentials tokens per second (one JWT each) at 16 and at 64
+//!    connections, against `openssl speed -multi <cores> rsa2048`: more
+//!    connections must not mean fewer tokens.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::TcpListener;
@@ -30,10 +33,17 @@ const CODES: usize = 6_000;
 const CONCURRENCY: usize = 8;
 
 fn openssl_rate() -> Option<f64> {
-    let out = std::process::Command::new("openssl")
-        .args(["speed", "-seconds", "3", "rsa2048"])
-        .output()
-        .ok()?;
+    openssl_rate_on(1)
+}
+
+/// `openssl speed rsa2048` signatures/s over `processes` processes.
+fn openssl_rate_on(processes: usize) -> Option<f64> {
+    let mut cmd = std::process::Command::new("openssl");
+    cmd.arg("speed").args(["-seconds", "3"]);
+    if processes > 1 {
+        cmd.args(["-multi", &processes.to_string()]);
+    }
+    let out = cmd.arg("rsa2048").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     // "rsa 2048 bits 0.000262s 0.000008s   3811.3 124688.6"
     let line = text.lines().find(|l| {
@@ -222,4 +232,107 @@ async fn run() {
             jwts / rate
         );
     }
+
+    client_credentials(&state, port).await;
+}
+
+/// Client-credentials tokens per second at 16 and at 64 connections, each
+/// point for `CC_SECONDS`, against `openssl speed -multi <cores>` measured
+/// just before.
+async fn client_credentials(state: &ferrid::app::AppState, port: u16) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let client = create_client(
+        &state.db,
+        CreateClient {
+            client_id: None,
+            name: ClientName::parse("Bench service").unwrap(),
+            client_type: ClientType::Confidential,
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            allowed_origins: vec![],
+            grant_types: vec![GrantType::ClientCredentials],
+            first_party: false,
+            allowed_scopes: vec![],
+            refresh_without_offline_access: false,
+            connections: vec![],
+            introspect: false,
+        },
+    )
+    .await
+    .unwrap();
+    let client_id = client.client.client_id.as_str().to_owned();
+    let secret = client.client_secret.unwrap();
+    let multi = openssl_rate_on(cores);
+    println!();
+    match multi {
+        Some(rate) => {
+            println!("openssl speed -multi {cores} rsa2048:       {rate:>8.0} signatures/s")
+        }
+        None => println!("openssl speed -multi {cores}:            not available"),
+    }
+    let url = format!("http://127.0.0.1:{port}/token");
+    let mut rates = Vec::new();
+    for connections in [16usize, 64] {
+        let rate = client_credentials_point(&url, &client_id, &secret, connections).await;
+        print!("client credentials, {connections:>2} connections:     {rate:>8.0} tokens/s");
+        if let Some(multi) = multi {
+            print!("  ({:.2}× openssl -multi {cores})", rate / multi);
+        }
+        println!();
+        rates.push(rate);
+    }
+    println!(
+        "client credentials, 64 / 16 connections:  {:.2}",
+        rates[1] / rates[0]
+    );
+}
+
+const CC_SECONDS: u64 = 5;
+
+async fn client_credentials_point(
+    url: &str,
+    client_id: &str,
+    secret: &str,
+    connections: usize,
+) -> f64 {
+    // One connection per task, as `wrk -c N` holds them.
+    let done = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(CC_SECONDS);
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()
+            .unwrap();
+        let (url, client_id, secret, done) = (
+            url.to_owned(),
+            client_id.to_owned(),
+            secret.to_owned(),
+            done.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < deadline {
+                let res = http
+                    .post(&url)
+                    .basic_auth(&client_id, Some(&secret))
+                    .form(&[("grant_type", "client_credentials")])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    res.status(),
+                    200,
+                    "{}",
+                    res.text().await.unwrap_or_default()
+                );
+                res.bytes().await.unwrap();
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    let started = Instant::now();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
