@@ -176,29 +176,23 @@ pub async fn update_expire_others(
     Ok(update.exec(db).await?.rows_affected)
 }
 
-/// Counts one attempt, atomically, only while attempts remain and the code
-/// is unused; `false` means no attempt was left.
-pub async fn update_count_attempt(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreError> {
-    let res = Entity::update_many()
-        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+/// Counts an attempt on a challenge that is still open and has attempts
+/// left and, with `used_at`, marks it used in the same statement; `false`
+/// when no attempt was left or the challenge was already used.
+pub async fn update_attempt(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    used_at: Option<DateTime<Utc>>,
+) -> Result<bool, StoreError> {
+    let mut update =
+        Entity::update_many().col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1));
+    if let Some(at) = used_at {
+        update = update.col_expr(Column::ConsumedAt, Expr::value(at));
+    }
+    let res = update
         .filter(Column::Id.eq(id))
         .filter(Column::ConsumedAt.is_null())
         .filter(Expr::col(Column::Attempts).lt(Expr::col(Column::MaxAttempts)))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected == 1)
-}
-
-/// Marks the challenge used; `false` when it already was (single use).
-pub async fn update_consumed(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let res = Entity::update_many()
-        .col_expr(Column::ConsumedAt, Expr::value(now))
-        .filter(Column::Id.eq(id))
-        .filter(Column::ConsumedAt.is_null())
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)

@@ -28,6 +28,7 @@ mod migrations;
 mod otp_failure_budget;
 mod otp_lock_order;
 mod otp_newest_code;
+mod otp_parallel_guesses;
 mod otp_recipient_cooldown;
 mod passwordless_content_type;
 mod redis_outage;

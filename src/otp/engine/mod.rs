@@ -401,7 +401,7 @@ impl OtpEngine {
 
     /// Checks a code. Every check counts as an attempt, atomically, so
     /// concurrent guesses cannot exceed the limit; a correct code marks the
-    /// challenge used.
+    /// challenge used in the same statement.
     pub async fn verify(
         &self,
         db: &impl ConnectionTrait,
@@ -426,7 +426,13 @@ impl OtpEngine {
         if self.budget_spent(&recipient).await? {
             return Ok(VerifyOutcome::TooManyAttempts);
         }
-        if !store::otp_challenges::update_count_attempt(db, challenge_id).await? {
+        let parts: [&[u8]; 2] = [challenge_id.as_bytes(), code.as_str().as_bytes()];
+        let right = self.pepper.verify_hex(&parts, &challenge.code_hmac);
+        // One statement counts the attempt and, for the right code, uses the
+        // challenge: nothing is told before it has counted, and concurrent
+        // guesses cannot exceed the limit or use the code twice.
+        let used_at = right.then(|| self.clock.now());
+        if !store::otp_challenges::update_attempt(db, challenge_id, used_at).await? {
             // No attempt left, or used by a concurrent request.
             return Ok(
                 match store::otp_challenges::find_by_id(db, challenge_id).await? {
@@ -435,8 +441,7 @@ impl OtpEngine {
                 },
             );
         }
-        let parts: [&[u8]; 2] = [challenge_id.as_bytes(), code.as_str().as_bytes()];
-        if !self.pepper.verify_hex(&parts, &challenge.code_hmac) {
+        if !right {
             // The attempt above commits with the caller's transaction: an
             // error here would roll it back and give the guess for free, so
             // a limiter that cannot record the failure is logged, not fatal.
@@ -456,9 +461,6 @@ impl OtpEngine {
                     attempts_left: left,
                 }
             });
-        }
-        if !store::otp_challenges::update_consumed(db, challenge_id, self.clock.now()).await? {
-            return Ok(VerifyOutcome::AlreadyUsed);
         }
         if let (Some(pumping), Some(phone)) = (&self.pumping, recipient.phone()) {
             pumping.record_verified(phone).await;
