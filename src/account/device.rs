@@ -31,7 +31,7 @@ mod tests {
         ));
         assert_eq!(d.browser.as_deref(), Some("Firefox"));
         assert_eq!(d.os.as_deref(), Some("Linux"));
-        assert_eq!(describe(Some("curl/8.0")).browser, None);
+        assert_eq!(describe(Some("x")).browser, None);
         assert_eq!(describe(None), Device::default());
     }
 }
