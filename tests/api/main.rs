@@ -3,6 +3,7 @@
 mod account_consents;
 mod account_overview;
 mod account_phone;
+mod account_removal;
 mod account_revert;
 mod account_support;
 mod authorize;
