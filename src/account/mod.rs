@@ -32,7 +32,7 @@ pub use phone::{
 };
 pub use reauth::{ReauthOutcome, reauth_view, verify_reauth};
 pub use revert::{RevertOutcome, RevertView, check_revert_csrf, revert, revert_csrf, revert_view};
-pub use sending::{CodeProblem, SendProblem};
+pub use sending::{CodeProblem, ResendOutcome, SendProblem, resend_code};
 pub use sessions::{RevokeOthersOutcome, SessionRevoked, revoke_others, revoke_session};
 
 /// The user of an account page and the SSO session they are signed in with.

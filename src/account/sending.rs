@@ -126,3 +126,44 @@ pub(super) async fn check_code(
         }
     })
 }
+
+/// What became of "send a new code" on an account code page.
+#[derive(Debug)]
+pub enum ResendOutcome {
+    Sent,
+    NotSent(SendProblem),
+    /// Nothing waits for a code.
+    NothingPending,
+}
+
+/// Sends a new code for the session's pending step, to the recipient its
+/// challenge was opened for, after the cooldown.
+pub async fn resend_code(r: &Request<'_>) -> anyhow::Result<ResendOutcome> {
+    let state = r.state;
+    let Some(found) = actions::find(&state.db, r).await? else {
+        return Ok(ResendOutcome::NothingPending);
+    };
+    let Some(challenge_id) = found.challenge_id else {
+        return Ok(ResendOutcome::NothingPending);
+    };
+    let purpose = match found.pending {
+        Pending::Reauth { .. } => Purpose::Reauth,
+        Pending::VerifyPhone { .. } => Purpose::Enroll,
+    };
+    let name = super::application_name(state);
+    let req = SendCode {
+        purpose,
+        to: To::Again(challenge_id),
+        client_id: ACCOUNT_CLIENT_ID,
+        application_name: &name,
+        ip: r.ip,
+        languages: r.languages,
+    };
+    Ok(match crate::otp::send_code(state, &req).await? {
+        SendOutcome::Sent(_) => ResendOutcome::Sent,
+        SendOutcome::NotDelivered(_) => ResendOutcome::NotSent(SendProblem::NotDelivered),
+        SendOutcome::InvalidRecipient(e) => ResendOutcome::NotSent(SendProblem::InvalidPhone(e)),
+        SendOutcome::Refused(reason) => ResendOutcome::NotSent(SendProblem::Refused(reason)),
+        SendOutcome::NoChallenge => ResendOutcome::NothingPending,
+    })
+}

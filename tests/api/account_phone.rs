@@ -192,3 +192,55 @@ async fn the_sms_notice_goes_to_the_previous_number_at_most_three_times_a_day() 
         "the change itself went through"
     );
 }
+
+#[tokio::test]
+async fn a_new_code_can_be_sent_to_the_new_number_after_the_cooldown() {
+    let app = spawn_app_with(account_settings).await;
+    let b = browser_as(FIREFOX_LINUX);
+    sign_in_at_account(&app, &b, PHONE).await;
+    let user = owner_of(&app, PHONE).await.unwrap();
+    let res = post(&app, &b, "/account/phone", &[("phone", NEW_PHONE)]).await;
+    assert_eq!(location(&res), "/account/phone/verify");
+    let first = app.sms.last_code(NEW_PHONE);
+
+    let res = post(&app, &b, "/account/phone/resend", &[]).await;
+    assert_eq!(res.status(), 429, "the cooldown applies");
+    assert_eq!(app.sms.sent_to(NEW_PHONE).len(), 1);
+    app.advance(Duration::from_secs(31));
+    let res = post(&app, &b, "/account/phone/resend", &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/account/phone/verify?sent=1");
+    let page = b
+        .get(app.url("/account/phone/verify?sent=1"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("We sent you a new code.")
+    );
+    let second = app.sms.last_code(NEW_PHONE);
+    assert_eq!(app.sms.sent_to(NEW_PHONE).len(), 2);
+
+    if first != second {
+        let res = post(
+            &app,
+            &b,
+            "/account/phone/verify",
+            &[("code", first.as_str())],
+        )
+        .await;
+        assert_eq!(res.status(), 400, "the older code no longer works");
+    }
+    let res = post(
+        &app,
+        &b,
+        "/account/phone/verify",
+        &[("code", second.as_str())],
+    )
+    .await;
+    assert_eq!(location(&res), "/account?notice=phone_saved");
+    assert_eq!(owner_of(&app, NEW_PHONE).await, Some(user));
+}

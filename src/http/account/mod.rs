@@ -4,6 +4,8 @@
 //! goes through the hosted sign-in and comes back here. The revert link and
 //! the start of that sign-in live outside the scope.
 
+mod codes;
+mod ctx;
 mod pages;
 mod revert;
 mod view;
@@ -39,11 +41,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .wrap(actix_web::middleware::from_fn(require_session))
                 .route("", web::get().to(pages::overview))
                 .route("/phone", web::post().to(pages::phone))
-                .route("/phone/verify", web::get().to(pages::verify_form))
-                .route("/phone/verify", web::post().to(pages::verify))
+                .route("/phone/verify", web::get().to(codes::verify_form))
+                .route("/phone/verify", web::post().to(codes::verify))
+                .route("/phone/resend", web::post().to(codes::verify_resend))
                 .route("/phone/remove", web::post().to(pages::remove))
-                .route("/reauth", web::get().to(pages::reauth_form))
-                .route("/reauth", web::post().to(pages::reauth))
+                .route("/reauth", web::get().to(codes::reauth_form))
+                .route("/reauth", web::post().to(codes::reauth))
+                .route("/reauth/resend", web::post().to(codes::reauth_resend))
                 .route(
                     "/sessions/revoke-others",
                     web::post().to(pages::revoke_others),

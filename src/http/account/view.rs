@@ -174,9 +174,12 @@ pub struct CodePage<'a> {
     pub intro: &'a str,
     pub masked: &'a str,
     pub action: &'static str,
+    /// Where "send a new code" posts.
+    pub resend_action: &'static str,
     pub code_label: String,
     pub code_length: u8,
     pub error: Option<&'a str>,
+    pub notice: Option<&'a str>,
 }
 
 pub struct ActivityRow {
