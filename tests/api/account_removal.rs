@@ -118,3 +118,30 @@ async fn last_seen_moves_when_the_session_is_used_again_later() {
         "the use an hour later is recorded"
     );
 }
+
+#[tokio::test]
+async fn the_language_of_the_sign_in_pages_is_stored_on_the_user() {
+    let app = spawn_app_with(account_settings).await;
+    let client = app
+        .register(
+            ferrid::domain::ClientType::Confidential,
+            &[crate::helpers::RP_REDIRECT],
+        )
+        .await;
+    let b = browser_as(FIREFOX_LINUX);
+    let csrf = app
+        .open_login(&b, &app.authorize_url(&client.client_id, &[]))
+        .await;
+    let page = b.get(app.url("/login?lang=de")).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("lang=\"de\""));
+    app.submit_phone(&b, &csrf, PHONE).await;
+    let code = app.sms.last_code(PHONE);
+    let done = app.submit_code(&b, &csrf, &code).await;
+    assert_eq!(done.status(), 303);
+    let phone = ferrid::domain::PhoneNumber::parse(PHONE, None).unwrap();
+    let user = ferrid::store::users::find_by_phone(&app.db, &phone)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.locale.as_deref(), Some("de"));
+}

@@ -100,3 +100,37 @@ async fn an_unknown_revert_link_is_refused() {
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+#[tokio::test]
+async fn a_revert_link_stops_working_after_seven_days() {
+    let app = spawn_app_with(account_settings).await;
+    let b = browser_as(FIREFOX_LINUX);
+    sign_in_at_account(&app, &b, PHONE).await;
+    let user = owner_of(&app, PHONE).await.unwrap();
+    change_phone_now(&app, &b, NEW_PHONE).await;
+    let path = revert_path(&app, PHONE);
+    let html = b
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    app.advance(std::time::Duration::from_secs(7 * 24 * 3600 + 60));
+    let res = b.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("expired"));
+    let res = b
+        .post(app.url(&path))
+        .form(&[("csrf", csrf_of(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        owner_of(&app, NEW_PHONE).await,
+        Some(user),
+        "nothing changed"
+    );
+}
