@@ -17,6 +17,8 @@ pub struct SweepReport {
     pub refresh_token_families: u64,
     pub revoked_access_tokens: u64,
     pub otp_recipients: u64,
+    pub revert_tokens: u64,
+    pub account_actions: u64,
 }
 
 impl SweepReport {
@@ -29,6 +31,8 @@ impl SweepReport {
             + self.refresh_token_families
             + self.revoked_access_tokens
             + self.otp_recipients
+            + self.revert_tokens
+            + self.account_actions
     }
 }
 
@@ -51,5 +55,7 @@ pub async fn sweep_expired(
         revoked_access_tokens: store::revoked_access_tokens::delete_expired(db, before).await?,
         // A day is past any cooldown (`otp.resend_cooldown` is at most an hour).
         otp_recipients: store::otp_recipients::delete_stale(db, now - Duration::days(1)).await?,
+        revert_tokens: store::revert_tokens::delete_expired(db, before).await?,
+        account_actions: store::account_actions::delete_expired(db, before).await?,
     })
 }

@@ -288,6 +288,7 @@ pub async fn set(
     settings.save(db).await?;
     audit::record(
         db,
+        crate::clock::Clock::now(&crate::clock::SystemClock),
         "sms_connection.changed",
         None,
         None,
@@ -450,6 +451,7 @@ pub async fn set_template(
     settings.save(db).await?;
     audit::record(
         db,
+        crate::clock::Clock::now(&crate::clock::SystemClock),
         "sms_connection.template_changed",
         None,
         None,
@@ -493,13 +495,15 @@ pub async fn test_send(
             application_name: "ferrid",
             request_language: None,
             usage: MessageUsage::Generic,
+            revert_url: "",
+            change: "",
         },
         &LanguagePreference::default(),
     )?;
     let message = SmsMessage {
         to: &phone,
         body: &body,
-        code: &code,
+        code: Some(&code),
         usage: MessageUsage::Generic,
         expires_at: Utc::now() + live.settings.code_policy().ttl,
         user_id: None,
@@ -517,6 +521,7 @@ pub async fn test_send(
     };
     audit::record(
         db,
+        crate::clock::Clock::now(&crate::clock::SystemClock),
         "sms.test_send",
         Some(phone.masked()),
         None,

@@ -1,13 +1,42 @@
 //! Recording audit events. A failure to record is logged, never fatal to
 //! the user's request.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::store::{self, ConnectionTrait, audit_events::AuditEvent};
 
-/// Records an event.
+/// Records an event that happened at `at` (the caller's clock).
 pub async fn record(
     db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    kind: &str,
+    subject: Option<String>,
+    client_id: Option<&str>,
+    ip: Option<&str>,
+    details: serde_json::Value,
+) {
+    insert(db, at, None, kind, subject, client_id, ip, details).await;
+}
+
+/// Records an event about the user `user_id`: it shows on their activity page.
+pub async fn record_for_user(
+    db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    user_id: Uuid,
+    kind: &str,
+    subject: Option<String>,
+    ip: Option<&str>,
+    details: serde_json::Value,
+) {
+    insert(db, at, Some(user_id), kind, subject, None, ip, details).await;
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    user_id: Option<Uuid>,
     kind: &str,
     subject: Option<String>,
     client_id: Option<&str>,
@@ -21,7 +50,8 @@ pub async fn record(
         client_id: client_id.map(str::to_owned),
         ip: ip.map(str::to_owned),
         details,
-        at: Utc::now(),
+        at,
+        user_id,
     };
     if let Err(e) = store::audit_events::insert(db, &event).await {
         tracing::error!(error = %e, kind, "recording an audit event failed");

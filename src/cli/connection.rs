@@ -55,7 +55,7 @@ pub enum SmsCommand {
 pub enum TemplateCommand {
     /// Validate and store a Liquid template for a usage (and language).
     Set {
-        /// login, register, verify or generic.
+        /// login, register, verify, generic or notice.
         #[arg(long, value_parser = str::parse::<MessageUsage>)]
         usage: MessageUsage,
         /// A BCP 47 language tag (fr, fr-FR …); without it, the usage's default text.

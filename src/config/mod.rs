@@ -112,6 +112,14 @@ pub struct LoginSettings {
     pub max_pending_per_ip: u32,
 }
 
+/// The user's account area.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AccountSettings {
+    /// How recent a sign-in must be for a sensitive change (the phone,
+    /// signing out other sessions) without proving a factor again.
+    pub reauth_window: Span,
+}
+
 /// SMS connection bootstrap (used when the database has no connection yet;
 /// afterwards `ferrid connection sms set` changes it) and guard rails.
 #[derive(Clone, Debug, Deserialize)]
@@ -211,6 +219,7 @@ pub struct RawSettings {
     pub cookies: CookieSettings,
     pub otp: OtpSettings,
     pub login: LoginSettings,
+    pub account: AccountSettings,
     pub http: HttpSettings,
     pub email: EmailSettings,
     pub sms: SmsSettings,
@@ -255,6 +264,9 @@ failure_window = "24h"
 [login]
 signup = true
 max_pending_per_ip = 30
+
+[account]
+reauth_window = "5m"
 
 [http]
 keep_alive = "75s"
@@ -371,6 +383,7 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub otp: OtpSettings,
     pub login: LoginSettings,
+    pub account: AccountSettings,
     pub http: HttpSettings,
     pub email: EmailSettings,
     pub sms: SmsSettings,
@@ -456,6 +469,12 @@ impl Settings {
                 "must be at least 1",
             ));
         }
+        if raw.account.reauth_window.0.is_zero() {
+            return Err(ConfigError::invalid(
+                "account.reauth_window",
+                "must be longer than zero",
+            ));
+        }
         check_sms(&raw.sms)?;
         check_http(&raw.http)?;
         Ok(Self {
@@ -474,6 +493,7 @@ impl Settings {
             tokens: raw.tokens,
             otp: raw.otp,
             login: raw.login,
+            account: raw.account,
             http: raw.http,
             email: raw.email,
             sms: raw.sms,

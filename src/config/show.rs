@@ -57,6 +57,7 @@ impl Settings {
                 "signup": self.login.signup,
                 "max_pending_per_ip": self.login.max_pending_per_ip,
             },
+            "account": { "reauth_window": self.account.reauth_window.to_string() },
             "http": {
                 "keep_alive": self.http.keep_alive.to_string(),
                 "client_request_timeout": self.http.client_request_timeout.to_string(),

@@ -6,6 +6,7 @@ mod authorization;
 mod claims;
 mod client;
 mod connection;
+mod network;
 mod otp_code;
 mod phone;
 mod recipient;
@@ -18,6 +19,7 @@ pub use authorization::{AuthorizationRequest, CodeChallenge, Prompt, ResponseMod
 pub use claims::{scope_claims, scope_of_claim, uncovered_claims};
 pub use client::{ClientId, ClientName, ClientType, GrantType, Origin, PASSWORDLESS_OTP_GRANT};
 pub use connection::Connection;
+pub use network::coarse_network;
 pub use otp_code::OtpCode;
 pub use phone::{LineKind, PhoneError, PhoneNumber};
 pub use recipient::Recipient;

@@ -13,10 +13,19 @@ pub enum MessageUsage {
     Verify,
     /// Anything else, such as a test message.
     Generic,
+    /// A notice without a code: the phone number of the account changed or
+    /// was removed (sent to the previous number, with a link to undo it).
+    Notice,
 }
 
 impl MessageUsage {
-    pub const ALL: [MessageUsage; 4] = [Self::Login, Self::Register, Self::Verify, Self::Generic];
+    pub const ALL: [MessageUsage; 5] = [
+        Self::Login,
+        Self::Register,
+        Self::Verify,
+        Self::Generic,
+        Self::Notice,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -24,6 +33,7 @@ impl MessageUsage {
             Self::Register => "register",
             Self::Verify => "verify",
             Self::Generic => "generic",
+            Self::Notice => "notice",
         }
     }
 }
@@ -41,7 +51,7 @@ impl FromStr for MessageUsage {
             .into_iter()
             .find(|u| u.as_str() == s)
             .ok_or_else(|| {
-                format!("`{s}` is not a message usage (login, register, verify, generic)")
+                format!("`{s}` is not a message usage (login, register, verify, generic, notice)")
             })
     }
 }

@@ -13,15 +13,19 @@ use super::errors::{error_page, internal_error, render_with_status};
 use super::oidc::authorization_response;
 use crate::app::AppState;
 use crate::domain::{PhoneError, Recipient};
-use crate::login::{self, Answer, LoginTransaction, Refusal, SendCodeOutcome, VerifyCodeOutcome};
+use crate::login::{
+    self, Answer, LoginTransaction, Refusal, SendCodeOutcome, SignInContext, Target,
+    VerifyCodeOutcome,
+};
 use crate::messages::LanguagePreference;
+use crate::messages::account_catalogue::account_catalogue_for;
 use crate::messages::catalogue::{CATALOGUES, Catalogue, catalogue_for, with_number};
 use crate::oidc::authorize::{self, SignedInAnswer};
 use crate::session::SsoSession;
 use crate::store::DatabaseTransaction;
 
 /// The cookie remembering a language picked with the switch.
-const LANGUAGE_COOKIE: &str = "ferrid_lang";
+pub(super) const LANGUAGE_COOKIE: &str = "ferrid_lang";
 
 #[derive(Template)]
 #[template(path = "login/phone.html")]
@@ -193,6 +197,14 @@ impl<'a> Page<'a> {
         res
     }
 
+    /// What the sign-in continues to: the application, or the account.
+    fn app_name(&self) -> &str {
+        match self.tx.target {
+            Target::Application => &self.tx.request.client_name,
+            Target::Account => account_catalogue_for(self.t).sign_in_to,
+        }
+    }
+
     fn phone_page(&self, phone: &str, error: Option<&str>, status: StatusCode) -> HttpResponse {
         let csrf = login::csrf_token(self.state, &self.id);
         let length = self
@@ -206,7 +218,7 @@ impl<'a> Page<'a> {
                 t: self.t,
                 languages: &CATALOGUES,
                 here: "/login",
-                app_name: &self.tx.request.client_name,
+                app_name: self.app_name(),
                 hint: with_number(self.t.phone_hint, length),
                 csrf: &csrf,
                 phone,
@@ -242,7 +254,7 @@ impl<'a> Page<'a> {
                 t: self.t,
                 languages: &CATALOGUES,
                 here: "/login/code",
-                app_name: &self.tx.request.client_name,
+                app_name: self.app_name(),
                 csrf: &csrf,
                 masked_phone: &masked,
                 code_length: length,
@@ -364,15 +376,28 @@ pub async fn code(
     let code_input = form.code.as_deref().unwrap_or("");
     // The OIDC side answers the authorization request inside the
     // verification's transaction.
+    // A sign-in for the account area ends there, without a code.
     let answer = async |db: &DatabaseTransaction, session: &SsoSession| {
+        if page.tx.target == Target::Account {
+            return Ok(Answer::Respond(None));
+        }
         Ok(
             match authorize::answer_signed_in(db, &state, &page.tx.request, session).await? {
-                SignedInAnswer::Respond(response) => Answer::Respond(response),
+                SignedInAnswer::Respond(response) => Answer::Respond(Some(response)),
                 SignedInAnswer::NeedsConsent => Answer::NeedsConsent,
             },
         )
     };
-    match login::verify_code(&state, &page.tx, code_input, ip.as_deref(), answer).await {
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let context = SignInContext {
+        ip: ip.as_deref(),
+        user_agent,
+        locale: Some(t.lang),
+    };
+    match login::verify_code(&state, &page.tx, code_input, context, answer).await {
         Ok(VerifyCodeOutcome::SignedIn {
             session_token,
             answer,
@@ -386,7 +411,10 @@ pub async fn code(
             );
             match answer {
                 Answer::Respond(response) => {
-                    let mut res = authorization_response(&response, req.method());
+                    let mut res = match response {
+                        Some(response) => authorization_response(&response, req.method()),
+                        None => see_other("/account"),
+                    };
                     let _ = res.add_cookie(&cookie);
                     let _ = res.add_cookie(&cookies::clear(&state, CookieKind::Login));
                     res

@@ -1,6 +1,7 @@
 //! actix-web only: routes, extractors, and the mapping of use-case outcomes
 //! to pages, redirects and JSON.
 
+mod account;
 pub mod client_ip;
 mod consent;
 mod cookies;
@@ -62,6 +63,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
         .route("/login/code", web::post().to(login::code))
         .route("/login/resend", web::post().to(login::resend))
         .route("/login/restart", web::post().to(login::restart));
+    account::routes(cfg);
     for path in cors::CORS_PATHS {
         cfg.route(
             path,

@@ -1,4 +1,4 @@
-use super::{LoginTransaction, VerifyCodeOutcome};
+use super::{LoginTransaction, SignInContext, VerifyCodeOutcome};
 use crate::app::AppState;
 use crate::domain::Recipient;
 use crate::session::{self, SignInUser, Signup, SsoSession, find_or_create_user_in};
@@ -21,6 +21,7 @@ pub(super) async fn complete_sign_in<R>(
     state: &AppState,
     tx: &LoginTransaction,
     recipient: &Recipient,
+    context: SignInContext<'_>,
     answer: impl AsyncFnOnce(&DatabaseTransaction, &SsoSession) -> anyhow::Result<Answer<R>>,
 ) -> anyhow::Result<VerifyCodeOutcome<R>> {
     let methods = [recipient.auth_method()];
@@ -31,7 +32,28 @@ pub(super) async fn complete_sign_in<R>(
         SignInUser::NoAccount => return Ok(VerifyCodeOutcome::NoAccount),
         SignInUser::Blocked => return Ok(VerifyCodeOutcome::Blocked),
     };
-    let opened = session::open_in(txn, state, user.id, &methods).await?;
+    let origin = session::origin(context.user_agent, context.ip);
+    let opened = session::open_in(txn, state, user.id, &methods, &origin).await?;
+    if let Some(locale) = context.locale {
+        store::users::update_locale(txn, user.id, locale).await?;
+    }
+    // The user's own activity page lists sign-ins with method and device.
+    crate::audit::record_for_user(
+        txn,
+        state.clock.now(),
+        user.id,
+        "session.signed_in",
+        Some(recipient.masked()),
+        context.ip,
+        serde_json::json!({
+            "method": recipient.auth_method().amr(),
+            "client_id": tx.request.client_id.as_str(),
+            "user_agent": origin.user_agent,
+            "network": origin.network,
+            "sid": opened.session.sid,
+        }),
+    )
+    .await;
     let answer = answer(txn, &opened.session).await?;
     match &answer {
         Answer::Respond(_) => finish(txn, tx).await?,

@@ -15,6 +15,7 @@ pub use consent::{
 };
 pub use send_code::{Refusal, SendCodeOutcome, resend_code, resend_cooldown, send_code};
 pub use transaction::{
-    Begun, LoginTransaction, Step, begin, check_csrf, csrf_token, load, restart,
+    ACCOUNT_CLIENT_ID, Begun, LoginTransaction, Step, Target, begin, begin_account, check_csrf,
+    csrf_token, load, restart,
 };
-pub use verify_code::{VerifyCodeOutcome, verify_code};
+pub use verify_code::{SignInContext, VerifyCodeOutcome, verify_code};

@@ -3,7 +3,9 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
-use crate::domain::{AuthorizationRequest, Recipient};
+use crate::domain::{
+    AuthorizationRequest, ClientId, Prompt, Recipient, RedirectUri, ResponseMode, Scope,
+};
 use crate::otp::Limit;
 use crate::store;
 
@@ -19,7 +21,39 @@ pub struct LoginTransaction {
     /// The SSO session the consent page is for, once the sign-in waits there.
     pub consent_sid: Option<String>,
     pub expires_at: DateTime<Utc>,
+    /// Where the sign-in ends: back to the application with a code, or on
+    /// one of ferrid's own pages.
+    pub target: Target,
 }
+
+/// Where a sign-in goes once the user has proved a factor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Answer the authorization request (a code for the application).
+    Application,
+    /// The user's account area: the session is opened and the browser goes
+    /// to `/account`; no code is issued.
+    Account,
+}
+
+impl Target {
+    fn stored(self) -> Option<&'static str> {
+        match self {
+            Self::Application => None,
+            Self::Account => Some("account"),
+        }
+    }
+
+    fn from_stored(stored: Option<&str>) -> Self {
+        match stored {
+            Some("account") => Self::Account,
+            _ => Self::Application,
+        }
+    }
+}
+
+/// The client id the account area's sign-ins, codes and audit events carry.
+pub const ACCOUNT_CLIENT_ID: &str = "ferrid.account";
 
 /// Where a new sign-in starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +84,47 @@ pub async fn begin(
     step: Step<'_>,
     client_ip: Option<&str>,
 ) -> anyhow::Result<Begun> {
+    begin_for(state, request, step, client_ip, Target::Application).await
+}
+
+/// Starts the hosted sign-in for the account area: the same pages, codes
+/// and limits as an application's sign-in, ending at `/account` instead of
+/// with a code. `ui_locales` carries the language the account pages used.
+pub async fn begin_account(
+    state: &AppState,
+    client_ip: Option<&str>,
+    ui_locales: Option<&str>,
+) -> anyhow::Result<Begun> {
+    let redirect_uri = RedirectUri::parse(&format!("{}/account", state.settings.issuer_base()))
+        .map_err(|e| anyhow::anyhow!("the account area's address: {e}"))?;
+    let client_id = ClientId::parse(ACCOUNT_CLIENT_ID).map_err(|e| anyhow::anyhow!(e))?;
+    let request = AuthorizationRequest {
+        client_id,
+        client_name: String::new(),
+        redirect_uri,
+        scope: Scope::parse_known("openid"),
+        state: None,
+        nonce: None,
+        code_challenge: None,
+        prompt: Prompt::default(),
+        max_age: None,
+        login_hint: None,
+        ui_locales: ui_locales.map(str::to_owned),
+        response_mode: ResponseMode::Query,
+        id_token_claims: Vec::new(),
+        id_token_hint_sub: None,
+        first_party: true,
+    };
+    begin_for(state, &request, Step::SignIn, client_ip, Target::Account).await
+}
+
+async fn begin_for(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    step: Step<'_>,
+    client_ip: Option<&str>,
+    target: Target,
+) -> anyhow::Result<Begun> {
     let ttl = state.settings.tokens.login_transaction_ttl.0;
     if let Some(ip) = client_ip {
         let limit = Limit {
@@ -78,6 +153,7 @@ pub async fn begin(
             consent_sid,
             created_at: now,
             expires_at: now + ttl,
+            return_to: target.stored(),
         },
     )
     .await?;
@@ -105,6 +181,7 @@ pub async fn load(
         recipient: stored.recipient,
         consent_sid: stored.consent_sid,
         expires_at: stored.expires_at,
+        target: Target::from_stored(stored.return_to.as_deref()),
     }))
 }
 

@@ -32,13 +32,23 @@ pub enum VerifyCodeOutcome<R> {
     Blocked,
 }
 
+/// Where and how a code is typed: the client's address and user agent
+/// (the new session shows them), and the language of the page (remembered
+/// on the user).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SignInContext<'a> {
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub locale: Option<&'a str>,
+}
+
 /// Checks the code; on success signs the user in and has `answer` answer
 /// the authorization request, in the same transaction.
 pub async fn verify_code<R>(
     state: &AppState,
     tx: &LoginTransaction,
     code_input: &str,
-    ip: Option<&str>,
+    context: SignInContext<'_>,
     answer: impl AsyncFnOnce(&DatabaseTransaction, &SsoSession) -> anyhow::Result<Answer<R>>,
 ) -> anyhow::Result<VerifyCodeOutcome<R>> {
     let Some(challenge_id) = tx.challenge_id else {
@@ -57,12 +67,13 @@ pub async fn verify_code<R>(
     let txn = store::begin_write(&state.db)
         .await
         .context("starting a transaction")?;
+    let ip = context.ip;
     let outcome = state.otp.verify(&txn, challenge_id, &code).await?;
-    record_verification(&txn, tx, &outcome, ip).await;
+    record_verification(&txn, state, tx, &outcome, ip).await;
     let mut used_by = None;
     let verified = match outcome {
         VerifyOutcome::Verified { recipient } => {
-            let signed_in = complete_sign_in(&txn, state, tx, &recipient, answer).await?;
+            let signed_in = complete_sign_in(&txn, state, tx, &recipient, context, answer).await?;
             used_by = Some(recipient);
             signed_in
         }
@@ -83,6 +94,7 @@ pub async fn verify_code<R>(
 /// with the client's address as the passwordless API records it.
 async fn record_verification(
     db: &impl ConnectionTrait,
+    state: &AppState,
     tx: &LoginTransaction,
     outcome: &VerifyOutcome,
     ip: Option<&str>,
@@ -90,6 +102,7 @@ async fn record_verification(
     if let Some((kind, result)) = outcome.audit() {
         crate::audit::record(
             db,
+            state.clock.now(),
             kind,
             tx.recipient.as_ref().map(Recipient::masked),
             Some(&tx.request.client_id),

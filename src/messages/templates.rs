@@ -18,6 +18,37 @@ pub fn default_template(usage: MessageUsage) -> &'static str {
             "Your {{ application.name }} code to confirm this phone number is: {{ code }}"
         }
         MessageUsage::Generic => "Your {{ application.name }} code is: {{ code }}",
+        MessageUsage::Notice => NOTICE_EN,
+    }
+}
+
+const NOTICE_EN: &str = "{{ application.name }}: {% if change == 'removed' %}this number was removed from your account{% else %}your account now uses another phone number{% endif %}. Not you? Undo it: {{ revert_url }}";
+
+/// Built-in translations of a usage's default text, by language (the
+/// notice has them; code messages use the one default unless the operator
+/// sets overrides).
+pub fn default_translations(usage: MessageUsage) -> &'static [(&'static str, &'static str)] {
+    match usage {
+        MessageUsage::Notice => &[
+            ("en", NOTICE_EN),
+            (
+                "fr",
+                "{{ application.name }} : {% if change == 'removed' %}ce numéro a été retiré de votre compte{% else %}votre compte utilise désormais un autre numéro{% endif %}. Ce n'était pas vous ? Annulez : {{ revert_url }}",
+            ),
+            (
+                "nl",
+                "{{ application.name }}: {% if change == 'removed' %}dit nummer is van uw account verwijderd{% else %}uw account gebruikt nu een ander telefoonnummer{% endif %}. Was u dit niet? Maak het ongedaan: {{ revert_url }}",
+            ),
+            (
+                "es",
+                "{{ application.name }}: {% if change == 'removed' %}este número se quitó de su cuenta{% else %}su cuenta usa ahora otro número{% endif %}. ¿No fue usted? Deshágalo: {{ revert_url }}",
+            ),
+            (
+                "de",
+                "{{ application.name }}: {% if change == 'removed' %}diese Nummer wurde aus Ihrem Konto entfernt{% else %}Ihr Konto verwendet jetzt eine andere Telefonnummer{% endif %}. Waren Sie das nicht? Rückgängig machen: {{ revert_url }}",
+            ),
+        ],
+        _ => &[],
     }
 }
 
@@ -28,6 +59,10 @@ pub struct MessageVars<'a> {
     pub application_name: &'a str,
     pub request_language: Option<&'a str>,
     pub usage: MessageUsage,
+    /// Notices: the link that undoes the change ("this wasn't me").
+    pub revert_url: &'a str,
+    /// Notices: what happened to the number (`changed`, `removed`).
+    pub change: &'a str,
 }
 
 impl MessageVars<'_> {
@@ -39,6 +74,8 @@ impl MessageVars<'_> {
             "application": { "name": self.application_name },
             "request_language": self.request_language.unwrap_or(""),
             "usage": self.usage.as_str(),
+            "revert_url": self.revert_url,
+            "change": self.change,
         })
     }
 }
@@ -124,6 +161,8 @@ pub fn validate_template(source: &str) -> Result<(), TemplateError> {
         application_name: "Application Name",
         request_language: Some("en"),
         usage: MessageUsage::Login,
+        revert_url: "https://id.example.com/account/revert/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        change: "changed",
     };
     let body = template
         .render(&sample.to_object())
@@ -151,6 +190,9 @@ impl TemplateSet {
                 DEFAULT_LANGUAGE_KEY.to_owned(),
                 parser.parse(default_template(usage))?,
             );
+            for (language, source) in default_translations(usage) {
+                by_language.insert((*language).to_owned(), parser.parse(source)?);
+            }
             if let Some(overrides) = stored.get(usage.as_str()) {
                 for (language, source) in overrides {
                     let compiled = parser
@@ -199,6 +241,8 @@ mod tests {
             application_name: "Shop",
             request_language: language,
             usage,
+            revert_url: "",
+            change: "",
         }
     }
 
@@ -270,6 +314,27 @@ mod tests {
         assert_eq!(render("fr-CA"), "Votre code : 123456");
         assert_eq!(render("nl"), "Uw code: 123456");
         assert_eq!(render("de"), "Your Shop verification code is: 123456");
+    }
+
+    #[test]
+    fn the_notice_has_defaults_in_five_languages_that_fit_three_segments() {
+        let set = TemplateSet::compile(&BTreeMap::new()).unwrap();
+        for lang in ["en", "fr", "nl", "es", "de"] {
+            for change in ["changed", "removed"] {
+                let body = set
+                    .render(
+                        &MessageVars {
+                            revert_url: "https://id.example.com/account/revert/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                            change,
+                            ..vars(MessageUsage::Notice, None)
+                        },
+                        &LanguagePreference::from_sources(None, Some(lang), None),
+                    )
+                    .unwrap();
+                assert!(body.contains("/account/revert/"), "{lang}: {body}");
+                check_length(&body).unwrap();
+            }
+        }
     }
 
     #[test]

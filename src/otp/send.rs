@@ -247,6 +247,7 @@ pub async fn issue_code<'a>(
     if let CodeSource::Fixed(_) = source {
         audit::record(
             db,
+            state.clock.now(),
             "sms.test_number",
             Some(phone.masked()),
             Some(req.client_id),
@@ -258,6 +259,16 @@ pub async fn issue_code<'a>(
             issued,
             source,
             usage: MessageUsage::Login,
+            user_id: None,
+        }));
+    }
+    // A number being added to an account gets the `verify` message whoever
+    // holds it: nothing in it tells whether it belongs to another account.
+    if req.purpose == Purpose::Enroll {
+        return Ok(Ok(Pending {
+            issued,
+            source,
+            usage: MessageUsage::Verify,
             user_id: None,
         }));
     }
@@ -324,13 +335,15 @@ async fn deliver(
             application_name: req.application_name,
             request_language: req.languages.first(),
             usage,
+            revert_url: "",
+            change: "",
         },
         req.languages,
     )?;
     let message = SmsMessage {
         to: phone,
         body: &body,
-        code: &issued.code,
+        code: Some(&issued.code),
         usage,
         expires_at: issued.expires_at,
         user_id: pending.user_id,
@@ -340,6 +353,7 @@ async fn deliver(
         Ok(delivery) => {
             audit::record(
                 &state.db,
+                state.clock.now(),
                 "sms.sent",
                 Some(phone.masked()),
                 Some(req.client_id),
@@ -356,6 +370,7 @@ async fn deliver(
             tracing::warn!(to = %phone.masked(), provider, error = %e, "SMS delivery failed");
             audit::record(
                 &state.db,
+                state.clock.now(),
                 "sms.failed",
                 Some(phone.masked()),
                 Some(req.client_id),

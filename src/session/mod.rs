@@ -10,21 +10,44 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::AuthMethod;
-pub use crate::store::sso_sessions::SsoSession;
+pub use crate::store::sso_sessions::{ListedSession, SessionOrigin, SsoSession};
 use crate::store::{self, ConnectionTrait};
 pub use user::{
     SignInUser, Signup, find_or_create_user, find_or_create_user_in, user_for_verified,
 };
 
-/// The SSO session behind a cookie value, if it is live and its user may sign in.
+/// How stale a session's "last seen" may get before a use records it: one
+/// write every few minutes, not one per request.
+const LAST_SEEN_EVERY: chrono::Duration = chrono::Duration::minutes(5);
+
+/// The SSO session behind a cookie value, if it is live and its user may
+/// sign in. Records the use when "last seen" is stale.
 pub async fn current(state: &AppState, token: &str) -> anyhow::Result<Option<SsoSession>> {
-    let Some(session) =
-        store::sso_sessions::find_live(&state.db, &sha256_hex(token), state.clock.now()).await?
+    let now = state.clock.now();
+    let Some(session) = store::sso_sessions::find_live(&state.db, &sha256_hex(token), now).await?
     else {
         return Ok(None);
     };
     let user = store::users::find_by_id(&state.db, session.user_id).await?;
-    Ok(user.filter(|u| !u.blocked).map(|_| session))
+    if user.as_ref().is_none_or(|u| u.blocked) {
+        return Ok(None);
+    }
+    if session.last_seen_at <= now - LAST_SEEN_EVERY {
+        store::sso_sessions::update_last_seen(&state.db, &session.sid, now - LAST_SEEN_EVERY, now)
+            .await?;
+    }
+    Ok(Some(session))
+}
+
+/// Where a sign-in comes from, for the session's row: the user agent (cut
+/// to a bounded length) and the coarse network of the client address.
+pub fn origin(user_agent: Option<&str>, ip: Option<&str>) -> SessionOrigin {
+    SessionOrigin {
+        user_agent: user_agent
+            .map(|ua| ua.chars().take(512).collect::<String>())
+            .filter(|ua| !ua.is_empty()),
+        network: ip.and_then(crate::domain::coarse_network),
+    }
 }
 
 /// A session just opened: the row, and the cookie value only the browser keeps.
@@ -39,8 +62,9 @@ pub async fn open(
     state: &AppState,
     user_id: Uuid,
     methods: &[AuthMethod],
+    origin: &SessionOrigin,
 ) -> anyhow::Result<Opened> {
-    open_in(&state.db, state, user_id, methods).await
+    open_in(&state.db, state, user_id, methods, origin).await
 }
 
 /// Like [`open`], stored through `db` (the caller's transaction).
@@ -49,6 +73,7 @@ pub async fn open_in(
     state: &AppState,
     user_id: Uuid,
     methods: &[AuthMethod],
+    origin: &SessionOrigin,
 ) -> anyhow::Result<Opened> {
     let now = state.clock.now();
     let token = random_token();
@@ -59,7 +84,7 @@ pub async fn open_in(
         methods,
         now + state.settings.tokens.sso_session_ttl.0,
     );
-    store::sso_sessions::insert(db, sha256_hex(&token), &session, now).await?;
+    store::sso_sessions::insert(db, sha256_hex(&token), &session, origin, now).await?;
     Ok(Opened { session, token })
 }
 

@@ -195,7 +195,7 @@ mod tests {
         let message = SmsMessage {
             to: &phone,
             body: "code",
-            code: &code,
+            code: Some(&code),
             usage: MessageUsage::Login,
             expires_at: Utc::now(),
             user_id: None,

@@ -24,12 +24,14 @@ use uuid::Uuid;
 
 use crate::domain::{MessageUsage, OtpCode, PhoneNumber};
 
-/// A text message with a code, and what a provider may want to know of it.
+/// A text message (a code, or a notice without one), and what a provider
+/// may want to know of it.
 #[derive(Debug)]
 pub struct SmsMessage<'a> {
     pub to: &'a PhoneNumber,
     pub body: &'a str,
-    pub code: &'a OtpCode,
+    /// The code the message carries; `None` for a notice.
+    pub code: Option<&'a OtpCode>,
     pub usage: MessageUsage,
     pub expires_at: DateTime<Utc>,
     pub user_id: Option<Uuid>,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::retry::{Attempt, with_one_retry};
 use super::{Delivery, SmsError, SmsMessage, SmsSender};
 use crate::crypto::{WebhookKey, random_token};
-use crate::domain::MessageUsage;
+use crate::domain::{MessageUsage, OtpCode};
 
 /// Posts each message to an operator's URL.
 pub struct WebhookSender {
@@ -25,7 +25,7 @@ struct Factor<'a> {
     strategy: &'static str,
     channel: &'static str,
     phone_number: &'a str,
-    verification_code: &'a str,
+    verification_code: Option<&'a str>,
     message: &'a str,
     expires_at: String,
 }
@@ -54,6 +54,7 @@ fn action(usage: MessageUsage) -> &'static str {
         MessageUsage::Register => "register",
         MessageUsage::Verify => "verify",
         MessageUsage::Generic => "generic",
+        MessageUsage::Notice => "notice",
     }
 }
 
@@ -116,7 +117,7 @@ impl SmsSender for WebhookSender {
                 strategy: "verificationCode",
                 channel: "sms",
                 phone_number: message.to.as_str(),
-                verification_code: message.code.as_str(),
+                verification_code: message.code.map(OtpCode::as_str),
                 message: message.body,
                 expires_at: message
                     .expires_at

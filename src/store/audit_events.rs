@@ -23,6 +23,7 @@ mod entity {
         pub client_id: Option<String>,
         pub ip: Option<String>,
         pub details: String,
+        pub user_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -43,6 +44,8 @@ pub struct AuditEvent {
     pub ip: Option<String>,
     pub details: serde_json::Value,
     pub at: DateTime<Utc>,
+    /// The user the event is about, when there is one: their activity page lists it.
+    pub user_id: Option<Uuid>,
 }
 
 pub async fn insert(db: &impl ConnectionTrait, event: &AuditEvent) -> Result<(), StoreError> {
@@ -55,6 +58,7 @@ pub async fn insert(db: &impl ConnectionTrait, event: &AuditEvent) -> Result<(),
         client_id: Set(event.client_id.clone()),
         ip: Set(event.ip.clone()),
         details: Set(event.details.to_string()),
+        user_id: Set(event.user_id),
     })
     // Without RETURNING, and on SQLite without the SELECT that `.insert()`
     // adds to read the row back: nothing of it is needed.
@@ -85,6 +89,7 @@ pub async fn list_recent(
             client_id: m.client_id,
             ip: m.ip,
             at: m.at,
+            user_id: m.user_id,
         })
         .collect())
 }
@@ -110,6 +115,51 @@ pub async fn list_since(
             client_id: m.client_id,
             ip: m.ip,
             at: m.at,
+            user_id: m.user_id,
         })
         .collect())
+}
+
+/// The user's own events since `since`, newest first.
+pub async fn list_for_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    since: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<AuditEvent>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::At.gte(since))
+        .order_by_desc(Column::At)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| AuditEvent {
+            details: serde_json::from_str(&m.details).unwrap_or(serde_json::Value::Null),
+            kind: m.kind,
+            actor: m.actor,
+            subject: m.subject,
+            client_id: m.client_id,
+            ip: m.ip,
+            at: m.at,
+            user_id: m.user_id,
+        })
+        .collect())
+}
+
+/// How many events of `kind` the user has had since `since`.
+pub async fn count_for_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    kind: &str,
+    since: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    use sea_orm::PaginatorTrait;
+    Ok(Entity::find()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::At.gte(since))
+        .count(db)
+        .await?)
 }

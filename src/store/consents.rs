@@ -89,3 +89,49 @@ pub async fn upsert(
     .await?;
     Ok(())
 }
+
+/// A consent as the account page lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserConsent {
+    pub client_id: String,
+    pub scope: String,
+    pub granted_at: DateTime<Utc>,
+}
+
+/// The consents the user has not revoked, newest first.
+pub async fn list_for_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Vec<UserConsent>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(Entity::find()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::RevokedAt.is_null())
+        .order_by_desc(Column::GrantedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| UserConsent {
+            client_id: m.client_id,
+            scope: m.scope,
+            granted_at: m.granted_at,
+        })
+        .collect())
+}
+
+/// Revokes the user's consent for the client; `false` when none stood.
+pub async fn update_revoked(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    client_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = Entity::update_many()
+        .col_expr(Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::ClientId.eq(client_id))
+        .filter(Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}

@@ -25,6 +25,7 @@ mod entity {
         pub consent_sid: Option<String>,
         pub created_at: DateTimeUtc,
         pub expires_at: DateTimeUtc,
+        pub return_to: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -46,6 +47,8 @@ pub struct StoredTransaction {
     /// The SSO session shown the consent page, while the sign-in waits there.
     pub consent_sid: Option<String>,
     pub expires_at: DateTime<Utc>,
+    /// Set for a sign-in started by ferrid's own pages: where it returns.
+    pub return_to: Option<String>,
 }
 
 impl From<entity::Model> for StoredTransaction {
@@ -60,6 +63,7 @@ impl From<entity::Model> for StoredTransaction {
                 .map(|p| Recipient::Phone(PhoneNumber::from_trusted_e164(p))),
             consent_sid: m.consent_sid,
             expires_at: m.expires_at,
+            return_to: m.return_to,
         }
     }
 }
@@ -75,6 +79,8 @@ pub struct NewTransaction<'a> {
     pub consent_sid: Option<&'a str>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Set for a sign-in started by ferrid's own pages (the account area).
+    pub return_to: Option<&'a str>,
 }
 
 pub async fn insert(db: &impl ConnectionTrait, new: NewTransaction<'_>) -> Result<(), StoreError> {
@@ -88,6 +94,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewTransaction<'_>) -> Resul
         consent_sid: Set(new.consent_sid.map(str::to_owned)),
         created_at: Set(new.created_at),
         expires_at: Set(new.expires_at),
+        return_to: Set(new.return_to.map(str::to_owned)),
     })
     // Without RETURNING, and on SQLite without the SELECT that `.insert()`
     // adds to read the row back: nothing of it is needed.

@@ -2,6 +2,7 @@
 //! them, one module per aggregate. Functions take `&impl ConnectionTrait` so
 //! they work inside a transaction, and return plain records.
 
+pub mod account_actions;
 pub mod audit_events;
 pub mod authorization_codes;
 pub mod clients;
@@ -11,6 +12,7 @@ pub mod otp_challenges;
 pub mod otp_recipients;
 pub mod refresh_token_families;
 pub mod refresh_tokens;
+pub mod revert_tokens;
 pub mod revoked_access_tokens;
 pub mod settings;
 pub mod signing_keys;

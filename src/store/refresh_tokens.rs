@@ -218,3 +218,22 @@ pub async fn list_families_ending_at_logout(
         .all(db)
         .await?)
 }
+
+/// The user's families with a live token, of one client or of all.
+pub async fn list_live_families_for_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    client_id: Option<&str>,
+) -> Result<Vec<Uuid>, StoreError> {
+    use sea_orm::QuerySelect;
+    let mut query = Entity::find()
+        .select_only()
+        .column(Column::FamilyId)
+        .distinct()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::RevokedAt.is_null());
+    if let Some(client_id) = client_id {
+        query = query.filter(Column::ClientId.eq(client_id));
+    }
+    Ok(query.into_tuple::<Uuid>().all(db).await?)
+}

@@ -25,6 +25,9 @@ mod entity {
         pub created_at: DateTimeUtc,
         pub expires_at: DateTimeUtc,
         pub revoked_at: Option<DateTimeUtc>,
+        pub user_agent: Option<String>,
+        pub network: Option<String>,
+        pub last_seen_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -46,6 +49,25 @@ pub struct SsoSession {
     pub amr: Vec<String>,
     pub acr: Option<String>,
     pub expires_at: DateTime<Utc>,
+    /// When the session was last used (updated at most every few minutes).
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// Where a session was opened from, as the account page shows it: the
+/// browser's user agent and the /24 (IPv4) or /48 (IPv6) network.
+#[derive(Clone, Debug, Default)]
+pub struct SessionOrigin {
+    pub user_agent: Option<String>,
+    pub network: Option<String>,
+}
+
+/// A live session as the account page lists it.
+#[derive(Clone, Debug)]
+pub struct ListedSession {
+    pub sid: String,
+    pub origin: SessionOrigin,
+    pub signed_in_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
 }
 
 impl SsoSession {
@@ -65,6 +87,7 @@ impl SsoSession {
             amr: AuthMethod::amr_values(methods),
             acr: AuthMethod::acr_of(methods).map(str::to_owned),
             expires_at,
+            last_seen_at: auth_time,
         }
     }
 
@@ -85,6 +108,7 @@ impl TryFrom<entity::Model> for SsoSession {
             auth_time: m.auth_time,
             acr: m.acr,
             expires_at: m.expires_at,
+            last_seen_at: m.last_seen_at.unwrap_or(m.created_at),
         })
     }
 }
@@ -93,6 +117,7 @@ pub async fn insert(
     db: &impl ConnectionTrait,
     id_hash: String,
     session: &SsoSession,
+    origin: &SessionOrigin,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     Entity::insert(ActiveModel {
@@ -105,6 +130,9 @@ pub async fn insert(
         created_at: Set(now),
         expires_at: Set(session.expires_at),
         revoked_at: Set(None),
+        user_agent: Set(origin.user_agent.clone()),
+        network: Set(origin.network.clone()),
+        last_seen_at: Set(Some(now)),
     })
     // Without RETURNING, and on SQLite without the SELECT that `.insert()`
     // adds to read the row back: nothing of it is needed.
@@ -140,6 +168,88 @@ pub async fn update_revoked_by_sid(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Ends the user's session `sid`; `false` when it is not a live session
+/// of this user.
+pub async fn update_revoked_for_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    sid: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = Entity::update_many()
+        .col_expr(Column::RevokedAt, Expr::value(now))
+        .filter(Column::Sid.eq(sid))
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Records that the session was used, unless that was recorded after
+/// `stale_before` already: one write every few minutes, not per request.
+pub async fn update_last_seen(
+    db: &impl ConnectionTrait,
+    sid: &str,
+    stale_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::Condition;
+    Entity::update_many()
+        .col_expr(Column::LastSeenAt, Expr::value(now))
+        .filter(Column::Sid.eq(sid))
+        .filter(
+            Condition::any()
+                .add(Column::LastSeenAt.is_null())
+                .add(Column::LastSeenAt.lt(stale_before)),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The user proved a factor again: the session's `auth_time` is now.
+pub async fn update_auth_time(
+    db: &impl ConnectionTrait,
+    sid: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::AuthTime, Expr::value(now))
+        .filter(Column::Sid.eq(sid))
+        .filter(Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The user's live sessions, newest first.
+pub async fn list_live_for_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<ListedSession>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(Entity::find()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::ExpiresAt.gt(now))
+        .filter(Column::RevokedAt.is_null())
+        .order_by_desc(Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| ListedSession {
+            last_seen_at: m.last_seen_at.unwrap_or(m.created_at),
+            sid: m.sid,
+            origin: SessionOrigin {
+                user_agent: m.user_agent,
+                network: m.network,
+            },
+            signed_in_at: m.created_at,
+        })
+        .collect())
 }
 
 /// Deletes sessions that expired before `before`.

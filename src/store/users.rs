@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
 
 use super::StoreError;
 use crate::domain::PhoneNumber;
@@ -107,4 +108,45 @@ pub async fn insert_with_verified_phone(
         .exec_without_returning(db)
         .await?;
     Ok(User::from(model))
+}
+
+/// Sets (or, with `None`, removes) the user's phone number, verified at
+/// `now`; `Conflict` when the number belongs to another account.
+pub async fn update_phone(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    phone: Option<&PhoneNumber>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(
+            Column::PhoneE164,
+            Expr::value(phone.map(|p| p.as_str().to_owned())),
+        )
+        .col_expr(Column::PhoneVerifiedAt, Expr::value(phone.map(|_| now)))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Remembers the language the user last used on ferrid's pages, when it changed.
+pub async fn update_locale(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    locale: &str,
+) -> Result<(), StoreError> {
+    use sea_orm::Condition;
+    Entity::update_many()
+        .col_expr(Column::Locale, Expr::value(locale.to_owned()))
+        .filter(Column::Id.eq(id))
+        .filter(
+            Condition::any()
+                .add(Column::Locale.is_null())
+                .add(Column::Locale.ne(locale)),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
 }

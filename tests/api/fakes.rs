@@ -31,10 +31,12 @@ impl CapturingSms {
         self.sent().into_iter().filter(|m| m.to == phone).collect()
     }
 
-    /// The code of the newest message to `phone`.
+    /// The code of the newest message with a code to `phone` (notices
+    /// carry none).
     pub fn last_code(&self, phone: &str) -> String {
         self.sent_to(phone)
-            .pop()
+            .into_iter()
+            .rfind(|m| !m.code.is_empty())
             .unwrap_or_else(|| panic!("no message to {phone}"))
             .code
     }
@@ -50,7 +52,10 @@ impl SmsSender for CapturingSms {
         self.sent.lock().unwrap().push(SentSms {
             to: message.to.as_str().to_owned(),
             body: message.body.to_owned(),
-            code: message.code.as_str().to_owned(),
+            code: message
+                .code
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
         });
         Ok(Delivery::default())
     }

@@ -1,5 +1,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_consents;
+mod account_overview;
+mod account_phone;
+mod account_removal;
+mod account_revert;
+mod account_support;
 mod authorize;
 mod authorize_limits;
 mod cli;

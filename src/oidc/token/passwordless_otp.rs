@@ -60,6 +60,7 @@ pub(super) async fn otp_grant(
     if let Some((kind, result)) = outcome.audit() {
         crate::audit::record(
             &state.db,
+            state.clock.now(),
             kind,
             Some(recipient.masked()),
             Some(client.client_id.as_str()),

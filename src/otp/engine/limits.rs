@@ -68,6 +68,7 @@ impl OtpEngine {
                 );
                 crate::audit::record(
                     db,
+                    self.clock.now(),
                     "sms.pumping_throttled",
                     Some(trip.prefix.clone()),
                     None,

@@ -24,6 +24,11 @@ pub enum Purpose {
     Login,
     /// The passwordless API (`/passwordless/start` and the OTP grant).
     Passwordless,
+    /// Proving a factor the user has again before a sensitive change on the
+    /// account page.
+    Reauth,
+    /// Proving possession of a phone number being added to an account.
+    Enroll,
 }
 
 impl Purpose {
@@ -31,6 +36,8 @@ impl Purpose {
         match self {
             Self::Login => "login",
             Self::Passwordless => "passwordless",
+            Self::Reauth => "reauth",
+            Self::Enroll => "enroll",
         }
     }
 }
@@ -226,6 +233,7 @@ impl OtpEngine {
             tracing::warn!(to = %recipient.masked(), "a code was refused: the number's failure budget is spent");
             crate::audit::record(
                 db,
+                self.clock.now(),
                 "otp.failure_budget_spent",
                 Some(recipient.masked()),
                 client_id,

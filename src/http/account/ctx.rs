@@ -1,0 +1,289 @@
+//! What every signed-in account page shares: the request's user,
+//! language and address, and how outcomes become pages.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::super::client_ip::client_ip;
+use super::super::errors::{internal_error, render_with_status};
+use super::super::login::csrf_failure;
+use super::SignedIn;
+use super::view::{CodePage, Lang, OverviewPage};
+use crate::account::{self, CodeProblem, Continued, Request, SendProblem};
+use crate::app::AppState;
+use crate::domain::PhoneError;
+use crate::messages::catalogue::{CATALOGUES, with_number};
+use crate::otp::Refusal;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    pub lang: Option<String>,
+    pub notice: Option<String>,
+    /// Set after "send a new code".
+    pub sent: Option<String>,
+}
+
+/// Which code page: the re-authentication, or the new number's proof.
+#[derive(Clone, Copy)]
+pub(super) enum Step {
+    Reauth,
+    VerifyPhone,
+}
+
+impl Step {
+    pub(super) fn action(self) -> &'static str {
+        match self {
+            Self::Reauth => "/account/reauth",
+            Self::VerifyPhone => "/account/phone/verify",
+        }
+    }
+
+    pub(super) fn resend_action(self) -> &'static str {
+        match self {
+            Self::Reauth => "/account/reauth/resend",
+            Self::VerifyPhone => "/account/phone/resend",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    pub csrf: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct PhoneForm {
+    pub csrf: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    pub csrf: Option<String>,
+    pub code: Option<String>,
+}
+
+pub(super) fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
+}
+
+/// One request on a signed-in page: the user, the language, the address.
+pub(super) struct Ctx<'a> {
+    req: &'a HttpRequest,
+    state: &'a AppState,
+    signed_in: &'a SignedIn,
+    pub lang: Lang,
+    ip: Option<String>,
+}
+
+impl<'a> Ctx<'a> {
+    /// Opens a page; the language used is remembered on the user.
+    pub(super) async fn open(
+        req: &'a HttpRequest,
+        state: &'a AppState,
+        signed_in: &'a SignedIn,
+        picked: Option<&str>,
+    ) -> Result<Self, HttpResponse> {
+        let lang = Lang::resolve(req, picked, signed_in.me.user.locale.as_deref());
+        if let Err(e) = account::remember_locale(state, signed_in.me.user.id, lang.t().lang).await {
+            return Err(internal_error(req, &e));
+        }
+        Ok(Self {
+            req,
+            state,
+            signed_in,
+            lang,
+            ip: client_ip(req, &state.settings.trusted_proxies),
+        })
+    }
+
+    /// Opens a form post, refusing a CSRF token that is not this session's
+    /// before anything changes.
+    pub(super) async fn form(
+        req: &'a HttpRequest,
+        state: &'a AppState,
+        signed_in: &'a SignedIn,
+        csrf: Option<&str>,
+    ) -> Result<Self, HttpResponse> {
+        if !account::check_csrf(state, &signed_in.token, csrf) {
+            return Err(csrf_failure(req));
+        }
+        Self::open(req, state, signed_in, None).await
+    }
+
+    pub(super) fn request(&self) -> Request<'_> {
+        Request {
+            state: self.state,
+            me: &self.signed_in.me,
+            ip: self.ip.as_deref(),
+            languages: &self.lang.languages,
+        }
+    }
+
+    /// The overview, with a notice or a problem shown.
+    pub(super) async fn overview(
+        &self,
+        notice: Option<&str>,
+        error: Option<&str>,
+        phone_input: &str,
+        status: StatusCode,
+    ) -> HttpResponse {
+        let overview = match account::overview(self.state, &self.signed_in.me).await {
+            Ok(o) => o,
+            Err(e) => return internal_error(self.req, &e),
+        };
+        let mut page = OverviewPage::new(&self.lang, &self.signed_in.me.csrf, overview);
+        page.notice = notice;
+        page.error = error;
+        page.phone_input = phone_input;
+        self.lang.finish(self.state, page.render(status))
+    }
+
+    pub(super) fn code_page(
+        &self,
+        step: Step,
+        masked: &str,
+        error: Option<&str>,
+        notice: Option<&str>,
+        status: StatusCode,
+    ) -> HttpResponse {
+        let a = self.lang.a;
+        let (title, intro) = match step {
+            Step::Reauth => (a.reauth_title, a.reauth_intro),
+            Step::VerifyPhone => (a.verify_title, a.t.sent_to),
+        };
+        let action = step.action();
+        let length = self
+            .state
+            .connection
+            .last_code_length()
+            .unwrap_or(self.state.settings.otp.length);
+        let page = CodePage {
+            a,
+            t: a.t,
+            languages: &CATALOGUES,
+            here: action,
+            csrf: &self.signed_in.me.csrf,
+            title,
+            intro,
+            masked,
+            action,
+            resend_action: step.resend_action(),
+            code_label: with_number(a.t.code_label, length),
+            code_length: length,
+            error,
+            notice,
+        };
+        self.lang
+            .finish(self.state, render_with_status(status, &page))
+    }
+
+    /// Why a code was not sent, in words, with the status to answer.
+    pub(super) fn send_problem(&self, problem: SendProblem) -> (String, StatusCode) {
+        let t = self.lang.t();
+        let bad = StatusCode::BAD_REQUEST;
+        match problem {
+            SendProblem::InvalidPhone(PhoneError::NeedsCountryCode) => {
+                (t.needs_country_code.to_owned(), bad)
+            }
+            SendProblem::InvalidPhone(PhoneError::Invalid) => (t.invalid_phone.to_owned(), bad),
+            SendProblem::NotDelivered => (t.not_delivered.to_owned(), StatusCode::BAD_GATEWAY),
+            SendProblem::NoFactor => (self.lang.a.no_factor.to_owned(), StatusCode::CONFLICT),
+            SendProblem::Refused(reason) => {
+                let text = match reason {
+                    Refusal::Country => t.country_refused.to_owned(),
+                    Refusal::LineKind(kind) => t.line_refused.replace("{kind}", kind),
+                    Refusal::PhoneLimit => t.phone_limit.to_owned(),
+                    Refusal::NetworkLimit => t.network_limit.to_owned(),
+                    Refusal::Ceiling => t.ceiling.to_owned(),
+                    Refusal::Cooldown(secs) => with_number(t.cooldown, secs),
+                };
+                let status = if reason.is_about_the_number() {
+                    bad
+                } else {
+                    StatusCode::TOO_MANY_REQUESTS
+                };
+                (text, status)
+            }
+        }
+    }
+
+    /// A typed code that proved nothing, in words.
+    pub(super) fn code_problem(&self, problem: CodeProblem) -> String {
+        let t = self.lang.t();
+        match problem {
+            CodeProblem::Malformed => {
+                let length = self
+                    .state
+                    .connection
+                    .last_code_length()
+                    .unwrap_or(self.state.settings.otp.length);
+                with_number(t.malformed_code, length)
+            }
+            CodeProblem::Wrong { attempts_left: 1 } => t.wrong_code_one.to_owned(),
+            CodeProblem::Wrong { attempts_left } => with_number(t.wrong_code_many, attempts_left),
+            CodeProblem::TooManyAttempts => t.too_many_attempts.to_owned(),
+            CodeProblem::Expired => t.code_expired.to_owned(),
+        }
+    }
+
+    /// Where a change that went on leads.
+    pub(super) async fn continued(&self, continued: Continued, phone_input: &str) -> HttpResponse {
+        let a = self.lang.a;
+        match continued {
+            Continued::PhoneCodeSent => see_other("/account/phone/verify"),
+            Continued::PhoneNotSent(problem) => {
+                let (text, status) = self.send_problem(problem);
+                self.overview(None, Some(&text), phone_input, status).await
+            }
+            Continued::SameNumber => {
+                self.overview(
+                    None,
+                    Some(a.same_number),
+                    phone_input,
+                    StatusCode::BAD_REQUEST,
+                )
+                .await
+            }
+            Continued::PhoneRemoved => see_other("/account?notice=phone_removed"),
+            Continued::LastWayIn => {
+                self.overview(None, Some(a.last_way_in), "", StatusCode::CONFLICT)
+                    .await
+            }
+            Continued::NoPhone => {
+                self.overview(
+                    None,
+                    Some(a.no_phone_to_remove),
+                    "",
+                    StatusCode::BAD_REQUEST,
+                )
+                .await
+            }
+            Continued::OthersSignedOut(_) => see_other("/account?notice=others_signed_out"),
+        }
+    }
+
+    pub(super) async fn reauth_not_sent(
+        &self,
+        problem: SendProblem,
+        phone_input: &str,
+    ) -> HttpResponse {
+        let (text, status) = self.send_problem(problem);
+        self.overview(None, Some(&text), phone_input, status).await
+    }
+}
+
+/// Opens a page, or answers with why it cannot be opened.
+macro_rules! open {
+    ($e:expr) => {
+        match $e.await {
+            Ok(ctx) => ctx,
+            Err(res) => return res,
+        }
+    };
+}
+pub(super) use open;
