@@ -34,7 +34,12 @@ pub(super) async fn complete_sign_in<R>(
     };
     let origin = session::origin(context.user_agent, context.ip);
     let opened = session::open_in(txn, state, user.id, &methods, &origin).await?;
-    if let Some(locale) = context.locale {
+    // Written only when it changed: a returning user's sign-in costs no
+    // statement for it.
+    if let Some(locale) = context
+        .locale
+        .filter(|l| user.locale.as_deref() != Some(*l))
+    {
         store::users::update_locale(txn, user.id, locale).await?;
     }
     // The user's own activity page lists sign-ins with method and device.
