@@ -19,10 +19,12 @@ use crate::crypto::MasterKey;
 
 mod checks;
 mod database_url;
+mod email;
 mod show;
 mod span;
 
 pub use database_url::{DatabaseBackend, DatabaseUrl};
+pub use email::{EmailSettings, RawEmailSettings, SmtpSecurity, SmtpUrl};
 pub use span::Span;
 
 use checks::{check_http, check_otp, check_sms, check_tokens};
@@ -179,15 +181,6 @@ pub struct HttpSettings {
     pub client_request_timeout: Span,
 }
 
-/// Outgoing email (enrollment notifications).
-#[derive(Clone, Debug, Deserialize)]
-pub struct EmailSettings {
-    /// `smtp://host:port` or `smtps://user:pass@host:port`; unset, no email is sent.
-    pub smtp_url: Option<SecretString>,
-    /// The `From` address of ferrid's emails.
-    pub from: String,
-}
-
 /// Settings as the sources give them, before any check.
 #[derive(Clone, Debug, Deserialize)]
 pub struct RawSettings {
@@ -212,7 +205,7 @@ pub struct RawSettings {
     pub otp: OtpSettings,
     pub login: LoginSettings,
     pub http: HttpSettings,
-    pub email: EmailSettings,
+    pub email: RawEmailSettings,
     pub sms: SmsSettings,
 }
 
@@ -262,6 +255,11 @@ client_request_timeout = "10s"
 
 [email]
 from = "ferrid <no-reply@localhost>"
+max_attempts = 8
+max_age = "24h"
+retry_base = "30s"
+smtp_timeout = "30s"
+poll_interval = "10s"
 
 [sms]
 provider = "outbox"
@@ -425,15 +423,6 @@ impl Settings {
                 ));
             }
         };
-        if let Some(smtp) = &raw.email.smtp_url {
-            let url = smtp.expose_secret();
-            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                return Err(ConfigError::invalid(
-                    "email.smtp_url",
-                    "expected smtp://… or smtps://…",
-                ));
-            }
-        }
         for region in raw
             .sms
             .allowed_countries
@@ -458,6 +447,7 @@ impl Settings {
         }
         check_sms(&raw.sms)?;
         check_http(&raw.http)?;
+        let email = email::check_email(raw.email)?;
         Ok(Self {
             issuer,
             bind,
@@ -475,7 +465,7 @@ impl Settings {
             otp: raw.otp,
             login: raw.login,
             http: raw.http,
-            email: raw.email,
+            email,
             sms: raw.sms,
         })
     }
