@@ -24,6 +24,7 @@ mod m20261130_000102_alter_login_transactions;
 mod m20261130_000103_alter_consents;
 mod m20261130_000201_create_refresh_token_families;
 mod m20261130_000301_create_otp_recipients;
+mod m20261201_000101_recreate_outbox;
 
 /// Every migration of ferrid's schema, oldest first.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000103_alter_consents::Migration),
             Box::new(m20261130_000201_create_refresh_token_families::Migration),
             Box::new(m20261130_000301_create_otp_recipients::Migration),
+            Box::new(m20261201_000101_recreate_outbox::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ pub struct SweepReport {
     pub refresh_token_families: u64,
     pub revoked_access_tokens: u64,
     pub otp_recipients: u64,
+    pub outbox_messages: u64,
 }
 
 impl SweepReport {
@@ -29,6 +30,7 @@ impl SweepReport {
             + self.refresh_token_families
             + self.revoked_access_tokens
             + self.otp_recipients
+            + self.outbox_messages
     }
 }
 
@@ -51,5 +53,8 @@ pub async fn sweep_expired(
         revoked_access_tokens: store::revoked_access_tokens::delete_expired(db, before).await?,
         // A day is past any cooldown (`otp.resend_cooldown` is at most an hour).
         otp_recipients: store::otp_recipients::delete_stale(db, now - Duration::days(1)).await?,
+        // Finished mail stays a month for the operator (`ferrid outbox list`).
+        outbox_messages: store::outbox::delete_finished_before(db, now - Duration::days(30))
+            .await?,
     })
 }
