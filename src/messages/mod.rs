@@ -1,7 +1,8 @@
-//! SMS message templates in Liquid (one per usage, with per-language
-//! overrides) and language negotiation.
+//! Message templates in Liquid, SMS (one per usage, with per-language
+//! overrides) and email (`email`), and language negotiation.
 
 pub mod catalogue;
+pub mod email;
 mod language;
 mod templates;
 
