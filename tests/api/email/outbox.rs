@@ -31,10 +31,11 @@ async fn mail_waits_with_its_error_while_smtp_is_down_and_arrives_once_when_it_i
     let waiting = app.wait_for_attempts(id, 1).await;
     assert_eq!(waiting.status, OutboxStatus::Queued);
     assert!(waiting.last_error.is_some(), "the error is recorded");
-    // retry_base 30 s, with jitter in its upper half.
+    // retry_base 30 s, with jitter in its upper half (and room for a slow
+    // machine between queueing and the attempt).
     let wait = waiting.next_attempt_at - queued_at;
     assert!(
-        wait >= chrono::Duration::seconds(14) && wait <= chrono::Duration::seconds(31),
+        wait >= chrono::Duration::seconds(15) && wait <= chrono::Duration::seconds(40),
         "next attempt in {wait}"
     );
     let failed = store::audit_events::list_recent(&app.db, Some("notification.queued"), 5)
@@ -84,10 +85,11 @@ async fn a_message_whose_worker_died_mid_send_is_sent_once_after_its_lease() {
     .await
     .unwrap();
     let now = app.now();
-    // Queued without waking this instance's worker, then taken by a worker
-    // that dies before it finishes.
+    // Queued and taken by a worker that dies before it finishes, in one
+    // transaction, so that this instance's worker never sees it free.
+    let txn = store::begin_write(&app.db).await.unwrap();
     let id = ferrid::email::enqueue(
-        &app.db,
+        &txn,
         ferrid::email::NewMail {
             to,
             user_id: None,
@@ -101,13 +103,14 @@ async fn a_message_whose_worker_died_mid_send_is_sent_once_after_its_lease() {
     .unwrap();
     let lease = app.state.settings.email.lease();
     let claimed = store::outbox::claim_due(
-        &app.db,
+        &txn,
         now,
         now + chrono::Duration::from_std(lease).unwrap(),
         10,
     )
     .await
     .unwrap();
+    txn.commit().await.unwrap();
     assert_eq!(claimed.messages.len(), 1);
 
     settle(&app).await;
