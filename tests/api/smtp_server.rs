@@ -1,5 +1,6 @@
-//! A small SMTP server for tests: speaks EHLO/HELO, MAIL, RCPT, DATA, RSET,
-//! NOOP and QUIT on a free port, keeps every message it accepts, answers
+//! A small SMTP server for tests: speaks EHLO/HELO, AUTH PLAIN, MAIL, RCPT,
+//! DATA, RSET, NOOP and QUIT on a free port, keeps every message it accepts
+//! (and, when it wants a login, the logins), answers
 //! RCPT with a 4xx or 5xx when told to, and can be stopped (the port then
 //! refuses connections) and started again on the same port.
 
@@ -70,6 +71,10 @@ impl Received {
 
 #[derive(Default)]
 struct Shared {
+    /// The user and password it wants, when it wants a login.
+    login: Mutex<Option<(String, String)>>,
+    /// The users that logged in.
+    logins: Mutex<Vec<String>>,
     mode: Mutex<Option<SmtpMode>>,
     received: Mutex<Vec<Received>>,
     connections: Mutex<Vec<JoinHandle<()>>>,
@@ -94,6 +99,16 @@ impl SmtpServer {
         };
         server.serve(listener);
         server
+    }
+
+    /// From now on, mail is taken only after `AUTH PLAIN` with these.
+    pub fn require_login(&self, user: &str, password: &str) {
+        *self.shared.login.lock().unwrap() = Some((user.to_owned(), password.to_owned()));
+    }
+
+    /// The users that logged in, in order.
+    pub fn logins(&self) -> Vec<String> {
+        self.shared.logins.lock().unwrap().clone()
     }
 
     /// `smtp://127.0.0.1:PORT`.
@@ -169,6 +184,8 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
     if write.write_all(b"220 test ESMTP ready\r\n").await.is_err() {
         return;
     }
+    let wanted = shared.login.lock().unwrap().clone();
+    let mut logged_in = wanted.is_none();
     let mut from = String::new();
     let mut to = Vec::new();
     let mut line = String::new();
@@ -181,7 +198,44 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
         let command = line.trim_end().to_owned();
         let upper = command.to_ascii_uppercase();
         let answer: String = if upper.starts_with("EHLO") {
-            "250-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n".into()
+            let auth = if wanted.is_some() {
+                "250-AUTH PLAIN\r\n"
+            } else {
+                ""
+            };
+            format!("250-test\r\n{auth}250-8BITMIME\r\n250 SMTPUTF8\r\n")
+        } else if upper.starts_with("AUTH PLAIN") {
+            let mut response = command.get(11..).unwrap_or("").trim().to_owned();
+            if response.is_empty() {
+                if write.write_all(b"334 \r\n").await.is_err() {
+                    return;
+                }
+                let mut l = String::new();
+                if lines.read_line(&mut l).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                response = l.trim().to_owned();
+            }
+            // RFC 4616: authzid NUL authcid NUL passwd.
+            let decoded = base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                response.as_bytes(),
+            )
+            .unwrap_or_default();
+            let parts: Vec<String> = decoded
+                .split(|b| *b == 0)
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect();
+            match (&wanted, parts.as_slice()) {
+                (Some((user, password)), [_, u, p]) if u == user && p == password => {
+                    logged_in = true;
+                    shared.logins.lock().unwrap().push(u.clone());
+                    "235 2.7.0 Authentication successful\r\n".into()
+                }
+                _ => "535 5.7.8 Authentication credentials invalid\r\n".into(),
+            }
+        } else if upper.starts_with("MAIL FROM:") && !logged_in {
+            "530 5.7.0 Authentication required\r\n".into()
         } else if upper.starts_with("HELO") {
             "250 test\r\n".into()
         } else if upper.starts_with("MAIL FROM:") {

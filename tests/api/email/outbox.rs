@@ -337,3 +337,29 @@ async fn without_an_smtp_server_outside_dev_mode_mail_stays_queued() {
     let m = app.outbox_message(id).await;
     assert_eq!((m.status, m.attempts), (OutboxStatus::Queued, 0));
 }
+
+#[tokio::test]
+async fn the_user_and_password_of_the_smtp_url_log_in() {
+    let smtp = SmtpServer::start().await;
+    smtp.require_login("mailer", "p@ss:w/rd");
+    let url = smtp
+        .url()
+        .replace("smtp://", "smtp://mailer:p%40ss%3Aw%2Frd@");
+    let app = crate::helpers::spawn_app_with(move |s| {
+        s.email.smtp_url = Some(secrecy::SecretString::from(url));
+        super::quiet_worker(s);
+    })
+    .await;
+    let id = app
+        .queue_mail(
+            TO,
+            EmailUsage::FactorAdded,
+            "en",
+            &phone_changed(&app),
+            None,
+        )
+        .await;
+    smtp.wait_for(1).await;
+    app.wait_for_status(id, OutboxStatus::Sent).await;
+    assert_eq!(smtp.logins(), vec!["mailer".to_owned()]);
+}
