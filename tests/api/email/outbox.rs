@@ -363,3 +363,80 @@ async fn the_user_and_password_of_the_smtp_url_log_in() {
     app.wait_for_status(id, OutboxStatus::Sent).await;
     assert_eq!(smtp.logins(), vec!["mailer".to_owned()]);
 }
+
+#[tokio::test]
+async fn an_smtps_url_speaks_tls_from_the_first_byte() {
+    // The test server speaks plain SMTP: a TLS client cannot talk to it,
+    // and that is a transient error (the operator may fix the server).
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url().replace("smtp://", "smtps://");
+    let app = crate::helpers::spawn_app_with(move |s| {
+        s.email.smtp_url = Some(secrecy::SecretString::from(url));
+        s.email.smtp_timeout = Span(Duration::from_secs(5));
+        super::quiet_worker(s);
+    })
+    .await;
+    let id = app
+        .queue_mail(
+            TO,
+            EmailUsage::FactorAdded,
+            "en",
+            &phone_changed(&app),
+            None,
+        )
+        .await;
+    let m = app.wait_for_attempts(id, 1).await;
+    assert_eq!(m.status, OutboxStatus::Queued);
+    assert!(m.last_error.is_some());
+    assert!(smtp.received().is_empty());
+}
+
+#[tokio::test]
+async fn the_sweep_deletes_finished_mail_after_30_days_and_keeps_waiting_mail() {
+    let app = crate::helpers::spawn_app_with(super::quiet_worker).await;
+    let sent = app
+        .queue_mail(
+            TO,
+            EmailUsage::FactorAdded,
+            "en",
+            &phone_changed(&app),
+            None,
+        )
+        .await;
+    app.wait_for_status(sent, OutboxStatus::Sent).await;
+    settle(&app).await;
+    // A message that waits: queued without waking the worker.
+    let waiting = ferrid::store::outbox::insert(
+        &app.db,
+        ferrid::store::outbox::NewOutboxMessage {
+            recipient: "bob@example.com".into(),
+            user_id: None,
+            usage: "factor_added".into(),
+            language: "en".into(),
+            subject: "s".into(),
+            body_text: "t".into(),
+            body_html: "h".into(),
+            expires_at: None,
+        },
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let sweep = |days: i64| {
+        ferrid::admin::maintenance::sweep_expired(&app.db, app.now() + chrono::Duration::days(days))
+    };
+    assert_eq!(sweep(29).await.unwrap().outbox_messages, 0);
+    assert_eq!(sweep(31).await.unwrap().outbox_messages, 1);
+    assert!(
+        store::outbox::find_by_id(&app.db, sent)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store::outbox::find_by_id(&app.db, waiting)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
