@@ -5,6 +5,13 @@ pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    // One transaction on one connection, on SQLite too: a pooled SQLite
+    // connection that read the schema before the table was dropped would
+    // still see its old index (and refuse a new one of the same name).
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // The first `outbox` (kind + payload) was never written to; the
         // email outbox replaces it with one row per message, rendered, and
@@ -46,7 +53,7 @@ impl MigrationTrait for Migration {
         manager
             .create_index(
                 Index::create()
-                    .name("idx_outbox_due")
+                    .name("idx_outbox_status_due")
                     .table(Outbox::Table)
                     .col(Outbox::Status)
                     .col(Outbox::NextAttemptAt)
