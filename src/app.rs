@@ -8,6 +8,7 @@ use crate::clock::SharedClock;
 use crate::config::{MasterKeySource, Settings};
 use crate::crypto::keys::KeyRing;
 use crate::crypto::{MasterKey, Pepper, load_or_create_dev_master_key};
+use crate::email::MailOutbox;
 use crate::otp::{OtpEngine, RateLimiter, SharedRedis};
 use crate::sms::ConnectionCache;
 use crate::store::{self, DatabaseConnection};
@@ -31,6 +32,8 @@ pub struct AppState {
     pub discovery: Vec<u8>,
     /// Redis, when configured: shared limits, and whether it answers.
     pub redis: Option<Arc<SharedRedis>>,
+    /// The email outbox: wake its worker after committing mail.
+    pub mail: MailOutbox,
 }
 
 /// Resolves the master key: given in the settings, or the dev-mode key file.

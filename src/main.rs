@@ -9,7 +9,9 @@ use clap::{Parser, Subcommand};
 use ferrid::config::{ConfigFile, Overrides, Settings};
 use ferrid::telemetry;
 
+use cli::email::EmailCommand;
 use cli::keys::KeysCommand;
+use cli::outbox::OutboxCommand;
 use cli::{client::ClientCommand, config::ConfigCommand, connection::ConnectionCommand};
 
 /// ferrid: an OpenID Connect identity provider with passwordless SMS sign-in.
@@ -52,6 +54,12 @@ enum Command {
     /// Manage the SMS connection.
     #[command(subcommand)]
     Connection(ConnectionCommand),
+    /// Manage the email templates.
+    #[command(subcommand)]
+    Email(EmailCommand),
+    /// See the email outbox and send messages again.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
 }
 
 #[tokio::main]
@@ -90,5 +98,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Client(command) => cli::client::run(command, settings).await,
         Command::Keys(command) => cli::keys::run(command, settings).await,
         Command::Connection(command) => cli::connection::run(command, settings).await,
+        Command::Email(command) => cli::email::run(command, settings).await,
+        Command::Outbox(command) => cli::outbox::run(command, settings).await,
     }
 }

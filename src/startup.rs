@@ -14,6 +14,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::crypto::Pepper;
 use crate::crypto::keys::KeyRing;
+use crate::email::{DeliveryRules, DevCapture, MailOutbox, Mailer, OutboxWorker, SmtpMailer};
 use crate::otp::{
     FallbackRateLimiter, InMemoryRateLimiter, OtpEngine, OtpRules, PumpingGuard, RateLimiter,
     SharedRedis,
@@ -110,6 +111,7 @@ impl Application {
             clock.clone(),
         ));
         let discovery = oidc::discovery::discovery_document(settings.issuer_base())?;
+        let mailer = mailer(&settings)?;
         let state = Arc::new(AppState {
             connection: ConnectionCache::new(settings.sms.breaker(), sms_outbox, clock.clone()),
             clock,
@@ -122,11 +124,21 @@ impl Application {
             limiter,
             discovery,
             redis,
+            mail: MailOutbox::default(),
         });
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         spawn_key_refresh(state.clone());
         spawn_sweeper(state.clone());
+        if let Some(mailer) = mailer {
+            OutboxWorker::new(
+                state.db.clone(),
+                state.clock.clone(),
+                mailer,
+                DeliveryRules::new(&state.settings.email, state.settings.dev),
+            )
+            .spawn(&state.mail);
+        }
         Ok(Self {
             port,
             server,
@@ -177,6 +189,29 @@ async fn check_connection(db: &DatabaseConnection, settings: &Settings) -> anyho
         );
     }
     Ok(())
+}
+
+/// Who delivers the email outbox: the SMTP server when `email.smtp_url` is
+/// set (dev mode too), dev mode's capture otherwise; outside dev mode
+/// without a server nobody does, and mail waits in the outbox, queued
+/// (nothing in ferrid requires email yet, so this is a warning).
+fn mailer(settings: &Settings) -> anyhow::Result<Option<Arc<dyn Mailer>>> {
+    let email = &settings.email;
+    match (&email.smtp_url, settings.dev) {
+        (Some(url), _) => Ok(Some(Arc::new(SmtpMailer::new(
+            url,
+            &email.from,
+            email.smtp_timeout.0,
+        )?))),
+        (None, true) => Ok(Some(Arc::new(DevCapture))),
+        (None, false) => {
+            tracing::warn!(
+                "email.smtp_url is not set: emails stay queued in the outbox until it is \
+                 (`ferrid outbox list`)"
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// Keeps this instance's key ring in step with rotations made elsewhere

@@ -24,6 +24,7 @@ mod m20261130_000102_alter_login_transactions;
 mod m20261130_000103_alter_consents;
 mod m20261130_000201_create_refresh_token_families;
 mod m20261130_000301_create_otp_recipients;
+mod m20261201_000101_recreate_outbox;
 mod m20261201_000201_alter_sso_sessions;
 mod m20261201_000202_alter_audit_events;
 mod m20261201_000203_alter_login_transactions;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000103_alter_consents::Migration),
             Box::new(m20261130_000201_create_refresh_token_families::Migration),
             Box::new(m20261130_000301_create_otp_recipients::Migration),
+            Box::new(m20261201_000101_recreate_outbox::Migration),
             Box::new(m20261201_000201_alter_sso_sessions::Migration),
             Box::new(m20261201_000202_alter_audit_events::Migration),
             Box::new(m20261201_000203_alter_login_transactions::Migration),

@@ -55,3 +55,8 @@ pub async fn outbox_messages(
 ) -> anyhow::Result<Vec<store::sms_outbox::OutboxMessage>> {
     Ok(store::sms_outbox::list_recent(db, 100).await?)
 }
+
+/// Dev mode's mail: the newest emails of the outbox first, whole.
+pub async fn dev_mail(db: &impl ConnectionTrait) -> anyhow::Result<Vec<crate::email::DevMail>> {
+    Ok(crate::email::dev_mail(db).await?)
+}

@@ -19,6 +19,7 @@ pub struct SweepReport {
     pub otp_recipients: u64,
     pub revert_tokens: u64,
     pub account_actions: u64,
+    pub outbox_messages: u64,
 }
 
 impl SweepReport {
@@ -33,6 +34,7 @@ impl SweepReport {
             + self.otp_recipients
             + self.revert_tokens
             + self.account_actions
+            + self.outbox_messages
     }
 }
 
@@ -57,5 +59,8 @@ pub async fn sweep_expired(
         otp_recipients: store::otp_recipients::delete_stale(db, now - Duration::days(1)).await?,
         revert_tokens: store::revert_tokens::delete_expired(db, before).await?,
         account_actions: store::account_actions::delete_expired(db, before).await?,
+        // Finished mail stays a month for the operator (`ferrid outbox list`).
+        outbox_messages: store::outbox::delete_finished_before(db, now - Duration::days(30))
+            .await?,
     })
 }

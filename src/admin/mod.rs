@@ -3,4 +3,5 @@
 pub mod clients;
 pub mod demo;
 pub mod maintenance;
+pub mod outbox;
 pub mod sms_connection;

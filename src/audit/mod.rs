@@ -32,6 +32,19 @@ pub async fn record_for_user(
     insert(db, at, Some(user_id), kind, subject, None, ip, details).await;
 }
 
+/// Records an event about a message sent to a user, or to an address no
+/// user holds (`None`): with a user, it shows on their activity page.
+pub async fn record_for(
+    db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    user_id: Option<Uuid>,
+    kind: &str,
+    subject: Option<String>,
+    details: serde_json::Value,
+) {
+    insert(db, at, user_id, kind, subject, None, None, details).await;
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn insert(
     db: &impl ConnectionTrait,

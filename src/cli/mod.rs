@@ -4,7 +4,9 @@
 pub mod client;
 pub mod config;
 pub mod connection;
+pub mod email;
 pub mod keys;
+pub mod outbox;
 pub mod server;
 
 use anyhow::Context;

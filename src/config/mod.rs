@@ -19,10 +19,12 @@ use crate::crypto::MasterKey;
 
 mod checks;
 mod database_url;
+mod email;
 mod show;
 mod span;
 
 pub use database_url::{DatabaseBackend, DatabaseUrl};
+pub use email::{EmailSettings, RawEmailSettings, SmtpSecurity, SmtpUrl};
 pub use span::Span;
 
 use checks::{check_http, check_otp, check_sms, check_tokens};
@@ -187,15 +189,6 @@ pub struct HttpSettings {
     pub client_request_timeout: Span,
 }
 
-/// Outgoing email (enrollment notifications).
-#[derive(Clone, Debug, Deserialize)]
-pub struct EmailSettings {
-    /// `smtp://host:port` or `smtps://user:pass@host:port`; unset, no email is sent.
-    pub smtp_url: Option<SecretString>,
-    /// The `From` address of ferrid's emails.
-    pub from: String,
-}
-
 /// Settings as the sources give them, before any check.
 #[derive(Clone, Debug, Deserialize)]
 pub struct RawSettings {
@@ -221,7 +214,7 @@ pub struct RawSettings {
     pub login: LoginSettings,
     pub account: AccountSettings,
     pub http: HttpSettings,
-    pub email: EmailSettings,
+    pub email: RawEmailSettings,
     pub sms: SmsSettings,
 }
 
@@ -274,6 +267,11 @@ client_request_timeout = "10s"
 
 [email]
 from = "ferrid <no-reply@localhost>"
+max_attempts = 8
+max_age = "24h"
+retry_base = "30s"
+smtp_timeout = "30s"
+poll_interval = "10s"
 
 [sms]
 provider = "outbox"
@@ -438,15 +436,6 @@ impl Settings {
                 ));
             }
         };
-        if let Some(smtp) = &raw.email.smtp_url {
-            let url = smtp.expose_secret();
-            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                return Err(ConfigError::invalid(
-                    "email.smtp_url",
-                    "expected smtp://… or smtps://…",
-                ));
-            }
-        }
         for region in raw
             .sms
             .allowed_countries
@@ -477,6 +466,7 @@ impl Settings {
         }
         check_sms(&raw.sms)?;
         check_http(&raw.http)?;
+        let email = email::check_email(raw.email)?;
         Ok(Self {
             issuer,
             bind,
@@ -495,7 +485,7 @@ impl Settings {
             login: raw.login,
             account: raw.account,
             http: raw.http,
-            email: raw.email,
+            email,
             sms: raw.sms,
         })
     }

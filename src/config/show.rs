@@ -62,7 +62,15 @@ impl Settings {
                 "keep_alive": self.http.keep_alive.to_string(),
                 "client_request_timeout": self.http.client_request_timeout.to_string(),
             },
-            "email": { "smtp_url": secret(&self.email.smtp_url), "from": self.email.from },
+            "email": {
+                "smtp_url": self.email.smtp_url.as_ref().map(super::SmtpUrl::redacted),
+                "from": self.email.from,
+                "max_attempts": self.email.max_attempts,
+                "max_age": self.email.max_age.to_string(),
+                "retry_base": self.email.retry_base.to_string(),
+                "smtp_timeout": self.email.smtp_timeout.to_string(),
+                "poll_interval": self.email.poll_interval.to_string(),
+            },
             "sms": {
                 "provider": self.sms.provider,
                 "twilio_account_sid": self.sms.twilio_account_sid,

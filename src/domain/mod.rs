@@ -6,8 +6,10 @@ mod authorization;
 mod claims;
 mod client;
 mod connection;
+mod email;
 mod network;
 mod otp_code;
+mod outbox;
 mod phone;
 mod recipient;
 mod redirect_uri;
@@ -19,13 +21,15 @@ pub use authorization::{AuthorizationRequest, CodeChallenge, Prompt, ResponseMod
 pub use claims::{scope_claims, scope_of_claim, uncovered_claims};
 pub use client::{ClientId, ClientName, ClientType, GrantType, Origin, PASSWORDLESS_OTP_GRANT};
 pub use connection::Connection;
+pub use email::{EmailAddress, EmailError};
 pub use network::coarse_network;
 pub use otp_code::OtpCode;
+pub use outbox::OutboxStatus;
 pub use phone::{LineKind, PhoneError, PhoneNumber};
 pub use recipient::Recipient;
 pub use redirect_uri::RedirectUri;
 pub use scope::{SUPPORTED_SCOPES, Scope};
-pub use usage::MessageUsage;
+pub use usage::{EmailUsage, MessageUsage};
 
 /// Whether a URL's host is the loopback interface, where plain `http` is
 /// acceptable (RFC 8252 §7.3).

@@ -55,3 +55,65 @@ impl FromStr for MessageUsage {
             })
     }
 }
+
+/// Why an email is sent; each has its own subject and body templates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailUsage {
+    /// A code that proves the user owns a new address.
+    VerifyEmail,
+    /// A code that confirms it is the user before a sensitive change.
+    Reauth,
+    /// A phone number, an address or another factor was added.
+    FactorAdded,
+    /// A factor was replaced by another.
+    FactorChanged,
+    /// A factor was removed.
+    FactorRemoved,
+}
+
+impl EmailUsage {
+    pub const ALL: [EmailUsage; 5] = [
+        Self::VerifyEmail,
+        Self::Reauth,
+        Self::FactorAdded,
+        Self::FactorChanged,
+        Self::FactorRemoved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::Reauth => "reauth",
+            Self::FactorAdded => "factor_added",
+            Self::FactorChanged => "factor_changed",
+            Self::FactorRemoved => "factor_removed",
+        }
+    }
+
+    /// Whether the mail carries a code (and is worthless once it expires).
+    pub fn carries_code(self) -> bool {
+        matches!(self, Self::VerifyEmail | Self::Reauth)
+    }
+}
+
+impl fmt::Display for EmailUsage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EmailUsage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|u| u.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not an email usage (verify_email, reauth, factor_added, \
+                     factor_changed, factor_removed)"
+                )
+            })
+    }
+}

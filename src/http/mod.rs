@@ -25,7 +25,8 @@ use tracing_actix_web::RequestId;
 
 pub use request_span::RequestSpan;
 
-/// Every route ferrid serves; the dev outbox and the demo only in dev mode.
+/// Every route ferrid serves; the dev outbox, the dev mail and the demo
+/// only in dev mode.
 pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
     cfg.route("/", web::get().to(home::home))
         .route("/healthz", web::get().to(health::healthz))
@@ -72,6 +73,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
     }
     if dev_mode {
         cfg.route("/dev/outbox", web::get().to(dev::outbox))
+            .route("/dev/mail", web::get().to(dev::mail))
             .route("/demo", web::get().to(demo::index))
             .route("/demo/login", web::get().to(demo::login))
             .route("/demo/callback", web::get().to(demo::callback));

@@ -1,8 +1,9 @@
-//! SMS message templates in Liquid (one per usage, with per-language
-//! overrides) and language negotiation.
+//! Message templates in Liquid, SMS (one per usage, with per-language
+//! overrides) and email (`email`), and language negotiation.
 
 pub mod account_catalogue;
 pub mod catalogue;
+pub mod email;
 mod language;
 mod templates;
 

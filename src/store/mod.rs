@@ -10,6 +10,7 @@ pub mod consents;
 pub mod login_transactions;
 pub mod otp_challenges;
 pub mod otp_recipients;
+pub mod outbox;
 pub mod refresh_token_families;
 pub mod refresh_tokens;
 pub mod revert_tokens;

@@ -110,8 +110,9 @@ pub struct TestApp {
     pub clock: Arc<OffsetClock>,
     /// A browser: keeps cookies, does not follow redirects.
     pub client: reqwest::Client,
-    /// Kept so that the database lives as long as the app.
-    _database: TestDatabase,
+    /// Kept so that the database lives as long as the app (and any other
+    /// instance on it).
+    database: Arc<TestDatabase>,
 }
 
 /// Settings for a test: dev mode, a random master key, the test database.
@@ -139,13 +140,13 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts ferrid with the test settings changed by `adjust`.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
-    spawn(adjust, Outbox::Capturing).await
+    spawn(adjust, Outbox::Capturing, None).await
 }
 
 /// Starts ferrid whose dev outbox keeps messages in the database, as
 /// `ferrid serve --dev` does (`/dev/outbox` lists them).
 pub async fn spawn_app_with_db_outbox() -> TestApp {
-    spawn(|_| {}, Outbox::Database).await
+    spawn(|_| {}, Outbox::Database, None).await
 }
 
 /// Where the `outbox` provider's messages go.
@@ -155,8 +156,28 @@ enum Outbox {
     Database,
 }
 
-async fn spawn(adjust: impl FnOnce(&mut RawSettings), outbox: Outbox) -> TestApp {
-    let database = TestDatabase::create().await;
+impl TestApp {
+    /// A second ferrid on this app's database, as another instance behind
+    /// the same load balancer would be.
+    pub async fn spawn_another_instance(&self, adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
+        let key = self.state.master_key.to_base64();
+        let adjust = move |s: &mut RawSettings| {
+            s.master_key = Some(key.into());
+            adjust(s);
+        };
+        spawn(adjust, Outbox::Capturing, Some(self.database.clone())).await
+    }
+}
+
+async fn spawn(
+    adjust: impl FnOnce(&mut RawSettings),
+    outbox: Outbox,
+    database: Option<Arc<TestDatabase>>,
+) -> TestApp {
+    let database = match database {
+        Some(database) => database,
+        None => Arc::new(TestDatabase::create().await),
+    };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     let port = listener.local_addr().expect("local addr").port();
     let mut raw = test_settings(&database.url, port);
@@ -181,7 +202,7 @@ async fn spawn(adjust: impl FnOnce(&mut RawSettings), outbox: Outbox) -> TestApp
         sms,
         clock,
         client: browser(),
-        _database: database,
+        database,
     }
 }
 
