@@ -17,8 +17,8 @@ use crate::audit;
 use crate::clock::SharedClock;
 use crate::config::EmailSettings;
 use crate::domain::EmailAddress;
-use crate::store::DatabaseConnection;
 use crate::store::outbox::{self as rows, Finish, OutboxMessage, Scrub};
+use crate::store::{self, DatabaseConnection};
 
 /// Messages one claim takes; they are sent concurrently, within one lease.
 const BATCH: u64 = 8;
@@ -221,35 +221,46 @@ impl OutboxWorker {
                 (None, None)
             }
         };
-        match rows::finish(&self.db, m.id, token, finish, now).await {
-            Ok(true) => {}
+        // The outcome and its audit event commit together: whoever sees the
+        // message's new status also finds the event.
+        let recorded = async {
+            let txn = store::begin_write(&self.db).await?;
+            if !rows::finish(&txn, m.id, token, finish, now).await? {
+                return Ok(false);
+            }
+            if let Some(kind) = event {
+                audit::record_for(
+                    &txn,
+                    now,
+                    m.user_id,
+                    kind,
+                    Some(to.masked()),
+                    serde_json::json!({
+                        "channel": m.channel,
+                        "outbox_id": m.id,
+                        "to": to.masked(),
+                        "usage": m.usage,
+                        "attempts": m.attempts,
+                        "error": detail,
+                    }),
+                )
+                .await;
+            }
+            txn.commit().await?;
+            anyhow::Ok(true)
+        };
+        match recorded.await {
+            Ok(true) => {
+                if let Some(kind) = event {
+                    tracing::info!(outbox_id = %m.id, to = %to.masked(), event = kind, "email delivery");
+                }
+            }
             Ok(false) => {
                 tracing::warn!(outbox_id = %m.id, "the lease on an email ran out before it was sent");
-                return;
             }
             Err(e) => {
                 tracing::error!(error = ?e, outbox_id = %m.id, "recording an email's delivery failed");
-                return;
             }
-        }
-        if let Some(kind) = event {
-            audit::record_for(
-                &self.db,
-                now,
-                m.user_id,
-                kind,
-                Some(to.masked()),
-                serde_json::json!({
-                    "channel": m.channel,
-                    "outbox_id": m.id,
-                    "to": to.masked(),
-                    "usage": m.usage,
-                    "attempts": m.attempts,
-                    "error": detail,
-                }),
-            )
-            .await;
-            tracing::info!(outbox_id = %m.id, to = %to.masked(), event = kind, "email delivery");
         }
     }
 }
