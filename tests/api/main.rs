@@ -9,6 +9,7 @@ mod account_support;
 mod authorize;
 mod authorize_limits;
 mod cli;
+mod cli_env;
 mod configuration;
 mod conformance;
 mod connection_cli;
