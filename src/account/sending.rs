@@ -23,6 +23,17 @@ pub enum SendProblem {
     NotDelivered,
     /// The account has no factor to send a code to.
     NoFactor,
+    /// Too many codes went to this email address (its own hourly limit, or
+    /// its failure budget).
+    AddressLimit,
+}
+
+/// A refusal in the words of the channel it was for.
+fn refused(reason: Refusal, email: bool) -> SendProblem {
+    match reason {
+        Refusal::PhoneLimit if email => SendProblem::AddressLimit,
+        reason => SendProblem::Refused(reason),
+    }
 }
 
 /// Sends a code to `input` (an address of `connection`) for `purpose`
@@ -65,7 +76,7 @@ pub(super) async fn send_for(
         SendOutcome::NotDelivered(_) => Err(SendProblem::NotDelivered),
         SendOutcome::InvalidRecipient(e) => Err(SendProblem::InvalidPhone(e)),
         SendOutcome::InvalidEmail(e) => Err(SendProblem::InvalidEmail(e)),
-        SendOutcome::Refused(reason) => Err(SendProblem::Refused(reason)),
+        SendOutcome::Refused(reason) => Err(refused(reason, connection == Connection::Email)),
         SendOutcome::NoChallenge => Err(SendProblem::NotDelivered),
     })
 }
@@ -148,6 +159,10 @@ pub async fn resend_code(r: &Request<'_>) -> anyhow::Result<ResendOutcome> {
     let Some(challenge_id) = found.challenge_id else {
         return Ok(ResendOutcome::NothingPending);
     };
+    let email = store::otp_challenges::find_by_id(&state.db, challenge_id)
+        .await?
+        .and_then(|c| c.recipient)
+        .is_some_and(|r| r.email().is_some());
     let purpose = match found.pending {
         Pending::Reauth { .. } => Purpose::Reauth,
         Pending::VerifyPhone { .. } | Pending::VerifyEmail { .. } => Purpose::Enroll,
@@ -167,7 +182,7 @@ pub async fn resend_code(r: &Request<'_>) -> anyhow::Result<ResendOutcome> {
         SendOutcome::NotDelivered(_) => ResendOutcome::NotSent(SendProblem::NotDelivered),
         SendOutcome::InvalidRecipient(e) => ResendOutcome::NotSent(SendProblem::InvalidPhone(e)),
         SendOutcome::InvalidEmail(e) => ResendOutcome::NotSent(SendProblem::InvalidEmail(e)),
-        SendOutcome::Refused(reason) => ResendOutcome::NotSent(SendProblem::Refused(reason)),
+        SendOutcome::Refused(reason) => ResendOutcome::NotSent(refused(reason, email)),
         SendOutcome::NoChallenge => ResendOutcome::NothingPending,
     })
 }

@@ -235,6 +235,10 @@ impl<'a> Ctx<'a> {
             }
             SendProblem::NotDelivered => (t.not_delivered.to_owned(), StatusCode::BAD_GATEWAY),
             SendProblem::NoFactor => (self.lang.a.no_factor.to_owned(), StatusCode::CONFLICT),
+            SendProblem::AddressLimit => (
+                self.lang.e().address_limit.to_owned(),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
             SendProblem::Refused(reason) => {
                 let text = match reason {
                     Refusal::Country => t.country_refused.to_owned(),
