@@ -27,6 +27,9 @@ pub struct AccountEmailStrings {
     pub ev_removed: &'static str,
     pub ev_taken: &'static str,
     pub ev_notice: &'static str,
+    pub ev_code_mailed: &'static str,
+    pub ev_mail_delivered: &'static str,
+    pub ev_mail_failed: &'static str,
 }
 
 pub const EN: AccountEmailStrings = AccountEmailStrings {
@@ -53,6 +56,9 @@ pub const EN: AccountEmailStrings = AccountEmailStrings {
     ev_removed: "Email address removed",
     ev_taken: "An address of another account was refused",
     ev_notice: "Security notice sent by email",
+    ev_code_mailed: "A code was sent by email",
+    ev_mail_delivered: "Email delivered",
+    ev_mail_failed: "An email could not be delivered",
 };
 
 pub const FR: AccountEmailStrings = AccountEmailStrings {
@@ -79,6 +85,9 @@ pub const FR: AccountEmailStrings = AccountEmailStrings {
     ev_removed: "Adresse e-mail retirée",
     ev_taken: "Une adresse d'un autre compte a été refusée",
     ev_notice: "Avis de sécurité envoyé par e-mail",
+    ev_code_mailed: "Un code a été envoyé par e-mail",
+    ev_mail_delivered: "E-mail remis",
+    ev_mail_failed: "Un e-mail n'a pas pu être remis",
 };
 
 pub const NL: AccountEmailStrings = AccountEmailStrings {
@@ -105,6 +114,9 @@ pub const NL: AccountEmailStrings = AccountEmailStrings {
     ev_removed: "E-mailadres verwijderd",
     ev_taken: "Een adres van een ander account is geweigerd",
     ev_notice: "Beveiligingsmelding per e-mail verzonden",
+    ev_code_mailed: "Er is een code per e-mail verzonden",
+    ev_mail_delivered: "E-mail afgeleverd",
+    ev_mail_failed: "Een e-mail kon niet worden afgeleverd",
 };
 
 pub const ES: AccountEmailStrings = AccountEmailStrings {
@@ -131,6 +143,9 @@ pub const ES: AccountEmailStrings = AccountEmailStrings {
     ev_removed: "Dirección de correo quitada",
     ev_taken: "Se rechazó una dirección de otra cuenta",
     ev_notice: "Aviso de seguridad enviado por correo",
+    ev_code_mailed: "Se envió un código por correo",
+    ev_mail_delivered: "Correo entregado",
+    ev_mail_failed: "No se pudo entregar un correo",
 };
 
 pub const DE: AccountEmailStrings = AccountEmailStrings {
@@ -157,6 +172,9 @@ pub const DE: AccountEmailStrings = AccountEmailStrings {
     ev_removed: "E-Mail-Adresse entfernt",
     ev_taken: "Eine Adresse eines anderen Kontos wurde abgelehnt",
     ev_notice: "Sicherheitshinweis per E-Mail gesendet",
+    ev_code_mailed: "Ein Code wurde per E-Mail gesendet",
+    ev_mail_delivered: "E-Mail zugestellt",
+    ev_mail_failed: "Eine E-Mail konnte nicht zugestellt werden",
 };
 
 /// Every language of the account pages.

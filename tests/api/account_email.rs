@@ -166,6 +166,7 @@ async fn an_email_is_added_once_the_code_mailed_to_it_is_typed() {
         activity.contains("Security notice sent by email"),
         "{activity}"
     );
+    assert!(activity.contains("A code was sent by email"), "{activity}");
 }
 
 #[tokio::test]

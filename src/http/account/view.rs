@@ -219,7 +219,12 @@ pub fn activity_row(a: &AccountCatalogue, e: ActivityEntry) -> ActivityRow {
         "account.email_changed" => m.ev_changed.to_owned(),
         "account.email_removed" => m.ev_removed.to_owned(),
         "account.email_taken" => m.ev_taken.to_owned(),
-        "notification.queued" => m.ev_notice.to_owned(),
+        "notification.queued" => match e.usage.as_deref() {
+            Some("verify_email" | "reauth") => m.ev_code_mailed.to_owned(),
+            _ => m.ev_notice.to_owned(),
+        },
+        "notification.sent" => m.ev_mail_delivered.to_owned(),
+        "notification.failed" | "notification.abandoned" => m.ev_mail_failed.to_owned(),
         "session.signed_in" => a.ev_signed_in.replace(
             "{method}",
             &e.method.as_deref().unwrap_or("sms").to_uppercase(),
