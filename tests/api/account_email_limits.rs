@@ -95,3 +95,40 @@ async fn email_codes_are_limited_per_address_and_per_client_address_apart_from_s
             .contains("Too many codes were requested from this network")
     );
 }
+
+#[tokio::test]
+async fn wrong_codes_spend_the_address_failure_budget() {
+    let app = spawn_app_with(|s| {
+        limits(s);
+        s.otp.max_failures_per_recipient = 3;
+    })
+    .await;
+    let b = browser_as(FIREFOX_LINUX);
+    sign_in_at_account(&app, &b, PHONE).await;
+    let res = ask(&app, &b, "ada@example.com").await;
+    assert_eq!(location(&res), "/account/email/verify");
+    let code = mail_code(&app, "ada@example.com").await;
+    let wrong = wrong_code(&code);
+    for _ in 0..3 {
+        let res = post(
+            &app,
+            &b,
+            "/account/email/verify",
+            &[("code", wrong.as_str())],
+        )
+        .await;
+        assert_eq!(res.status(), 400);
+    }
+    app.advance(Duration::from_secs(31));
+    let res = ask(&app, &b, "ada@example.com").await;
+    assert_eq!(res.status(), 429);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Too many codes were sent to this address")
+    );
+    // Another address has its own budget.
+    let res = ask(&app, &b, "grace@example.com").await;
+    assert_eq!(location(&res), "/account/email/verify");
+}

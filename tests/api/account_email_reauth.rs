@@ -96,3 +96,38 @@ async fn removing_the_email_after_a_while_asks_the_phone_and_its_revert_brings_t
     assert_eq!(email_of(&app, PHONE).await, Some((ADA.to_owned(), true)));
     assert!(!is_signed_in(&app, &b).await);
 }
+
+#[tokio::test]
+async fn the_revert_link_of_an_added_address_removes_it() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn(&smtp).await;
+    let b = browser_as(FIREFOX_LINUX);
+    sign_in_at_account(&app, &b, PHONE).await;
+    add_email_now(&app, &smtp, &b, ADA, 1).await;
+    let notice = wait_mail(&smtp, ADA, 2).await.pop().unwrap();
+    let text = notice.text();
+    let start = text.find("/account/revert/").expect("a revert link");
+    let path = text[start..].split_whitespace().next().unwrap().to_owned();
+    let page = browser_as(FIREFOX_LINUX);
+    let html = page
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("An email address was added to your account: a•••@example.com"),
+        "{html}"
+    );
+    let res = page
+        .post(app.url(&path))
+        .form(&[("csrf", csrf_of(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(email_of(&app, PHONE).await, None);
+    assert!(!is_signed_in(&app, &b).await);
+}
