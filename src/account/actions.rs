@@ -21,6 +21,11 @@ pub enum Action {
         input: String,
     },
     RemovePhone,
+    /// Add or change the email address to what the user typed.
+    ChangeEmail {
+        input: String,
+    },
+    RemoveEmail,
     RevokeOtherSessions,
 }
 
@@ -32,6 +37,8 @@ pub enum Pending {
     Reauth { then: Action },
     /// The code sent to a new phone number (E.164).
     VerifyPhone { phone: String },
+    /// The code sent to a new email address.
+    VerifyEmail { email: String },
 }
 
 /// What a change that waited for re-authentication came to.
@@ -43,9 +50,18 @@ pub enum Continued {
     /// The new number is the one the account has already.
     SameNumber,
     PhoneRemoved,
-    /// Removing the phone would leave no way to sign in.
+    /// Removing the phone or the email would leave no way to sign in.
     LastWayIn,
     NoPhone,
+    /// A code went to the new address: the verify page is next.
+    EmailCodeSent,
+    EmailNotSent(SendProblem),
+    /// The new address is the one the account has already.
+    SameEmail,
+    EmailRemoved,
+    /// Removing the email would leave no way to sign in.
+    EmailLastWayIn,
+    NoEmail,
     OthersSignedOut(usize),
 }
 

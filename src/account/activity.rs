@@ -27,6 +27,8 @@ pub struct ActivityEntry {
     pub network: Option<String>,
     /// The masked number or address the event is about.
     pub subject: Option<String>,
+    /// Emails: why it was sent (`reauth`, `factor_changed` …).
+    pub usage: Option<String>,
 }
 
 /// The user's events of the last 30 days, newest first.
@@ -50,6 +52,7 @@ pub async fn activity(state: &AppState, me: &SignedInUser) -> anyhow::Result<Vec
                 device: (e.kind == "session.signed_in")
                     .then(|| device::describe(user_agent.as_deref())),
                 network: text("network"),
+                usage: text("usage"),
                 subject: e.subject,
                 kind: e.kind,
             }

@@ -1,18 +1,21 @@
 //! Use cases of the user's Privacy & Security page: what the overview
-//! shows, changing and removing the phone number (with re-authentication
-//! and proof of the new number), sessions, consents, the activity list,
-//! notices of changes and the "this wasn't me" link that undoes them.
+//! shows, changing and removing the phone number and the email address
+//! (with re-authentication and proof of the new one), sessions, consents,
+//! the activity list, notices of changes and the "this wasn't me" link
+//! that undoes them.
 
 mod actions;
 pub mod activity;
 mod consents;
 pub mod device;
+mod email;
 mod notify;
 mod phone;
 mod reauth;
 mod revert;
 mod sending;
 mod sessions;
+mod ways_in;
 
 use uuid::Uuid;
 
@@ -25,6 +28,10 @@ use crate::store::{self, users::User};
 pub use actions::Continued;
 pub use activity::{ActivityEntry, activity};
 pub use consents::{ConsentRevoked, revoke_consent};
+pub use email::{
+    EmailOutcome, RemoveEmailOutcome, VerifyEmailOutcome, change_email, pending_email,
+    remove_email, verify_email,
+};
 pub use notify::{Change, Notices, deliver, notify};
 pub use phone::{
     PhoneOutcome, RemoveOutcome, VerifyPhoneOutcome, change_phone, pending_phone, remove_phone,
@@ -165,13 +172,7 @@ pub async fn overview(state: &AppState, me: &SignedInUser) -> anyhow::Result<Ove
 
 /// An email address with most of its local part hidden.
 fn mask_email(email: &str) -> String {
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}•••@{domain}")
-        }
-        None => "•••".to_owned(),
-    }
+    crate::domain::EmailAddress::from_trusted(email).masked()
 }
 
 /// The application name the account's code messages carry: the issuer's host.

@@ -2,8 +2,11 @@
 //! every change of a factor takes, inside the change's transaction: it
 //! records the audit event, creates the "this wasn't me" link, and queues
 //! the notices: an SMS to the previous number when the phone changed or was
-//! removed (a SIM-swap warning), at most 3 per user per day. Email notices
-//! join here: queued in the same transaction, to every verified address.
+//! removed (a SIM-swap warning), at most 3 per user per day; and an email
+//! to every address the account had verified before the change, and to the
+//! new address when one was added, written to the outbox in the same
+//! transaction (so a notice exists exactly when its change does, and waits
+//! there while the SMTP server is down).
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -11,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use super::Request;
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
-use crate::domain::{MessageUsage, PhoneNumber};
+use crate::domain::{EmailAddress, EmailUsage, MessageUsage, PhoneNumber, coarse_network};
+use crate::messages::account_catalogue::account_catalogue_for;
+use crate::messages::catalogue::catalogue_for;
+use crate::messages::email::{EmailVars, FactorChange, FactorKind, Notice, queue_email};
 use crate::messages::{LanguagePreference, MessageVars};
 use crate::sms::SmsMessage;
 use crate::store::{self, ConnectionTrait};
@@ -33,6 +39,9 @@ pub enum Change {
     PhoneAdded { new: String },
     PhoneChanged { previous: String, new: String },
     PhoneRemoved { previous: String },
+    EmailAdded { new: String },
+    EmailChanged { previous: String, new: String },
+    EmailRemoved { previous: String },
 }
 
 impl Change {
@@ -42,6 +51,40 @@ impl Change {
             Self::PhoneAdded { .. } => "account.phone_added",
             Self::PhoneChanged { .. } => "account.phone_changed",
             Self::PhoneRemoved { .. } => "account.phone_removed",
+            Self::EmailAdded { .. } => "account.email_added",
+            Self::EmailChanged { .. } => "account.email_changed",
+            Self::EmailRemoved { .. } => "account.email_removed",
+        }
+    }
+
+    /// The factor the change is about.
+    fn factor(&self) -> FactorKind {
+        match self {
+            Self::PhoneAdded { .. } | Self::PhoneChanged { .. } | Self::PhoneRemoved { .. } => {
+                FactorKind::Phone
+            }
+            Self::EmailAdded { .. } | Self::EmailChanged { .. } | Self::EmailRemoved { .. } => {
+                FactorKind::Email
+            }
+        }
+    }
+
+    /// The email notice's usage (and template).
+    fn email_usage(&self) -> EmailUsage {
+        match self {
+            Self::PhoneAdded { .. } | Self::EmailAdded { .. } => EmailUsage::FactorAdded,
+            Self::PhoneChanged { .. } | Self::EmailChanged { .. } => EmailUsage::FactorChanged,
+            Self::PhoneRemoved { .. } | Self::EmailRemoved { .. } => EmailUsage::FactorRemoved,
+        }
+    }
+
+    /// The address an email change brought in, which is told too.
+    fn new_email(&self) -> Option<EmailAddress> {
+        match self {
+            Self::EmailAdded { new } | Self::EmailChanged { new, .. } => {
+                Some(EmailAddress::from_trusted(new))
+            }
+            _ => None,
         }
     }
 
@@ -51,26 +94,31 @@ impl Change {
             Self::PhoneChanged { previous, .. } | Self::PhoneRemoved { previous } => {
                 Some(PhoneNumber::from_trusted_e164(previous))
             }
-            Self::PhoneAdded { .. } => None,
+            _ => None,
         }
     }
 
     /// `changed` or `removed`, for the notice template.
     fn word(&self) -> &'static str {
         match self {
-            Self::PhoneAdded { .. } => "added",
-            Self::PhoneChanged { .. } => "changed",
-            Self::PhoneRemoved { .. } => "removed",
+            Self::PhoneAdded { .. } | Self::EmailAdded { .. } => "added",
+            Self::PhoneChanged { .. } | Self::EmailChanged { .. } => "changed",
+            Self::PhoneRemoved { .. } | Self::EmailRemoved { .. } => "removed",
         }
     }
 
-    /// The numbers of the change, masked, for the audit trail and pages.
+    /// The numbers or addresses of the change, masked, for the audit
+    /// trail, the pages and the notices.
     pub fn masked(&self) -> (Option<String>, Option<String>) {
-        let mask = |e164: &str| PhoneNumber::from_trusted_e164(e164).masked();
+        let phone = |e164: &str| PhoneNumber::from_trusted_e164(e164).masked();
+        let email = |address: &str| EmailAddress::from_trusted(address).masked();
         match self {
-            Self::PhoneAdded { new } => (None, Some(mask(new))),
-            Self::PhoneChanged { previous, new } => (Some(mask(previous)), Some(mask(new))),
-            Self::PhoneRemoved { previous } => (Some(mask(previous)), None),
+            Self::PhoneAdded { new } => (None, Some(phone(new))),
+            Self::PhoneChanged { previous, new } => (Some(phone(previous)), Some(phone(new))),
+            Self::PhoneRemoved { previous } => (Some(phone(previous)), None),
+            Self::EmailAdded { new } => (None, Some(email(new))),
+            Self::EmailChanged { previous, new } => (Some(email(previous)), Some(email(new))),
+            Self::EmailRemoved { previous } => (Some(email(previous)), None),
         }
     }
 }
@@ -89,6 +137,8 @@ struct SmsNotice {
 #[derive(Debug, Default)]
 pub struct Notices {
     sms: Option<SmsNotice>,
+    /// Emails written to the outbox with the change.
+    mail: usize,
 }
 
 /// Records a change of the user's factors inside its transaction `db`: the
@@ -123,7 +173,10 @@ pub async fn notify(
         serde_json::json!({ "previous": previous, "new": new, "sid": r.me.session.sid }),
     )
     .await;
-    let mut notices = Notices::default();
+    let mut notices = Notices {
+        sms: None,
+        mail: queue_emails(db, r, change, &revert_url).await?,
+    };
     if let Some(to) = change.previous_phone() {
         let since = now - chrono::Duration::days(1);
         let sent = store::audit_events::count_for_user(db, user.id, SMS_NOTICE_KIND, since).await?;
@@ -161,9 +214,102 @@ pub async fn notify(
     Ok(notices)
 }
 
+/// Writes the change's email notices to the outbox through `db` (the
+/// change's transaction): to the address the account had verified before
+/// the change, and to the address the change brought in. How many.
+async fn queue_emails(
+    db: &impl ConnectionTrait,
+    r: &Request<'_>,
+    change: &Change,
+    revert_url: &str,
+) -> anyhow::Result<usize> {
+    let user = &r.me.user;
+    let before = user
+        .email
+        .as_deref()
+        .filter(|_| user.email_verified_at.is_some())
+        .map(EmailAddress::from_trusted);
+    let mut to: Vec<EmailAddress> = before.into_iter().collect();
+    if let Some(new) = change.new_email()
+        && !to
+            .iter()
+            .any(|t| t.as_str().eq_ignore_ascii_case(new.as_str()))
+    {
+        to.push(new);
+    }
+    if to.is_empty() {
+        return Ok(0);
+    }
+    let state = r.state;
+    let now = state.clock.now();
+    // The device of this session, in the words of the page it came from.
+    let origin = store::sso_sessions::list_live_for_user(db, user.id, now)
+        .await?
+        .into_iter()
+        .find(|s| s.sid == r.me.session.sid)
+        .map(|s| s.origin);
+    let a = account_catalogue_for(catalogue_for(r.languages));
+    let device = origin
+        .as_ref()
+        .map(|o| super::device::describe(o.user_agent.as_deref()))
+        .and_then(|d| match (d.browser, d.os) {
+            (Some(browser), Some(os)) => Some(
+                a.device_on
+                    .replace("{browser}", &browser)
+                    .replace("{os}", &os),
+            ),
+            (Some(one), None) | (None, Some(one)) => Some(one),
+            (None, None) => None,
+        });
+    let location =
+        r.ip.and_then(coarse_network)
+            .or_else(|| origin.and_then(|o| o.network));
+    let (old_value, new_value) = change.masked();
+    let vars = EmailVars {
+        code: None,
+        expires_in_minutes: None,
+        change: Some(FactorChange {
+            factor: change.factor(),
+            old_value,
+            new_value,
+            at: now,
+            device,
+            location,
+            revert_url: Some(revert_url.to_owned()),
+        }),
+        account_url: format!("{}/account", state.settings.issuer_base()),
+    };
+    let language = r
+        .languages
+        .first()
+        .or(user.locale.as_deref())
+        .unwrap_or("en");
+    for address in &to {
+        queue_email(
+            db,
+            Notice {
+                to: address,
+                user_id: Some(user.id),
+                usage: change.email_usage(),
+                language,
+                vars: &vars,
+                expires_at: None,
+            },
+            now,
+        )
+        .await
+        .context("queueing an email notice")?;
+    }
+    Ok(to.len())
+}
+
 /// Sends the notices of a committed change. A notice that cannot be sent is
-/// audited and logged; the change stands.
+/// audited and logged; the change stands. Email notices are in the outbox
+/// already: the worker is woken for them.
 pub async fn deliver(state: &AppState, notices: Notices) -> anyhow::Result<()> {
+    if notices.mail > 0 {
+        state.mail.wake();
+    }
     let Some(notice) = notices.sms else {
         return Ok(());
     };

@@ -10,7 +10,8 @@ use super::actions::{self, Action, Continued, Pending};
 use super::notify::{self, Change};
 use super::reauth::{self, Gate};
 use super::sending::{CodeProblem, SendProblem, check_code, code_length, send_for};
-use crate::domain::PhoneNumber;
+use super::ways_in::{self, WayIn};
+use crate::domain::{Connection, PhoneNumber};
 use crate::otp::Purpose;
 use crate::store::{self, StoreError};
 
@@ -57,10 +58,12 @@ pub(super) async fn start_verification(r: &Request<'_>, input: &str) -> anyhow::
         Err(_) => input.trim().to_owned(),
     };
     let pending = Pending::VerifyPhone { phone: e164 };
-    Ok(match send_for(r, Purpose::Enroll, input, &pending).await? {
-        Ok(_) => Continued::PhoneCodeSent,
-        Err(problem) => Continued::PhoneNotSent(problem),
-    })
+    Ok(
+        match send_for(r, Purpose::Enroll, Connection::Sms, input, &pending).await? {
+            Ok(_) => Continued::PhoneCodeSent,
+            Err(problem) => Continued::PhoneNotSent(problem),
+        },
+    )
 }
 
 /// The masked number a code is waiting for, for the verify page.
@@ -172,17 +175,12 @@ pub async fn remove_phone(r: &Request<'_>) -> anyhow::Result<RemoveOutcome> {
     })
 }
 
-/// Why the phone cannot be removed, if it cannot: removing the last way in
-/// would lock the user out (a verified email is the other way in).
+/// Why the phone cannot be removed, if it cannot (see `ways_in`).
 fn removal_refused(r: &Request<'_>) -> Option<Continued> {
-    let user = &r.me.user;
-    if user.phone.is_none() {
-        return Some(Continued::NoPhone);
-    }
-    if user.email.is_none() || user.email_verified_at.is_none() {
-        return Some(Continued::LastWayIn);
-    }
-    None
+    ways_in::removal_refused(&r.me.user, WayIn::Phone).map(|refusal| match refusal {
+        ways_in::Refusal::Missing => Continued::NoPhone,
+        ways_in::Refusal::LastWayIn => Continued::LastWayIn,
+    })
 }
 
 /// Removes the phone number now (the sign-in is recent).

@@ -8,7 +8,7 @@ use anyhow::Context;
 use super::notify::Change;
 use crate::app::AppState;
 use crate::crypto::sha256_hex;
-use crate::domain::PhoneNumber;
+use crate::domain::{EmailAddress, PhoneNumber};
 use crate::store::{self, revert_tokens::RevertToken};
 
 /// What the link's page shows.
@@ -96,22 +96,16 @@ pub async fn revert(
     let Some(user) = store::users::find_by_id(&txn, user_id).await? else {
         return Ok(RevertOutcome::Invalid);
     };
-    let restored = match &change {
-        Change::PhoneChanged { previous, .. } | Change::PhoneRemoved { previous } => {
-            let previous = PhoneNumber::from_trusted_e164(previous);
-            match store::users::find_by_phone(&txn, &previous).await? {
-                // Someone else took the old number since: the number the
-                // change brought in is removed all the same.
-                Some(other) if other.id != user_id => None,
-                _ => Some(previous),
-            }
+    let restored = match restore(&txn, &user, &change).await? {
+        Restore::Phone(phone) => {
+            store::users::update_phone(&txn, user_id, phone.as_ref(), now).await?;
+            phone.map(|p| p.masked())
         }
-        Change::PhoneAdded { new } => match &user.phone {
-            Some(current) if current.as_str() != new => Some(current.clone()),
-            _ => None,
-        },
+        Restore::Email(email) => {
+            store::users::update_email(&txn, user_id, email.as_ref(), now).await?;
+            email.map(|e| e.masked())
+        }
     };
-    store::users::update_phone(&txn, user_id, restored.as_ref(), now).await?;
     let sessions = store::sso_sessions::list_live_for_user(&txn, user_id, now).await?;
     for s in &sessions {
         store::sso_sessions::update_revoked_for_user(&txn, user_id, &s.sid, now).await?;
@@ -122,7 +116,7 @@ pub async fn revert(
         now,
         user_id,
         "account.reverted",
-        restored.as_ref().map(|p| p.masked()),
+        restored,
         ip,
         serde_json::json!({
             "change": change.kind(),
@@ -145,4 +139,49 @@ pub async fn revert(
         .await?;
     }
     Ok(RevertOutcome::Reverted)
+}
+
+/// What a revert puts back: the factor's value as it was (`None`: none).
+enum Restore {
+    Phone(Option<PhoneNumber>),
+    Email(Option<EmailAddress>),
+}
+
+/// The value to put back for `change`: the previous number or address (as
+/// verified), unless another account has it since, in which case the one
+/// the change brought in is removed all the same; for an addition, nothing
+/// (or what the user has since, if they changed it again).
+async fn restore(
+    txn: &impl store::ConnectionTrait,
+    user: &store::users::User,
+    change: &Change,
+) -> anyhow::Result<Restore> {
+    Ok(match change {
+        Change::PhoneChanged { previous, .. } | Change::PhoneRemoved { previous } => {
+            let previous = PhoneNumber::from_trusted_e164(previous);
+            Restore::Phone(match store::users::find_by_phone(txn, &previous).await? {
+                Some(other) if other.id != user.id => None,
+                _ => Some(previous),
+            })
+        }
+        Change::PhoneAdded { new } => Restore::Phone(match &user.phone {
+            Some(current) if current.as_str() != new => Some(current.clone()),
+            _ => None,
+        }),
+        Change::EmailChanged { previous, .. } | Change::EmailRemoved { previous } => {
+            let previous = EmailAddress::from_trusted(previous);
+            Restore::Email(
+                match store::users::find_by_verified_email(txn, &previous).await? {
+                    Some(other) if other.id != user.id => None,
+                    _ => Some(previous),
+                },
+            )
+        }
+        Change::EmailAdded { new } => Restore::Email(
+            user.email
+                .as_deref()
+                .filter(|current| *current != new && user.email_verified_at.is_some())
+                .map(EmailAddress::from_trusted),
+        ),
+    })
 }

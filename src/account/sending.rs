@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::Request;
 use super::actions::{self, Pending};
-use crate::domain::{Connection, PhoneError};
+use crate::domain::{Connection, EmailError, PhoneError};
 use crate::login::ACCOUNT_CLIENT_ID;
 use crate::otp::{Purpose, Refusal, SendCode, SendOutcome, To};
 use crate::store;
@@ -16,20 +16,34 @@ use crate::store;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SendProblem {
     InvalidPhone(PhoneError),
+    InvalidEmail(EmailError),
     /// A rule of the SMS connection or a limit refused it.
     Refused(Refusal),
     /// The provider failed.
     NotDelivered,
     /// The account has no factor to send a code to.
     NoFactor,
+    /// Too many codes went to this email address (its own hourly limit, or
+    /// its failure budget).
+    AddressLimit,
 }
 
-/// Sends a code to `input` for `purpose` and, in the same transaction,
-/// makes `pending` the session's pending action, bound to the code's
-/// challenge. The challenge id, or why nothing was sent.
+/// A refusal in the words of the channel it was for.
+fn refused(reason: Refusal, email: bool) -> SendProblem {
+    match reason {
+        Refusal::PhoneLimit if email => SendProblem::AddressLimit,
+        reason => SendProblem::Refused(reason),
+    }
+}
+
+/// Sends a code to `input` (an address of `connection`) for `purpose`
+/// and, in the same transaction, makes `pending` the session's pending
+/// action, bound to the code's challenge. The challenge id, or why nothing
+/// was sent.
 pub(super) async fn send_for(
     r: &Request<'_>,
     purpose: Purpose,
+    connection: Connection,
     input: &str,
     pending: &Pending,
 ) -> anyhow::Result<Result<Uuid, SendProblem>> {
@@ -37,14 +51,12 @@ pub(super) async fn send_for(
     let name = super::application_name(state);
     let req = SendCode {
         purpose,
-        to: To::New {
-            connection: Connection::Sms,
-            input,
-        },
+        to: To::New { connection, input },
         client_id: ACCOUNT_CLIENT_ID,
         application_name: &name,
         ip: r.ip,
         languages: r.languages,
+        user_id: Some(r.me.user.id),
     };
     let live = state.connection.get(&state.db, &state.master_key).await?;
     let txn = store::begin_write(&state.db)
@@ -63,7 +75,8 @@ pub(super) async fn send_for(
         SendOutcome::Sent(sent) => Ok(sent.challenge_id),
         SendOutcome::NotDelivered(_) => Err(SendProblem::NotDelivered),
         SendOutcome::InvalidRecipient(e) => Err(SendProblem::InvalidPhone(e)),
-        SendOutcome::Refused(reason) => Err(SendProblem::Refused(reason)),
+        SendOutcome::InvalidEmail(e) => Err(SendProblem::InvalidEmail(e)),
+        SendOutcome::Refused(reason) => Err(refused(reason, connection == Connection::Email)),
         SendOutcome::NoChallenge => Err(SendProblem::NotDelivered),
     })
 }
@@ -146,9 +159,13 @@ pub async fn resend_code(r: &Request<'_>) -> anyhow::Result<ResendOutcome> {
     let Some(challenge_id) = found.challenge_id else {
         return Ok(ResendOutcome::NothingPending);
     };
+    let email = store::otp_challenges::find_by_id(&state.db, challenge_id)
+        .await?
+        .and_then(|c| c.recipient)
+        .is_some_and(|r| r.email().is_some());
     let purpose = match found.pending {
         Pending::Reauth { .. } => Purpose::Reauth,
-        Pending::VerifyPhone { .. } => Purpose::Enroll,
+        Pending::VerifyPhone { .. } | Pending::VerifyEmail { .. } => Purpose::Enroll,
     };
     let name = super::application_name(state);
     let req = SendCode {
@@ -158,12 +175,14 @@ pub async fn resend_code(r: &Request<'_>) -> anyhow::Result<ResendOutcome> {
         application_name: &name,
         ip: r.ip,
         languages: r.languages,
+        user_id: Some(r.me.user.id),
     };
     Ok(match crate::otp::send_code(state, &req).await? {
         SendOutcome::Sent(_) => ResendOutcome::Sent,
         SendOutcome::NotDelivered(_) => ResendOutcome::NotSent(SendProblem::NotDelivered),
         SendOutcome::InvalidRecipient(e) => ResendOutcome::NotSent(SendProblem::InvalidPhone(e)),
-        SendOutcome::Refused(reason) => ResendOutcome::NotSent(SendProblem::Refused(reason)),
+        SendOutcome::InvalidEmail(e) => ResendOutcome::NotSent(SendProblem::InvalidEmail(e)),
+        SendOutcome::Refused(reason) => ResendOutcome::NotSent(refused(reason, email)),
         SendOutcome::NoChallenge => ResendOutcome::NothingPending,
     })
 }

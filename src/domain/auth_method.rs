@@ -8,15 +8,24 @@ use std::str::FromStr;
 pub enum AuthMethod {
     /// A one-time code sent by SMS.
     Sms,
+    /// A one-time code sent by email. It proves the user again on the
+    /// account page today; email sign-in comes next.
+    Email,
 }
 
 impl AuthMethod {
-    pub const ALL: [AuthMethod; 1] = [Self::Sms];
+    pub const ALL: [AuthMethod; 2] = [Self::Sms, Self::Email];
+
+    /// The methods a sign-in can use today, whose `acr` values discovery
+    /// advertises.
+    pub const SIGN_IN: [AuthMethod; 1] = [Self::Sms];
 
     /// The method's `amr` value (RFC 8176 §2).
     pub fn amr(self) -> &'static str {
         match self {
             Self::Sms => "sms",
+            // RFC 8176 names no email method; Auth0 and Okta use `email`.
+            Self::Email => "email",
         }
     }
 
@@ -24,6 +33,7 @@ impl AuthMethod {
     pub fn acr(self) -> &'static str {
         match self {
             Self::Sms => "urn:ferrid:acr:sms",
+            Self::Email => "urn:ferrid:acr:email",
         }
     }
 

@@ -1,11 +1,11 @@
-use super::{AuthMethod, Connection, PhoneNumber};
+use super::{AuthMethod, Connection, EmailAddress, PhoneNumber};
 
 /// Where a one-time code goes. The code engine, its limits and the send
-/// pipeline take a recipient, so that an email address joins as a variant
-/// without a second pipeline.
+/// pipeline take a recipient: a phone number (SMS) or an email address.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Recipient {
     Phone(PhoneNumber),
+    Email(EmailAddress),
 }
 
 impl Recipient {
@@ -13,6 +13,7 @@ impl Recipient {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Phone(phone) => phone.as_str(),
+            Self::Email(email) => email.as_str(),
         }
     }
 
@@ -20,6 +21,7 @@ impl Recipient {
     pub fn masked(&self) -> String {
         match self {
             Self::Phone(phone) => phone.masked(),
+            Self::Email(email) => email.masked(),
         }
     }
 
@@ -27,6 +29,15 @@ impl Recipient {
     pub fn phone(&self) -> Option<&PhoneNumber> {
         match self {
             Self::Phone(phone) => Some(phone),
+            Self::Email(_) => None,
+        }
+    }
+
+    /// The email address, when the code goes by email.
+    pub fn email(&self) -> Option<&EmailAddress> {
+        match self {
+            Self::Email(email) => Some(email),
+            Self::Phone(_) => None,
         }
     }
 
@@ -34,6 +45,7 @@ impl Recipient {
     pub fn auth_method(&self) -> AuthMethod {
         match self {
             Self::Phone(_) => AuthMethod::Sms,
+            Self::Email(_) => AuthMethod::Email,
         }
     }
 
@@ -41,6 +53,7 @@ impl Recipient {
     pub fn connection(&self) -> Connection {
         match self {
             Self::Phone(_) => Connection::Sms,
+            Self::Email(_) => Connection::Email,
         }
     }
 }
@@ -48,6 +61,12 @@ impl Recipient {
 impl From<PhoneNumber> for Recipient {
     fn from(phone: PhoneNumber) -> Self {
         Self::Phone(phone)
+    }
+}
+
+impl From<EmailAddress> for Recipient {
+    fn from(email: EmailAddress) -> Self {
+        Self::Email(email)
     }
 }
 
@@ -65,5 +84,17 @@ mod tests {
         assert_eq!(recipient.phone(), Some(&phone));
         assert_eq!(recipient.connection(), Connection::Sms);
         assert_eq!(recipient.auth_method(), AuthMethod::Sms);
+    }
+
+    #[test]
+    fn an_email_recipient_is_its_address_on_the_email_channel() {
+        let email = EmailAddress::parse("ada@example.com").unwrap();
+        let recipient = Recipient::from(email.clone());
+        assert_eq!(recipient.as_str(), "ada@example.com");
+        assert_eq!(recipient.masked(), "a•••@example.com");
+        assert_eq!(recipient.email(), Some(&email));
+        assert_eq!(recipient.phone(), None);
+        assert_eq!(recipient.connection(), Connection::Email);
+        assert_eq!(recipient.auth_method(), AuthMethod::Email);
     }
 }

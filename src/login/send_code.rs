@@ -89,6 +89,7 @@ fn request<'a>(
         application_name: &tx.request.client_name,
         ip,
         languages,
+        user_id: None,
     }
 }
 
@@ -97,6 +98,8 @@ fn answer(outcome: SendOutcome) -> SendCodeOutcome {
         SendOutcome::Sent(SentCode { recipient, .. }) => SendCodeOutcome::Sent { recipient },
         SendOutcome::NotDelivered(_) => SendCodeOutcome::NotDelivered,
         SendOutcome::InvalidRecipient(e) => SendCodeOutcome::InvalidPhone(e),
+        // The hosted login sends by SMS only, for now.
+        SendOutcome::InvalidEmail(_) => SendCodeOutcome::InvalidPhone(PhoneError::Invalid),
         SendOutcome::Refused(reason) => SendCodeOutcome::Refused(reason),
         SendOutcome::NoChallenge => SendCodeOutcome::NoChallenge,
     }

@@ -2,6 +2,7 @@
 //! overrides) and email (`email`), and language negotiation.
 
 pub mod account_catalogue;
+pub mod account_email_catalogue;
 pub mod catalogue;
 pub mod email;
 mod language;

@@ -92,7 +92,7 @@ pub fn discovery_document(issuer: &str) -> anyhow::Result<Vec<u8>> {
         CoreGrantType::Extension(PASSWORDLESS_OTP_GRANT.to_owned()),
     ]))
     .set_acr_values_supported(Some(
-        AuthMethod::ALL
+        AuthMethod::SIGN_IN
             .iter()
             .map(|m| AuthenticationContextClass::new(m.acr().to_owned()))
             .collect(),

@@ -109,13 +109,15 @@ pub async fn start(
             application_name: client.name.as_str(),
             ip,
             languages: &languages,
+            user_id: None,
         },
     )
     .await?;
     let sent = match outcome {
         SendOutcome::Sent(sent) => sent,
         SendOutcome::NotDelivered(_) => return Err(StartError::NotDelivered),
-        SendOutcome::InvalidRecipient(_) => {
+        // The passwordless API sends by SMS only, for now.
+        SendOutcome::InvalidRecipient(_) | SendOutcome::InvalidEmail(_) => {
             return Err(start_err(
                 ErrorCode::InvalidRequest,
                 "The phone_number is not a valid phone number",

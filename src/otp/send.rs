@@ -1,8 +1,10 @@
 //! The one pipeline that sends a code, for every purpose and channel: check
 //! the recipient against its connection's rules → issue within the limits →
 //! render the template for the usage and language → deliver → audit. The
-//! hosted login and the passwordless API both call [`send_code`];
-//! enrollment and second factors will too.
+//! hosted login and the passwordless API both call [`send_code`]; the
+//! account page does too, by SMS and by email. A code by email is rendered
+//! and written to the outbox inside the transaction that issues it, with
+//! the code's expiry (the outbox abandons it once the code is worthless).
 
 use anyhow::Context;
 use uuid::Uuid;
@@ -10,7 +12,11 @@ use uuid::Uuid;
 use super::{CodeSource, IssueError, IssueRequest, Issued, Purpose};
 use crate::app::AppState;
 use crate::audit;
-use crate::domain::{Connection, LineKind, MessageUsage, PhoneError, PhoneNumber, Recipient};
+use crate::domain::{
+    Connection, EmailAddress, EmailError, EmailUsage, LineKind, MessageUsage, PhoneError,
+    PhoneNumber, Recipient,
+};
+use crate::messages::email::{EmailVars, Notice, queue_email};
 use crate::messages::{LanguagePreference, MessageVars};
 use crate::sms::{LiveConnection, SmsError, SmsMessage};
 use crate::store::{self, ConnectionTrait};
@@ -24,6 +30,9 @@ pub struct SendCode<'a> {
     pub application_name: &'a str,
     pub ip: Option<&'a str>,
     pub languages: &'a LanguagePreference,
+    /// The signed-in user a code of the account page is for (the audit
+    /// trail of its email).
+    pub user_id: Option<Uuid>,
 }
 
 /// Where the code goes.
@@ -54,6 +63,8 @@ pub enum SendOutcome {
     /// another number.
     NotDelivered(SentCode),
     InvalidRecipient(PhoneError),
+    /// What was typed is not an email address.
+    InvalidEmail(EmailError),
     /// A rule stopped it; the reason never says whether an account exists.
     Refused(Refusal),
     /// The challenge to resend is gone (used, or never opened).
@@ -99,6 +110,13 @@ pub fn check_recipient<'a>(
 ) -> Result<Checked<'a>, SendOutcome> {
     match connection {
         Connection::Sms => check_phone(state, live, input),
+        Connection::Email => match EmailAddress::parse(input) {
+            Ok(email) => Ok(Checked {
+                recipient: Recipient::Email(email),
+                source: CodeSource::Random,
+            }),
+            Err(e) => Err(SendOutcome::InvalidEmail(e)),
+        },
     }
 }
 
@@ -162,8 +180,17 @@ fn refusal(e: IssueError) -> anyhow::Result<SendOutcome> {
 pub struct Pending<'a> {
     issued: Issued,
     source: CodeSource<'a>,
-    usage: MessageUsage,
+    via: Via,
     user_id: Option<Uuid>,
+}
+
+/// How an issued code reaches its recipient.
+#[derive(Clone, Copy, Debug)]
+enum Via {
+    /// By SMS after the commit, with this template.
+    Sms(MessageUsage),
+    /// By email: already in the outbox, committed with the code.
+    Outbox,
 }
 
 impl Pending<'_> {
@@ -243,7 +270,18 @@ pub async fn issue_code<'a>(
         Ok(issued) => issued,
         Err(e) => return refusal(e).map(Err),
     };
-    let Recipient::Phone(phone) = &issued.recipient;
+    let phone = match &issued.recipient {
+        Recipient::Phone(phone) => phone,
+        Recipient::Email(email) => {
+            queue_code_email(state, db, req, &issued, email).await?;
+            return Ok(Ok(Pending {
+                issued,
+                source,
+                via: Via::Outbox,
+                user_id: None,
+            }));
+        }
+    };
     if let CodeSource::Fixed(_) = source {
         audit::record(
             db,
@@ -258,7 +296,7 @@ pub async fn issue_code<'a>(
         return Ok(Ok(Pending {
             issued,
             source,
-            usage: MessageUsage::Login,
+            via: Via::Sms(MessageUsage::Login),
             user_id: None,
         }));
     }
@@ -268,7 +306,7 @@ pub async fn issue_code<'a>(
         return Ok(Ok(Pending {
             issued,
             source,
-            usage: MessageUsage::Verify,
+            via: Via::Sms(MessageUsage::Verify),
             user_id: None,
         }));
     }
@@ -281,9 +319,52 @@ pub async fn issue_code<'a>(
     Ok(Ok(Pending {
         issued,
         source,
-        usage,
+        via: Via::Sms(usage),
         user_id: user.map(|u| u.id),
     }))
+}
+
+/// Renders the code's email in the request's language and writes it to
+/// the outbox through `db`, the transaction that issues the code: the mail
+/// exists exactly when the code does, and is abandoned when it expires.
+async fn queue_code_email(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    req: &SendCode<'_>,
+    issued: &Issued,
+    to: &EmailAddress,
+) -> anyhow::Result<()> {
+    let usage = match req.purpose {
+        Purpose::Enroll => EmailUsage::VerifyEmail,
+        Purpose::Reauth => EmailUsage::Reauth,
+        // No application can enable the email connection yet.
+        Purpose::Login | Purpose::Passwordless => {
+            anyhow::bail!("codes by email are for the account page only")
+        }
+    };
+    let now = state.clock.now();
+    let minutes = (issued.expires_at - now).num_seconds().max(0) + 59;
+    let vars = EmailVars {
+        code: Some(issued.code.as_str().to_owned()),
+        expires_in_minutes: Some(u32::try_from(minutes / 60).unwrap_or(u32::MAX)),
+        change: None,
+        account_url: format!("{}/account", state.settings.issuer_base()),
+    };
+    queue_email(
+        db,
+        Notice {
+            to,
+            user_id: req.user_id,
+            usage,
+            language: req.languages.first().unwrap_or("en"),
+            vars: &vars,
+            expires_at: Some(issued.expires_at),
+        },
+        now,
+    )
+    .await
+    .context("queueing the code's email")?;
+    Ok(())
 }
 
 /// Delivers a code whose transaction was committed, and audits the delivery.
@@ -309,6 +390,7 @@ pub async fn deliver_code(
 fn test_code<'a>(live: &'a LiveConnection, recipient: &Recipient) -> Option<&'a str> {
     match recipient {
         Recipient::Phone(phone) => live.test_code(phone.as_str()),
+        Recipient::Email(_) => None,
     }
 }
 
@@ -326,8 +408,12 @@ async fn deliver(
         return Ok(true);
     }
     let issued = &pending.issued;
-    let Recipient::Phone(phone) = &issued.recipient;
-    let usage = pending.usage;
+    let (Via::Sms(usage), Recipient::Phone(phone)) = (pending.via, &issued.recipient) else {
+        // Committed in the outbox with the code (`notification.queued`):
+        // the worker sends it now, and retries while the code lives.
+        state.mail.wake();
+        return Ok(true);
+    };
     let body = live.templates.render(
         &MessageVars {
             code: issued.code.as_str(),

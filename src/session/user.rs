@@ -71,6 +71,8 @@ pub async fn find_or_create_user(
                 Recipient::Phone(phone) => {
                     store::users::insert_with_verified_phone(db, phone, now).await?
                 }
+                // Nobody signs up by email yet.
+                Recipient::Email(_) => return Ok(SignInUser::NoAccount),
             };
             tracing::info!(user_id = %user.id, "new user signed up");
             user
@@ -97,12 +99,12 @@ pub async fn find_or_create_user_in(
     if signup == Signup::Closed {
         return Ok(SignInUser::NoAccount);
     }
-    let savepoint = txn.begin().await.context("starting a savepoint")?;
-    let inserted = match recipient {
-        Recipient::Phone(phone) => {
-            store::users::insert_with_verified_phone(&savepoint, phone, now).await
-        }
+    // Nobody signs up by email yet.
+    let Recipient::Phone(phone) = recipient else {
+        return Ok(SignInUser::NoAccount);
     };
+    let savepoint = txn.begin().await.context("starting a savepoint")?;
+    let inserted = store::users::insert_with_verified_phone(&savepoint, phone, now).await;
     match inserted {
         Ok(user) => {
             savepoint
@@ -132,6 +134,7 @@ async fn find_user(
 ) -> Result<Option<User>, StoreError> {
     Ok(match recipient {
         Recipient::Phone(phone) => store::users::find_by_phone(db, phone).await?,
+        Recipient::Email(email) => store::users::find_by_verified_email(db, email).await?,
     })
 }
 

@@ -122,9 +122,8 @@ pub async fn update_challenge(
     id_hash: &str,
     challenge: Option<(Uuid, &Recipient)>,
 ) -> Result<(), StoreError> {
-    let phone = |recipient: &Recipient| match recipient {
-        Recipient::Phone(phone) => phone.as_str().to_owned(),
-    };
+    // The hosted login sends codes by SMS only, for now.
+    let phone = |recipient: &Recipient| recipient.phone().map(|p| p.as_str().to_owned());
     Entity::update_many()
         .col_expr(
             Column::ChallengeId,
@@ -132,7 +131,7 @@ pub async fn update_challenge(
         )
         .col_expr(
             Column::PhoneE164,
-            Expr::value(challenge.map(|(_, recipient)| phone(recipient))),
+            Expr::value(challenge.and_then(|(_, recipient)| phone(recipient))),
         )
         .filter(Column::IdHash.eq(id_hash))
         .exec(db)

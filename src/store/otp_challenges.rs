@@ -7,7 +7,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait};
 
 use super::StoreError;
-use crate::domain::{PhoneNumber, Recipient};
+use crate::domain::{EmailAddress, PhoneNumber, Recipient};
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -63,10 +63,11 @@ impl From<entity::Model> for Challenge {
         Self {
             id: m.id,
             purpose: m.purpose,
-            recipient: m
-                .phone_e164
-                .as_deref()
-                .map(|p| Recipient::Phone(PhoneNumber::from_trusted_e164(p))),
+            recipient: match (m.phone_e164.as_deref(), m.email.as_deref()) {
+                (Some(p), _) => Some(Recipient::Phone(PhoneNumber::from_trusted_e164(p))),
+                (None, Some(e)) => Some(Recipient::Email(EmailAddress::from_trusted(e))),
+                (None, None) => None,
+            },
             code_hmac: m.code_hmac,
             expires_at: m.expires_at,
             attempts: u32::try_from(m.attempts).unwrap_or(u32::MAX),
@@ -83,6 +84,7 @@ impl From<entity::Model> for Challenge {
 fn recipient_is(recipient: &Recipient) -> sea_orm::sea_query::SimpleExpr {
     match recipient {
         Recipient::Phone(phone) => Column::PhoneE164.eq(phone.as_str()),
+        Recipient::Email(email) => Column::Email.eq(email.as_str()),
     }
 }
 
@@ -105,7 +107,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewChallenge<'_>) -> Result<
         id: Set(new.id),
         purpose: Set(new.purpose.to_owned()),
         phone_e164: Set(new.recipient.phone().map(|p| p.as_str().to_owned())),
-        email: Set(None),
+        email: Set(new.recipient.email().map(|e| e.as_str().to_owned())),
         user_id: Set(None),
         code_hmac: Set(new.code_hmac),
         expires_at: Set(new.expires_at),

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 
 use super::StoreError;
-use crate::domain::PhoneNumber;
+use crate::domain::{EmailAddress, PhoneNumber};
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -77,6 +77,42 @@ pub async fn find_by_phone(
         .one(db)
         .await?;
     Ok(found.map(User::from))
+}
+
+/// The user on whom this address is verified (compared without case, as
+/// the unique index on verified addresses does).
+pub async fn find_by_verified_email(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+) -> Result<Option<User>, StoreError> {
+    use sea_orm::sea_query::{ExprTrait, Func};
+    let found = Entity::find()
+        .filter(Expr::expr(Func::lower(Expr::col(Column::Email))).eq(email.as_str().to_lowercase()))
+        .filter(Column::EmailVerifiedAt.is_not_null())
+        .one(db)
+        .await?;
+    Ok(found.map(User::from))
+}
+
+/// Sets (or, with `None`, removes) the user's email address, verified at
+/// `now`; `Conflict` when the address is verified on another account.
+pub async fn update_email(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    email: Option<&EmailAddress>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(
+            Column::Email,
+            Expr::value(email.map(|e| e.as_str().to_owned())),
+        )
+        .col_expr(Column::EmailVerifiedAt, Expr::value(email.map(|_| now)))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The user with this id.

@@ -1,7 +1,7 @@
 //! What the account tests share: a browser with a user agent, signing in
 //! at `/account` through the hosted login, and posting the account forms.
 
-use crate::helpers::{TestApp, csrf_of, location};
+use crate::helpers::{TestApp, csrf_of, extract_code, location};
 
 pub const FIREFOX_LINUX: &str =
     "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -123,4 +123,15 @@ pub async fn change_phone_now(app: &TestApp, b: &reqwest::Client, new: &str) {
     let res = post(app, b, "/account/phone/verify", &[("code", code.as_str())]).await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     assert_eq!(location(&res), "/account?notice=phone_saved");
+}
+
+/// The code in the newest mail to `to` that carries one, as the outbox
+/// keeps it (dev mode, no SMTP server).
+pub async fn mail_code(app: &TestApp, to: &str) -> String {
+    let mail = ferrid::email::dev_mail(&app.db).await.unwrap();
+    let found = mail
+        .into_iter()
+        .find(|m| m.to == to && (m.usage == "verify_email" || m.usage == "reauth"))
+        .expect("a code by email");
+    extract_code(&found.text)
 }

@@ -1,6 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod account_consents;
+mod account_email;
+mod account_email_limits;
+mod account_email_notices;
+mod account_email_reauth;
 mod account_overview;
 mod account_phone;
 mod account_removal;

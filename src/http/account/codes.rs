@@ -1,13 +1,13 @@
 //! The account pages that wait for a code: re-authentication and the
-//! proof of a new number, with "send a new code".
+//! proof of a new number or address, with "send a new code".
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::super::errors::internal_error;
 use super::SignedIn;
-use super::ctx::{CodeForm, CsrfForm, Ctx, PageQuery, Step, open, see_other};
-use crate::account::{self, ReauthOutcome, ResendOutcome, VerifyPhoneOutcome};
+use super::ctx::{CodeForm, CsrfForm, Ctx, Input, PageQuery, Step, open, see_other};
+use crate::account::{self, ReauthOutcome, ResendOutcome, VerifyEmailOutcome, VerifyPhoneOutcome};
 use crate::app::AppState;
 
 /// `GET /account/phone/verify`: the code sent to the new number.
@@ -106,12 +106,10 @@ pub async fn reauth(
     match account::verify_reauth(&ctx.request(), input).await {
         Ok(ReauthOutcome::Continued(continued)) => ctx.continued(continued, "").await,
         Ok(ReauthOutcome::Code(problem)) => {
-            let masked = signed_in
-                .me
-                .user
-                .phone
-                .as_ref()
-                .map(|p| p.masked())
+            let masked = account::reauth_view(&ctx.request())
+                .await
+                .ok()
+                .flatten()
                 .unwrap_or_default();
             let text = ctx.code_problem(problem);
             ctx.code_page(
@@ -143,6 +141,7 @@ async fn resend(
     let masked = match step {
         Step::Reauth => account::reauth_view(&ctx.request()).await,
         Step::VerifyPhone => account::pending_phone(&ctx.request()).await,
+        Step::VerifyEmail => account::pending_email(&ctx.request()).await,
     };
     let masked = match masked {
         Ok(Some(masked)) => masked,
@@ -178,4 +177,76 @@ pub async fn verify_resend(
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
     resend(req, state, signed_in, form, Step::VerifyPhone).await
+}
+
+/// `GET /account/email/verify`: the code sent to the new address.
+pub async fn verify_email_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    query: web::Query<PageQuery>,
+) -> HttpResponse {
+    let ctx = open!(Ctx::open(&req, &state, &signed_in, query.lang.as_deref()));
+    let a = ctx.lang.a;
+    match account::pending_email(&ctx.request()).await {
+        Ok(Some(masked)) => ctx.code_page(
+            Step::VerifyEmail,
+            &masked,
+            None,
+            query.sent.as_ref().map(|_| a.t.new_code_sent),
+            StatusCode::OK,
+        ),
+        Ok(None) => see_other("/account"),
+        Err(e) => internal_error(&req, &e),
+    }
+}
+
+/// `POST /account/email/verify`.
+pub async fn verify_email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    form: web::Form<CodeForm>,
+) -> HttpResponse {
+    let ctx = open!(Ctx::form(&req, &state, &signed_in, form.csrf.as_deref()));
+    let a = ctx.lang.a;
+    let input = form.code.as_deref().unwrap_or("");
+    match account::verify_email(&ctx.request(), input).await {
+        Ok(VerifyEmailOutcome::Saved) => see_other("/account?notice=email_saved"),
+        Ok(VerifyEmailOutcome::Taken) => {
+            let taken = ctx.lang.e().email_taken;
+            ctx.overview_with(None, Some(taken), Input::Email(""), StatusCode::CONFLICT)
+                .await
+        }
+        Ok(VerifyEmailOutcome::Code(problem)) => {
+            let masked = account::pending_email(&ctx.request())
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let text = ctx.code_problem(problem);
+            ctx.code_page(
+                Step::VerifyEmail,
+                &masked,
+                Some(&text),
+                None,
+                StatusCode::BAD_REQUEST,
+            )
+        }
+        Ok(VerifyEmailOutcome::NothingPending) => {
+            ctx.overview(None, Some(a.nothing_pending), "", StatusCode::BAD_REQUEST)
+                .await
+        }
+        Err(e) => internal_error(&req, &e),
+    }
+}
+
+/// `POST /account/email/resend`.
+pub async fn verify_email_resend(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    resend(req, state, signed_in, form, Step::VerifyEmail).await
 }

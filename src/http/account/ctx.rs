@@ -13,7 +13,7 @@ use super::SignedIn;
 use super::view::{CodePage, Lang, OverviewPage};
 use crate::account::{self, CodeProblem, Continued, Request, SendProblem};
 use crate::app::AppState;
-use crate::domain::PhoneError;
+use crate::domain::{EmailError, PhoneError};
 use crate::messages::catalogue::{CATALOGUES, with_number};
 use crate::otp::Refusal;
 
@@ -30,6 +30,7 @@ pub struct PageQuery {
 pub(super) enum Step {
     Reauth,
     VerifyPhone,
+    VerifyEmail,
 }
 
 impl Step {
@@ -37,6 +38,7 @@ impl Step {
         match self {
             Self::Reauth => "/account/reauth",
             Self::VerifyPhone => "/account/phone/verify",
+            Self::VerifyEmail => "/account/email/verify",
         }
     }
 
@@ -44,8 +46,16 @@ impl Step {
         match self {
             Self::Reauth => "/account/reauth/resend",
             Self::VerifyPhone => "/account/phone/resend",
+            Self::VerifyEmail => "/account/email/resend",
         }
     }
+}
+
+/// What the user typed in one of the overview's forms, shown again.
+#[derive(Clone, Copy)]
+pub(super) enum Input<'a> {
+    Phone(&'a str),
+    Email(&'a str),
 }
 
 #[derive(Deserialize)]
@@ -57,6 +67,12 @@ pub struct CsrfForm {
 pub struct PhoneForm {
     pub csrf: Option<String>,
     pub phone: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    pub csrf: Option<String>,
+    pub email: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -132,6 +148,19 @@ impl<'a> Ctx<'a> {
         phone_input: &str,
         status: StatusCode,
     ) -> HttpResponse {
+        self.overview_with(notice, error, Input::Phone(phone_input), status)
+            .await
+    }
+
+    /// The overview, with a notice or a problem shown next to the form
+    /// `input` was typed in.
+    pub(super) async fn overview_with(
+        &self,
+        notice: Option<&str>,
+        error: Option<&str>,
+        input: Input<'_>,
+        status: StatusCode,
+    ) -> HttpResponse {
         let overview = match account::overview(self.state, &self.signed_in.me).await {
             Ok(o) => o,
             Err(e) => return internal_error(self.req, &e),
@@ -139,7 +168,13 @@ impl<'a> Ctx<'a> {
         let mut page = OverviewPage::new(&self.lang, &self.signed_in.me.csrf, overview);
         page.notice = notice;
         page.error = error;
-        page.phone_input = phone_input;
+        match input {
+            Input::Phone(phone) => page.phone_input = phone,
+            Input::Email(email) => {
+                page.email_input = email;
+                page.email_error = error.is_some();
+            }
+        }
         self.lang.finish(self.state, page.render(status))
     }
 
@@ -155,6 +190,7 @@ impl<'a> Ctx<'a> {
         let (title, intro) = match step {
             Step::Reauth => (a.reauth_title, a.reauth_intro),
             Step::VerifyPhone => (a.verify_title, a.t.sent_to),
+            Step::VerifyEmail => (self.lang.e().verify_title, a.t.sent_to),
         };
         let action = step.action();
         let length = self
@@ -191,8 +227,18 @@ impl<'a> Ctx<'a> {
                 (t.needs_country_code.to_owned(), bad)
             }
             SendProblem::InvalidPhone(PhoneError::Invalid) => (t.invalid_phone.to_owned(), bad),
+            SendProblem::InvalidEmail(EmailError::Invalid) => {
+                (self.lang.e().invalid_email.to_owned(), bad)
+            }
+            SendProblem::InvalidEmail(EmailError::TooLong) => {
+                (self.lang.e().email_too_long.to_owned(), bad)
+            }
             SendProblem::NotDelivered => (t.not_delivered.to_owned(), StatusCode::BAD_GATEWAY),
             SendProblem::NoFactor => (self.lang.a.no_factor.to_owned(), StatusCode::CONFLICT),
+            SendProblem::AddressLimit => (
+                self.lang.e().address_limit.to_owned(),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
             SendProblem::Refused(reason) => {
                 let text = match reason {
                     Refusal::Country => t.country_refused.to_owned(),
@@ -233,8 +279,46 @@ impl<'a> Ctx<'a> {
 
     /// Where a change that went on leads.
     pub(super) async fn continued(&self, continued: Continued, phone_input: &str) -> HttpResponse {
+        self.continued_with(continued, Input::Phone(phone_input))
+            .await
+    }
+
+    /// Where a change that went on leads, `input` shown again on a problem.
+    pub(super) async fn continued_with(
+        &self,
+        continued: Continued,
+        input: Input<'_>,
+    ) -> HttpResponse {
         let a = self.lang.a;
+        let e = self.lang.e();
+        let phone_input = match input {
+            Input::Phone(p) => p,
+            Input::Email(_) => "",
+        };
         match continued {
+            Continued::EmailCodeSent => see_other("/account/email/verify"),
+            Continued::EmailNotSent(problem) => {
+                let (text, status) = self.send_problem(problem);
+                self.overview_with(None, Some(&text), input, status).await
+            }
+            Continued::SameEmail => {
+                self.overview_with(None, Some(e.same_email), input, StatusCode::BAD_REQUEST)
+                    .await
+            }
+            Continued::EmailRemoved => see_other("/account?notice=email_removed"),
+            Continued::EmailLastWayIn => {
+                self.overview(None, Some(e.last_way_in), "", StatusCode::CONFLICT)
+                    .await
+            }
+            Continued::NoEmail => {
+                self.overview(
+                    None,
+                    Some(e.no_email_to_remove),
+                    "",
+                    StatusCode::BAD_REQUEST,
+                )
+                .await
+            }
             Continued::PhoneCodeSent => see_other("/account/phone/verify"),
             Continued::PhoneNotSent(problem) => {
                 let (text, status) = self.send_problem(problem);
@@ -272,8 +356,17 @@ impl<'a> Ctx<'a> {
         problem: SendProblem,
         phone_input: &str,
     ) -> HttpResponse {
+        self.reauth_not_sent_with(problem, Input::Phone(phone_input))
+            .await
+    }
+
+    pub(super) async fn reauth_not_sent_with(
+        &self,
+        problem: SendProblem,
+        input: Input<'_>,
+    ) -> HttpResponse {
         let (text, status) = self.send_problem(problem);
-        self.overview(None, Some(&text), phone_input, status).await
+        self.overview_with(None, Some(&text), input, status).await
     }
 }
 

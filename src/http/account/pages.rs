@@ -6,10 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::super::errors::{internal_error, render_with_status};
 use super::SignedIn;
-use super::ctx::{CsrfForm, Ctx, PageQuery, PhoneForm, open, see_other};
+use super::ctx::{CsrfForm, Ctx, EmailForm, Input, PageQuery, PhoneForm, open, see_other};
 use super::view::{ActivityPage, activity_row};
 use crate::account::{
-    self, ConsentRevoked, PhoneOutcome, RemoveOutcome, RevokeOthersOutcome, SessionRevoked,
+    self, ConsentRevoked, EmailOutcome, PhoneOutcome, RemoveEmailOutcome, RemoveOutcome,
+    RevokeOthersOutcome, SessionRevoked,
 };
 use crate::app::AppState;
 use crate::messages::catalogue::CATALOGUES;
@@ -29,6 +30,8 @@ pub async fn overview(
         Some("others_signed_out") => Some(a.others_signed_out),
         Some("session_signed_out") => Some(a.session_signed_out),
         Some("app_revoked") => Some(a.app_revoked),
+        Some("email_saved") => Some(ctx.lang.e().email_saved),
+        Some("email_removed") => Some(ctx.lang.e().email_removed),
         _ => None,
     };
     ctx.overview(notice, None, "", StatusCode::OK).await
@@ -63,6 +66,43 @@ pub async fn remove(
         Ok(RemoveOutcome::Done(continued)) => ctx.continued(continued, "").await,
         Ok(RemoveOutcome::NeedsReauth) => see_other("/account/reauth"),
         Ok(RemoveOutcome::ReauthNotSent(problem)) => ctx.reauth_not_sent(problem, "").await,
+        Err(e) => internal_error(&req, &e),
+    }
+}
+
+/// `POST /account/email`: add or change the address.
+pub async fn email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    form: web::Form<EmailForm>,
+) -> HttpResponse {
+    let ctx = open!(Ctx::form(&req, &state, &signed_in, form.csrf.as_deref()));
+    let input = form.email.as_deref().unwrap_or("");
+    match account::change_email(&ctx.request(), input).await {
+        Ok(EmailOutcome::Done(continued)) => {
+            ctx.continued_with(continued, Input::Email(input)).await
+        }
+        Ok(EmailOutcome::NeedsReauth) => see_other("/account/reauth"),
+        Ok(EmailOutcome::ReauthNotSent(problem)) => {
+            ctx.reauth_not_sent_with(problem, Input::Email(input)).await
+        }
+        Err(e) => internal_error(&req, &e),
+    }
+}
+
+/// `POST /account/email/remove`.
+pub async fn remove_email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let ctx = open!(Ctx::form(&req, &state, &signed_in, form.csrf.as_deref()));
+    match account::remove_email(&ctx.request()).await {
+        Ok(RemoveEmailOutcome::Done(continued)) => ctx.continued(continued, "").await,
+        Ok(RemoveEmailOutcome::NeedsReauth) => see_other("/account/reauth"),
+        Ok(RemoveEmailOutcome::ReauthNotSent(problem)) => ctx.reauth_not_sent(problem, "").await,
         Err(e) => internal_error(&req, &e),
     }
 }

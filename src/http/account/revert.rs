@@ -14,6 +14,7 @@ use super::view::{Lang, RevertPage};
 use crate::account::{self, Change, RevertOutcome, RevertView};
 use crate::app::AppState;
 use crate::messages::account_catalogue::AccountCatalogue;
+use crate::messages::account_email_catalogue::email_strings_for;
 
 #[derive(Deserialize)]
 pub struct RevertForm {
@@ -23,10 +24,14 @@ pub struct RevertForm {
 /// The change in words, masked.
 fn describe(a: &AccountCatalogue, change: &Change) -> String {
     let (previous, new) = change.masked();
+    let e = email_strings_for(a.t.lang);
     let text = match change {
         Change::PhoneAdded { .. } => a.revert_phone_added,
         Change::PhoneChanged { .. } => a.revert_phone_changed,
         Change::PhoneRemoved { .. } => a.revert_phone_removed,
+        Change::EmailAdded { .. } => e.revert_added,
+        Change::EmailChanged { .. } => e.revert_changed,
+        Change::EmailRemoved { .. } => e.revert_removed,
     };
     text.replace("{previous}", previous.as_deref().unwrap_or(""))
         .replace("{new}", new.as_deref().unwrap_or(""))

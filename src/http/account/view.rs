@@ -15,6 +15,7 @@ use crate::account::{ActivityEntry, Overview};
 use crate::app::AppState;
 use crate::messages::LanguagePreference;
 use crate::messages::account_catalogue::{AccountCatalogue, account_catalogue_for};
+use crate::messages::account_email_catalogue::{AccountEmailStrings, email_strings_for};
 use crate::messages::catalogue::{CATALOGUES, Catalogue, catalogue_for};
 
 /// The language of an account page: the switch, then the remembered
@@ -54,6 +55,11 @@ impl Lang {
 
     pub fn t(&self) -> &'static Catalogue {
         self.a.t
+    }
+
+    /// The strings of the email part, in the page's language.
+    pub fn e(&self) -> &'static AccountEmailStrings {
+        email_strings_for(self.a.t.lang)
     }
 
     /// Adds the cookie remembering a language picked with the switch.
@@ -106,6 +112,7 @@ pub struct ConsentRow {
 #[template(path = "account/overview.html")]
 pub struct OverviewPage<'a> {
     pub a: &'a AccountCatalogue,
+    pub e: &'a AccountEmailStrings,
     pub t: &'a Catalogue,
     pub languages: &'a [&'static Catalogue],
     pub here: &'static str,
@@ -115,6 +122,9 @@ pub struct OverviewPage<'a> {
     pub sessions: Vec<SessionRow>,
     pub consents: Vec<ConsentRow>,
     pub phone_input: &'a str,
+    pub email_input: &'a str,
+    /// Which form the error is about.
+    pub email_error: bool,
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
 }
@@ -124,6 +134,7 @@ impl<'a> OverviewPage<'a> {
         let a = lang.a;
         Self {
             a,
+            e: lang.e(),
             t: a.t,
             languages: &CATALOGUES,
             here: "/account",
@@ -152,6 +163,8 @@ impl<'a> OverviewPage<'a> {
                 })
                 .collect(),
             phone_input: "",
+            email_input: "",
+            email_error: false,
             notice: None,
             error: None,
         }
@@ -200,7 +213,18 @@ pub struct ActivityPage<'a> {
 
 /// An event of the activity list in words.
 pub fn activity_row(a: &AccountCatalogue, e: ActivityEntry) -> ActivityRow {
+    let m = email_strings_for(a.t.lang);
     let text = match e.kind.as_str() {
+        "account.email_added" => m.ev_added.to_owned(),
+        "account.email_changed" => m.ev_changed.to_owned(),
+        "account.email_removed" => m.ev_removed.to_owned(),
+        "account.email_taken" => m.ev_taken.to_owned(),
+        "notification.queued" => match e.usage.as_deref() {
+            Some("verify_email" | "reauth") => m.ev_code_mailed.to_owned(),
+            _ => m.ev_notice.to_owned(),
+        },
+        "notification.sent" => m.ev_mail_delivered.to_owned(),
+        "notification.failed" | "notification.abandoned" => m.ev_mail_failed.to_owned(),
         "session.signed_in" => a.ev_signed_in.replace(
             "{method}",
             &e.method.as_deref().unwrap_or("sms").to_uppercase(),

@@ -33,13 +33,6 @@ pub(super) fn failure_key(recipient: &Recipient) -> String {
     format!("otp:failures:{}", recipient.as_str())
 }
 
-/// The limiter key of a recipient's hourly send limit.
-fn send_key(recipient: &Recipient) -> String {
-    match recipient {
-        Recipient::Phone(phone) => format!("otp:phone:{}", phone.as_str()),
-    }
-}
-
 impl OtpEngine {
     /// Refuses a number whose range is throttled for pumping, and throttles
     /// a range that looks pumped (alert and audit event, with the prefix).
@@ -92,6 +85,43 @@ impl OtpEngine {
         recipient: &Recipient,
         ip: Option<&str>,
     ) -> Result<(), IssueError> {
+        match recipient {
+            Recipient::Phone(_) => self.acquire_sms(recipient, ip).await,
+            Recipient::Email(_) => self.acquire_email(recipient, ip).await,
+        }
+    }
+
+    /// The limits of a code by email, keyed apart from the SMS ones: per
+    /// address and per client address, with the hourly numbers of the SMS
+    /// limits. The global ceiling and the network limit defend against
+    /// SMS pumping, which costs per message; mail does not, and one user's
+    /// SMS traffic must not stop their email codes (nor the reverse).
+    async fn acquire_email(
+        &self,
+        recipient: &Recipient,
+        ip: Option<&str>,
+    ) -> Result<(), IssueError> {
+        let hour = Duration::from_secs(3600);
+        let mut limits = vec![Limit {
+            key: format!("otp:email:{}", recipient.as_str().to_lowercase()),
+            max: self.rules.max_sends_per_phone_per_hour,
+            window: hour,
+        }];
+        if let Some(ip) = ip {
+            limits.push(Limit {
+                key: format!("otp:email-ip:{ip}"),
+                max: self.rules.max_sends_per_ip_per_hour,
+                window: hour,
+            });
+        }
+        match self.limiter.try_acquire(&limits).await? {
+            Ok(()) => Ok(()),
+            Err(0) => Err(IssueError::PhoneLimit),
+            Err(_) => Err(IssueError::IpLimit),
+        }
+    }
+
+    async fn acquire_sms(&self, recipient: &Recipient, ip: Option<&str>) -> Result<(), IssueError> {
         if self.limiter.is_tripped(CEILING_BREAKER).await? {
             return Err(IssueError::Ceiling);
         }
@@ -103,7 +133,7 @@ impl OtpEngine {
                 window: Duration::from_secs(60),
             },
             Limit {
-                key: send_key(recipient),
+                key: format!("otp:phone:{}", recipient.as_str()),
                 max: self.rules.max_sends_per_phone_per_hour,
                 window: hour,
             },

@@ -27,7 +27,8 @@ pub enum Purpose {
     /// Proving a factor the user has again before a sensitive change on the
     /// account page.
     Reauth,
-    /// Proving possession of a phone number being added to an account.
+    /// Proving possession of a phone number or an email address being added
+    /// to an account.
     Enroll,
 }
 
