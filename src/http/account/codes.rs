@@ -49,11 +49,10 @@ pub async fn verify(
                 .await
         }
         Ok(VerifyPhoneOutcome::Code(problem)) => {
-            let masked = account::pending_phone(&ctx.request())
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default();
+            let masked = match account::pending_phone(&ctx.request()).await {
+                Ok(masked) => masked.unwrap_or_default(),
+                Err(e) => return internal_error(&req, &e),
+            };
             let text = ctx.code_problem(problem);
             ctx.code_page(
                 Step::VerifyPhone,
@@ -106,11 +105,10 @@ pub async fn reauth(
     match account::verify_reauth(&ctx.request(), input).await {
         Ok(ReauthOutcome::Continued(continued)) => ctx.continued(continued, "").await,
         Ok(ReauthOutcome::Code(problem)) => {
-            let masked = account::reauth_view(&ctx.request())
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default();
+            let masked = match account::reauth_view(&ctx.request()).await {
+                Ok(masked) => masked.unwrap_or_default(),
+                Err(e) => return internal_error(&req, &e),
+            };
             let text = ctx.code_problem(problem);
             ctx.code_page(
                 Step::Reauth,
@@ -219,11 +217,10 @@ pub async fn verify_email(
                 .await
         }
         Ok(VerifyEmailOutcome::Code(problem)) => {
-            let masked = account::pending_email(&ctx.request())
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default();
+            let masked = match account::pending_email(&ctx.request()).await {
+                Ok(masked) => masked.unwrap_or_default(),
+                Err(e) => return internal_error(&req, &e),
+            };
             let text = ctx.code_problem(problem);
             ctx.code_page(
                 Step::VerifyEmail,
