@@ -10,23 +10,12 @@ use anyhow::Context;
 use super::Request;
 use super::actions::{self, Action, Continued, Pending};
 use super::notify::{self, Change};
-use super::reauth::{self, Gate};
+use super::reauth::{self, Gate, Gated};
 use super::sending::{CodeProblem, SendProblem, check_code, code_length, send_for};
 use super::ways_in::{self, WayIn};
 use crate::domain::{Connection, EmailAddress};
 use crate::otp::Purpose;
 use crate::store::{self, StoreError};
-
-/// What became of a request to add or change the email address.
-#[derive(Debug)]
-pub enum EmailOutcome {
-    /// The change went on (a code to the new address, or a refusal).
-    Done(Continued),
-    /// A code went to a factor the user has first: re-authentication.
-    NeedsReauth,
-    /// The re-authentication code could not be sent.
-    ReauthNotSent(SendProblem),
-}
 
 /// The user's verified address, if any.
 fn current(r: &Request<'_>) -> Option<EmailAddress> {
@@ -39,11 +28,11 @@ fn current(r: &Request<'_>) -> Option<EmailAddress> {
 
 /// `POST /account/email`: add an address, or change it after a recent
 /// sign-in.
-pub async fn change_email(r: &Request<'_>, input: &str) -> anyhow::Result<EmailOutcome> {
+pub async fn change_email(r: &Request<'_>, input: &str) -> anyhow::Result<Gated> {
     // Bad input is answered before any code is sent, re-authentication
     // included: nothing to prove for a typo.
     if let Err(e) = EmailAddress::parse(input) {
-        return Ok(EmailOutcome::Done(Continued::EmailNotSent(
+        return Ok(Gated::Done(Continued::EmailNotSent(
             SendProblem::InvalidEmail(e),
         )));
     }
@@ -55,11 +44,11 @@ pub async fn change_email(r: &Request<'_>, input: &str) -> anyhow::Result<EmailO
         };
         match reauth::gate(r, action).await? {
             Gate::Open => {}
-            Gate::CodeSent => return Ok(EmailOutcome::NeedsReauth),
-            Gate::NotSent(problem) => return Ok(EmailOutcome::ReauthNotSent(problem)),
+            Gate::CodeSent => return Ok(Gated::NeedsReauth),
+            Gate::NotSent(problem) => return Ok(Gated::ReauthNotSent(problem)),
         }
     }
-    Ok(EmailOutcome::Done(start_verification(r, input).await?))
+    Ok(Gated::Done(start_verification(r, input).await?))
 }
 
 /// Sends the `verify_email` code to the new address and waits for it.
@@ -178,14 +167,6 @@ pub async fn verify_email(r: &Request<'_>, input: &str) -> anyhow::Result<Verify
     Ok(VerifyEmailOutcome::Saved)
 }
 
-/// What became of a request to remove the email address.
-#[derive(Debug)]
-pub enum RemoveEmailOutcome {
-    Done(Continued),
-    NeedsReauth,
-    ReauthNotSent(SendProblem),
-}
-
 /// Why the address cannot be removed, if it cannot (see `ways_in`).
 fn removal_refused(r: &Request<'_>) -> Option<Continued> {
     ways_in::removal_refused(&r.me.user, WayIn::Email).map(|refusal| match refusal {
@@ -195,15 +176,15 @@ fn removal_refused(r: &Request<'_>) -> Option<Continued> {
 }
 
 /// `POST /account/email/remove`.
-pub async fn remove_email(r: &Request<'_>) -> anyhow::Result<RemoveEmailOutcome> {
+pub async fn remove_email(r: &Request<'_>) -> anyhow::Result<Gated> {
     // Refused before any code is sent: nothing to prove for a refusal.
     if let Some(refused) = removal_refused(r) {
-        return Ok(RemoveEmailOutcome::Done(refused));
+        return Ok(Gated::Done(refused));
     }
     Ok(match reauth::gate(r, Action::RemoveEmail).await? {
-        Gate::Open => RemoveEmailOutcome::Done(remove_now(r).await?),
-        Gate::CodeSent => RemoveEmailOutcome::NeedsReauth,
-        Gate::NotSent(problem) => RemoveEmailOutcome::ReauthNotSent(problem),
+        Gate::Open => Gated::Done(remove_now(r).await?),
+        Gate::CodeSent => Gated::NeedsReauth,
+        Gate::NotSent(problem) => Gated::ReauthNotSent(problem),
     })
 }
 

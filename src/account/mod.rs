@@ -28,19 +28,13 @@ use crate::store::{self, users::User};
 pub use actions::Continued;
 pub use activity::{ActivityEntry, activity};
 pub use consents::{ConsentRevoked, revoke_consent};
-pub use email::{
-    EmailOutcome, RemoveEmailOutcome, VerifyEmailOutcome, change_email, pending_email,
-    remove_email, verify_email,
-};
+pub use email::{VerifyEmailOutcome, change_email, pending_email, remove_email, verify_email};
 pub use notify::{Change, Notices, deliver, notify};
-pub use phone::{
-    PhoneOutcome, RemoveOutcome, VerifyPhoneOutcome, change_phone, pending_phone, remove_phone,
-    verify_phone,
-};
-pub use reauth::{ReauthOutcome, reauth_view, verify_reauth};
+pub use phone::{VerifyPhoneOutcome, change_phone, pending_phone, remove_phone, verify_phone};
+pub use reauth::{Gated, ReauthOutcome, reauth_view, verify_reauth};
 pub use revert::{RevertOutcome, RevertView, check_revert_csrf, revert, revert_csrf, revert_view};
 pub use sending::{CodeProblem, ResendOutcome, SendProblem, resend_code};
-pub use sessions::{RevokeOthersOutcome, SessionRevoked, revoke_others, revoke_session};
+pub use sessions::{SessionRevoked, revoke_others, revoke_session};
 
 /// The user of an account page and the SSO session they are signed in with.
 #[derive(Clone, Debug)]

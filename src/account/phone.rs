@@ -8,26 +8,15 @@ use anyhow::Context;
 use super::Request;
 use super::actions::{self, Action, Continued, Pending};
 use super::notify::{self, Change};
-use super::reauth::{self, Gate};
-use super::sending::{CodeProblem, SendProblem, check_code, code_length, send_for};
+use super::reauth::{self, Gate, Gated};
+use super::sending::{CodeProblem, check_code, code_length, send_for};
 use super::ways_in::{self, WayIn};
 use crate::domain::{Connection, PhoneNumber};
 use crate::otp::Purpose;
 use crate::store::{self, StoreError};
 
-/// What became of a request to add or change the phone number.
-#[derive(Debug)]
-pub enum PhoneOutcome {
-    /// The change went on (a code to the new number, or a refusal).
-    Done(Continued),
-    /// A code went to the current number first: re-authentication.
-    NeedsReauth,
-    /// The re-authentication code could not be sent.
-    ReauthNotSent(SendProblem),
-}
-
 /// `POST /account/phone`: add a number, or change it after a recent sign-in.
-pub async fn change_phone(r: &Request<'_>, input: &str) -> anyhow::Result<PhoneOutcome> {
+pub async fn change_phone(r: &Request<'_>, input: &str) -> anyhow::Result<Gated> {
     // Adding a first number proves possession of it; changing one replaces
     // a way in, and needs a recent sign-in first.
     if r.me.user.phone.is_some() {
@@ -36,11 +25,11 @@ pub async fn change_phone(r: &Request<'_>, input: &str) -> anyhow::Result<PhoneO
         };
         match reauth::gate(r, action).await? {
             Gate::Open => {}
-            Gate::CodeSent => return Ok(PhoneOutcome::NeedsReauth),
-            Gate::NotSent(problem) => return Ok(PhoneOutcome::ReauthNotSent(problem)),
+            Gate::CodeSent => return Ok(Gated::NeedsReauth),
+            Gate::NotSent(problem) => return Ok(Gated::ReauthNotSent(problem)),
         }
     }
-    Ok(PhoneOutcome::Done(start_verification(r, input).await?))
+    Ok(Gated::Done(start_verification(r, input).await?))
 }
 
 /// Sends the `verify` code to the new number and waits for it.
@@ -154,24 +143,16 @@ pub async fn verify_phone(r: &Request<'_>, input: &str) -> anyhow::Result<Verify
     Ok(VerifyPhoneOutcome::Saved)
 }
 
-/// What became of a request to remove the phone number.
-#[derive(Debug)]
-pub enum RemoveOutcome {
-    Done(Continued),
-    NeedsReauth,
-    ReauthNotSent(SendProblem),
-}
-
 /// `POST /account/phone/remove`.
-pub async fn remove_phone(r: &Request<'_>) -> anyhow::Result<RemoveOutcome> {
+pub async fn remove_phone(r: &Request<'_>) -> anyhow::Result<Gated> {
     // Refused before any code is sent: nothing to prove for a refusal.
     if let Some(refused) = removal_refused(r) {
-        return Ok(RemoveOutcome::Done(refused));
+        return Ok(Gated::Done(refused));
     }
     Ok(match reauth::gate(r, Action::RemovePhone).await? {
-        Gate::Open => RemoveOutcome::Done(remove_now(r).await?),
-        Gate::CodeSent => RemoveOutcome::NeedsReauth,
-        Gate::NotSent(problem) => RemoveOutcome::ReauthNotSent(problem),
+        Gate::Open => Gated::Done(remove_now(r).await?),
+        Gate::CodeSent => Gated::NeedsReauth,
+        Gate::NotSent(problem) => Gated::ReauthNotSent(problem),
     })
 }
 

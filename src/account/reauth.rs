@@ -31,6 +31,17 @@ pub(super) enum Gate {
     NotSent(SendProblem),
 }
 
+/// What became of a change that needs a recent sign-in.
+#[derive(Debug)]
+pub enum Gated {
+    /// It went on now (or was refused, with the reason): what came of it.
+    Done(Continued),
+    /// A code went to a factor the user has first: re-authentication.
+    NeedsReauth,
+    /// The re-authentication code could not be sent.
+    ReauthNotSent(SendProblem),
+}
+
 /// Whether the session signed in within `account.reauth_window`.
 fn is_recent(r: &Request<'_>) -> bool {
     let window = chrono::Duration::from_std(r.state.settings.account.reauth_window.0)

@@ -2,8 +2,7 @@
 
 use super::Request;
 use super::actions::{Action, Continued};
-use super::reauth::{self, Gate};
-use super::sending::SendProblem;
+use super::reauth::{self, Gate, Gated};
 use crate::app::AppState;
 use crate::store;
 
@@ -57,20 +56,12 @@ pub async fn revoke_session(r: &Request<'_>, sid: &str) -> anyhow::Result<Sessio
     Ok(SessionRevoked::Revoked)
 }
 
-/// What became of "sign out everywhere else".
-#[derive(Debug)]
-pub enum RevokeOthersOutcome {
-    Done(Continued),
-    NeedsReauth,
-    ReauthNotSent(SendProblem),
-}
-
 /// `POST /account/sessions/revoke-others`, after a recent sign-in.
-pub async fn revoke_others(r: &Request<'_>) -> anyhow::Result<RevokeOthersOutcome> {
+pub async fn revoke_others(r: &Request<'_>) -> anyhow::Result<Gated> {
     Ok(match reauth::gate(r, Action::RevokeOtherSessions).await? {
-        Gate::Open => RevokeOthersOutcome::Done(revoke_others_now(r).await?),
-        Gate::CodeSent => RevokeOthersOutcome::NeedsReauth,
-        Gate::NotSent(problem) => RevokeOthersOutcome::ReauthNotSent(problem),
+        Gate::Open => Gated::Done(revoke_others_now(r).await?),
+        Gate::CodeSent => Gated::NeedsReauth,
+        Gate::NotSent(problem) => Gated::ReauthNotSent(problem),
     })
 }
 

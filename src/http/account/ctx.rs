@@ -11,7 +11,7 @@ use super::super::errors::{internal_error, render_with_status};
 use super::super::login::csrf_failure;
 use super::SignedIn;
 use super::view::{CodePage, Lang, OverviewPage};
-use crate::account::{self, CodeProblem, Continued, Request, SendProblem};
+use crate::account::{self, CodeProblem, Continued, Gated, Request, SendProblem};
 use crate::app::AppState;
 use crate::domain::{EmailError, PhoneError};
 use crate::messages::catalogue::{CATALOGUES, with_number};
@@ -351,13 +351,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub(super) async fn reauth_not_sent(
-        &self,
-        problem: SendProblem,
-        phone_input: &str,
-    ) -> HttpResponse {
-        self.reauth_not_sent_with(problem, Input::Phone(phone_input))
-            .await
+    /// Where a change that needs a recent sign-in leads: its result, the
+    /// re-authentication page, or the reason no code could be sent.
+    pub(super) async fn gated(&self, gated: Gated, input: Input<'_>) -> HttpResponse {
+        match gated {
+            Gated::Done(continued) => self.continued_with(continued, input).await,
+            Gated::NeedsReauth => see_other("/account/reauth"),
+            Gated::ReauthNotSent(problem) => self.reauth_not_sent_with(problem, input).await,
+        }
     }
 
     pub(super) async fn reauth_not_sent_with(

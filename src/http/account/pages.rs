@@ -8,10 +8,7 @@ use super::super::errors::{internal_error, render_with_status};
 use super::SignedIn;
 use super::ctx::{CsrfForm, Ctx, EmailForm, Input, PageQuery, PhoneForm, open, see_other};
 use super::view::{ActivityPage, activity_row};
-use crate::account::{
-    self, ConsentRevoked, EmailOutcome, PhoneOutcome, RemoveEmailOutcome, RemoveOutcome,
-    RevokeOthersOutcome, SessionRevoked,
-};
+use crate::account::{self, ConsentRevoked, SessionRevoked};
 use crate::app::AppState;
 use crate::messages::catalogue::CATALOGUES;
 
@@ -47,9 +44,7 @@ pub async fn phone(
     let ctx = open!(Ctx::form(&req, &state, &signed_in, form.csrf.as_deref()));
     let input = form.phone.as_deref().unwrap_or("");
     match account::change_phone(&ctx.request(), input).await {
-        Ok(PhoneOutcome::Done(continued)) => ctx.continued(continued, input).await,
-        Ok(PhoneOutcome::NeedsReauth) => see_other("/account/reauth"),
-        Ok(PhoneOutcome::ReauthNotSent(problem)) => ctx.reauth_not_sent(problem, input).await,
+        Ok(gated) => ctx.gated(gated, Input::Phone(input)).await,
         Err(e) => internal_error(&req, &e),
     }
 }
@@ -63,9 +58,7 @@ pub async fn remove(
 ) -> HttpResponse {
     let ctx = open!(Ctx::form(&req, &state, &signed_in, form.csrf.as_deref()));
     match account::remove_phone(&ctx.request()).await {
-        Ok(RemoveOutcome::Done(continued)) => ctx.continued(continued, "").await,
-        Ok(RemoveOutcome::NeedsReauth) => see_other("/account/reauth"),
-        Ok(RemoveOutcome::ReauthNotSent(problem)) => ctx.reauth_not_sent(problem, "").await,
+        Ok(gated) => ctx.gated(gated, Input::Phone("")).await,
         Err(e) => internal_error(&req, &e),
     }
 }
@@ -80,13 +73,7 @@ pub async fn email(
     let ctx = open!(Ctx::form(&req, &state, &signed_in, form.csrf.as_deref()));
     let input = form.email.as_deref().unwrap_or("");
     match account::change_email(&ctx.request(), input).await {
-        Ok(EmailOutcome::Done(continued)) => {
-            ctx.continued_with(continued, Input::Email(input)).await
-        }
-        Ok(EmailOutcome::NeedsReauth) => see_other("/account/reauth"),
-        Ok(EmailOutcome::ReauthNotSent(problem)) => {
-            ctx.reauth_not_sent_with(problem, Input::Email(input)).await
-        }
+        Ok(gated) => ctx.gated(gated, Input::Email(input)).await,
         Err(e) => internal_error(&req, &e),
     }
 }
@@ -100,9 +87,7 @@ pub async fn remove_email(
 ) -> HttpResponse {
     let ctx = open!(Ctx::form(&req, &state, &signed_in, form.csrf.as_deref()));
     match account::remove_email(&ctx.request()).await {
-        Ok(RemoveEmailOutcome::Done(continued)) => ctx.continued(continued, "").await,
-        Ok(RemoveEmailOutcome::NeedsReauth) => see_other("/account/reauth"),
-        Ok(RemoveEmailOutcome::ReauthNotSent(problem)) => ctx.reauth_not_sent(problem, "").await,
+        Ok(gated) => ctx.gated(gated, Input::Phone("")).await,
         Err(e) => internal_error(&req, &e),
     }
 }
@@ -140,9 +125,7 @@ pub async fn revoke_others(
 ) -> HttpResponse {
     let ctx = open!(Ctx::form(&req, &state, &signed_in, form.csrf.as_deref()));
     match account::revoke_others(&ctx.request()).await {
-        Ok(RevokeOthersOutcome::Done(continued)) => ctx.continued(continued, "").await,
-        Ok(RevokeOthersOutcome::NeedsReauth) => see_other("/account/reauth"),
-        Ok(RevokeOthersOutcome::ReauthNotSent(problem)) => ctx.reauth_not_sent(problem, "").await,
+        Ok(gated) => ctx.gated(gated, Input::Phone("")).await,
         Err(e) => internal_error(&req, &e),
     }
 }
