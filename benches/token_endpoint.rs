@@ -13,6 +13,9 @@
 //! 4. client-credentials tokens per second (one JWT each) at 16 and at 64
 //!    connections, against `openssl speed -multi <cores> rsa2048`: more
 //!    connections must not mean fewer tokens.
+//!
+//! `FERRID_BENCH_POOL` sets ferrid's `database_max_connections` (default 1,
+//! SQLite's default).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::TcpListener;
@@ -88,6 +91,10 @@ async fn run() {
         (
             "FERRID_MASTER_KEY".to_owned(),
             MasterKey::generate().to_base64(),
+        ),
+        (
+            "FERRID_DATABASE_MAX_CONNECTIONS".to_owned(),
+            std::env::var("FERRID_BENCH_POOL").unwrap_or_else(|_| "1".to_owned()),
         ),
         (
             "FERRID_ISSUER".to_owned(),
