@@ -9,16 +9,17 @@ use anyhow::Context;
 
 use super::Request;
 use super::actions::{self, Action, Continued, Pending};
+use super::enroll::{self, VerifyOutcome};
 use super::notify::{self, Change};
 use super::reauth::{self, Gate, Gated};
-use super::sending::{CodeProblem, SendProblem, check_code, code_length, send_for};
+use super::sending::{SendProblem, send_for};
 use super::ways_in::{self, WayIn};
 use crate::domain::{Connection, EmailAddress};
 use crate::otp::Purpose;
-use crate::store::{self, StoreError};
+use crate::store;
 
 /// The user's verified address, if any.
-fn current(r: &Request<'_>) -> Option<EmailAddress> {
+pub(super) fn current(r: &Request<'_>) -> Option<EmailAddress> {
     let user = &r.me.user;
     user.email
         .as_deref()
@@ -91,80 +92,9 @@ pub async fn pending_email(r: &Request<'_>) -> anyhow::Result<Option<String>> {
     )
 }
 
-/// What became of the code typed for a new address.
-#[derive(Debug)]
-pub enum VerifyEmailOutcome {
-    /// The new address is the account's (and the notices are queued).
-    Saved,
-    /// Proved, but the address is verified on another account.
-    Taken,
-    Code(CodeProblem),
-    NothingPending,
-}
-
 /// `POST /account/email/verify`: the code sent to the new address.
-pub async fn verify_email(r: &Request<'_>, input: &str) -> anyhow::Result<VerifyEmailOutcome> {
-    let state = r.state;
-    let length = code_length(r).await?;
-    let txn = store::begin_write(&state.db)
-        .await
-        .context("starting a transaction")?;
-    let (email, challenge_id) = match actions::find(&txn, r).await? {
-        Some(actions::Found {
-            pending: Pending::VerifyEmail { email },
-            challenge_id: Some(challenge_id),
-        }) => (email, challenge_id),
-        _ => return Ok(VerifyEmailOutcome::NothingPending),
-    };
-    let recipient = match check_code(&txn, r, challenge_id, input, length).await? {
-        Ok(recipient) => recipient,
-        Err(problem) => {
-            txn.commit().await.context("committing the attempt")?;
-            return Ok(VerifyEmailOutcome::Code(problem));
-        }
-    };
-    let Some(new) = recipient.email().filter(|e| e.as_str() == email).cloned() else {
-        txn.commit().await.context("committing the attempt")?;
-        return Ok(VerifyEmailOutcome::NothingPending);
-    };
-    actions::clear(&txn, r).await?;
-    let now = state.clock.now();
-    let owner = store::users::find_by_verified_email(&txn, &new).await?;
-    if owner.is_some_and(|o| o.id != r.me.user.id) {
-        crate::audit::record_for_user(
-            &txn,
-            now,
-            r.me.user.id,
-            "account.email_taken",
-            Some(new.masked()),
-            r.ip,
-            serde_json::json!({}),
-        )
-        .await;
-        txn.commit().await.context("committing the refusal")?;
-        return Ok(VerifyEmailOutcome::Taken);
-    }
-    match store::users::update_email(&txn, r.me.user.id, Some(&new), now).await {
-        Ok(()) => {}
-        // Verified on another account a moment ago: the transaction is
-        // spoiled on PostgreSQL; nothing was saved.
-        Err(StoreError::Conflict) => return Ok(VerifyEmailOutcome::Taken),
-        Err(StoreError::Unexpected(e)) => return Err(e),
-    }
-    let change = match current(r) {
-        Some(previous) => Change::EmailChanged {
-            previous: previous.as_str().to_owned(),
-            new: new.as_str().to_owned(),
-        },
-        None => Change::EmailAdded {
-            new: new.as_str().to_owned(),
-        },
-    };
-    let notices = notify::notify(&txn, r, &change).await?;
-    txn.commit().await.context("committing the new address")?;
-    state.otp.release_cooldown(&state.db, &recipient).await?;
-    notify::deliver(state, notices).await?;
-    Ok(VerifyEmailOutcome::Saved)
+pub async fn verify_email(r: &Request<'_>, input: &str) -> anyhow::Result<VerifyOutcome> {
+    enroll::verify_new(r, WayIn::Email, input).await
 }
 
 /// Why the address cannot be removed, if it cannot (see `ways_in`).

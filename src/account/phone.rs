@@ -7,13 +7,14 @@ use anyhow::Context;
 
 use super::Request;
 use super::actions::{self, Action, Continued, Pending};
+use super::enroll::{self, VerifyOutcome};
 use super::notify::{self, Change};
 use super::reauth::{self, Gate, Gated};
-use super::sending::{CodeProblem, check_code, code_length, send_for};
+use super::sending::send_for;
 use super::ways_in::{self, WayIn};
 use crate::domain::{Connection, PhoneNumber};
 use crate::otp::Purpose;
-use crate::store::{self, StoreError};
+use crate::store;
 
 /// `POST /account/phone`: add a number, or change it after a recent sign-in.
 pub async fn change_phone(r: &Request<'_>, input: &str) -> anyhow::Result<Gated> {
@@ -67,80 +68,9 @@ pub async fn pending_phone(r: &Request<'_>) -> anyhow::Result<Option<String>> {
     )
 }
 
-/// What became of the code typed for a new number.
-#[derive(Debug)]
-pub enum VerifyPhoneOutcome {
-    /// The new number is the account's (and the notice went out).
-    Saved,
-    /// Proved, but the number belongs to another account.
-    Taken,
-    Code(CodeProblem),
-    NothingPending,
-}
-
 /// `POST /account/phone/verify`: the code sent to the new number.
-pub async fn verify_phone(r: &Request<'_>, input: &str) -> anyhow::Result<VerifyPhoneOutcome> {
-    let state = r.state;
-    let length = code_length(r).await?;
-    let txn = store::begin_write(&state.db)
-        .await
-        .context("starting a transaction")?;
-    let (phone, challenge_id) = match actions::find(&txn, r).await? {
-        Some(actions::Found {
-            pending: Pending::VerifyPhone { phone },
-            challenge_id: Some(challenge_id),
-        }) => (phone, challenge_id),
-        _ => return Ok(VerifyPhoneOutcome::NothingPending),
-    };
-    let recipient = match check_code(&txn, r, challenge_id, input, length).await? {
-        Ok(recipient) => recipient,
-        Err(problem) => {
-            txn.commit().await.context("committing the attempt")?;
-            return Ok(VerifyPhoneOutcome::Code(problem));
-        }
-    };
-    let Some(new) = recipient.phone().filter(|p| p.as_str() == phone).cloned() else {
-        txn.commit().await.context("committing the attempt")?;
-        return Ok(VerifyPhoneOutcome::NothingPending);
-    };
-    actions::clear(&txn, r).await?;
-    let now = state.clock.now();
-    let owner = store::users::find_by_phone(&txn, &new).await?;
-    if owner.is_some_and(|o| o.id != r.me.user.id) {
-        crate::audit::record_for_user(
-            &txn,
-            now,
-            r.me.user.id,
-            "account.phone_taken",
-            Some(new.masked()),
-            r.ip,
-            serde_json::json!({}),
-        )
-        .await;
-        txn.commit().await.context("committing the refusal")?;
-        return Ok(VerifyPhoneOutcome::Taken);
-    }
-    match store::users::update_phone(&txn, r.me.user.id, Some(&new), now).await {
-        Ok(()) => {}
-        // Taken a moment ago by a sign-up: the transaction is spoiled on
-        // PostgreSQL; nothing was saved.
-        Err(StoreError::Conflict) => return Ok(VerifyPhoneOutcome::Taken),
-        Err(StoreError::Unexpected(e)) => return Err(e),
-    }
-    let change = match &r.me.user.phone {
-        Some(previous) => Change::PhoneChanged {
-            previous: previous.as_str().to_owned(),
-            new: new.as_str().to_owned(),
-        },
-        None => Change::PhoneAdded {
-            new: new.as_str().to_owned(),
-        },
-    };
-    let notices = notify::notify(&txn, r, &change).await?;
-    txn.commit().await.context("committing the new number")?;
-    state.otp.release_cooldown(&state.db, &recipient).await?;
-    notify::deliver(state, notices).await?;
-    Ok(VerifyPhoneOutcome::Saved)
+pub async fn verify_phone(r: &Request<'_>, input: &str) -> anyhow::Result<VerifyOutcome> {
+    enroll::verify_new(r, WayIn::Phone, input).await
 }
 
 /// `POST /account/phone/remove`.

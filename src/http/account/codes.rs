@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::super::errors::internal_error;
 use super::SignedIn;
 use super::ctx::{CodeForm, CsrfForm, Ctx, Input, PageQuery, Step, open, see_other};
-use crate::account::{self, ReauthOutcome, ResendOutcome, VerifyEmailOutcome, VerifyPhoneOutcome};
+use crate::account::{self, ReauthOutcome, ResendOutcome, VerifyOutcome};
 use crate::app::AppState;
 
 /// `GET /account/phone/verify`: the code sent to the new number.
@@ -43,12 +43,12 @@ pub async fn verify(
     let a = ctx.lang.a;
     let input = form.code.as_deref().unwrap_or("");
     match account::verify_phone(&ctx.request(), input).await {
-        Ok(VerifyPhoneOutcome::Saved) => see_other("/account?notice=phone_saved"),
-        Ok(VerifyPhoneOutcome::Taken) => {
+        Ok(VerifyOutcome::Saved) => see_other("/account?notice=phone_saved"),
+        Ok(VerifyOutcome::Taken) => {
             ctx.overview(None, Some(a.phone_taken), "", StatusCode::CONFLICT)
                 .await
         }
-        Ok(VerifyPhoneOutcome::Code(problem)) => {
+        Ok(VerifyOutcome::Code(problem)) => {
             let masked = match account::pending_phone(&ctx.request()).await {
                 Ok(masked) => masked.unwrap_or_default(),
                 Err(e) => return internal_error(&req, &e),
@@ -62,7 +62,7 @@ pub async fn verify(
                 StatusCode::BAD_REQUEST,
             )
         }
-        Ok(VerifyPhoneOutcome::NothingPending) => {
+        Ok(VerifyOutcome::NothingPending) => {
             ctx.overview(None, Some(a.nothing_pending), "", StatusCode::BAD_REQUEST)
                 .await
         }
@@ -210,13 +210,13 @@ pub async fn verify_email(
     let a = ctx.lang.a;
     let input = form.code.as_deref().unwrap_or("");
     match account::verify_email(&ctx.request(), input).await {
-        Ok(VerifyEmailOutcome::Saved) => see_other("/account?notice=email_saved"),
-        Ok(VerifyEmailOutcome::Taken) => {
+        Ok(VerifyOutcome::Saved) => see_other("/account?notice=email_saved"),
+        Ok(VerifyOutcome::Taken) => {
             let taken = ctx.lang.e().email_taken;
             ctx.overview_with(None, Some(taken), Input::Email(""), StatusCode::CONFLICT)
                 .await
         }
-        Ok(VerifyEmailOutcome::Code(problem)) => {
+        Ok(VerifyOutcome::Code(problem)) => {
             let masked = match account::pending_email(&ctx.request()).await {
                 Ok(masked) => masked.unwrap_or_default(),
                 Err(e) => return internal_error(&req, &e),
@@ -230,7 +230,7 @@ pub async fn verify_email(
                 StatusCode::BAD_REQUEST,
             )
         }
-        Ok(VerifyEmailOutcome::NothingPending) => {
+        Ok(VerifyOutcome::NothingPending) => {
             ctx.overview(None, Some(a.nothing_pending), "", StatusCode::BAD_REQUEST)
                 .await
         }
