@@ -10,15 +10,13 @@ use super::AuthMethod;
 pub enum Connection {
     /// A one-time code by SMS.
     Sms,
-    /// A one-time code by email. Today a channel of the account page only
-    /// (proving a new address, re-authentication); it is not in [`Self::ALL`],
-    /// so no application can enable it until email sign-in exists.
+    /// A one-time code by email.
     Email,
 }
 
 impl Connection {
     /// The connections an application can enable (and that parse).
-    pub const ALL: [Connection; 1] = [Self::Sms];
+    pub const ALL: [Connection; 2] = [Self::Sms, Self::Email];
 
     /// The connection's name, as applications and the CLI spell it.
     pub fn as_str(self) -> &'static str {
