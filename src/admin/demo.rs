@@ -42,6 +42,7 @@ pub async fn ensure_demo_client(
         refresh_without_offline_access: false,
         connections: vec![Connection::Sms.as_str().to_owned()],
         introspect: false,
+        require_mfa: false,
     };
     match create_client(db, request).await {
         Ok(_) | Err(CreateClientError::Taken(_)) => Ok(()),
