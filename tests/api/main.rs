@@ -43,6 +43,7 @@ mod otp_newest_code;
 mod otp_parallel_guesses;
 mod otp_recipient_cooldown;
 mod passwordless_content_type;
+mod policy;
 mod redis_outage;
 mod reuse_tombstones;
 mod sign_in;
