@@ -56,3 +56,4 @@ mod smtp_server;
 mod test_number_guard;
 mod token;
 mod token_races;
+mod unique_phone;
