@@ -13,6 +13,11 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // What `down` puts back instead of the column's constraint.
+        manager
+            .get_connection()
+            .execute_unprepared("DROP INDEX IF EXISTS idx_users_phone_e164")
+            .await?;
         match manager.get_database_backend() {
             DatabaseBackend::Postgres => {
                 manager
@@ -75,6 +80,8 @@ impl MigrationTrait for Migration {
 
 /// The column definition the users table was created with.
 const UNIQUE_PHONE_COLUMN: &str = r#""phone_e164" varchar(16) NULL UNIQUE"#;
+/// The same without the constraint.
+const PLAIN_PHONE_COLUMN: &str = r#""phone_e164" varchar(16) NULL"#;
 
 /// SQLite cannot drop a column's UNIQUE constraint: the table is rebuilt
 /// without it (the procedure of <https://sqlite.org/lang_altertable.html>
@@ -101,12 +108,17 @@ async fn rebuild_sqlite_users_without_unique_phone(
             .await
             .map_err(sqlx_err)?;
     if !created.contains(UNIQUE_PHONE_COLUMN) {
-        return Err(DbErr::Migration(format!(
-            "users: expected the column {UNIQUE_PHONE_COLUMN} in {created}"
-        )));
+        // Already without it: rebuilt once, then migrated down.
+        return if created.contains(PLAIN_PHONE_COLUMN) {
+            Ok(())
+        } else {
+            Err(DbErr::Migration(format!(
+                "users: expected the column {UNIQUE_PHONE_COLUMN} in {created}"
+            )))
+        };
     }
     let rebuilt = created
-        .replacen(UNIQUE_PHONE_COLUMN, r#""phone_e164" varchar(16) NULL"#, 1)
+        .replacen(UNIQUE_PHONE_COLUMN, PLAIN_PHONE_COLUMN, 1)
         .replacen(
             r#"CREATE TABLE "users""#,
             r#"CREATE TABLE "users_rebuilt""#,
