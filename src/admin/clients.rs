@@ -1,12 +1,15 @@
 //! Registering, listing, changing and removing applications.
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use crate::crypto::{random_alphanumeric, random_token, sha256_hex};
 use crate::domain::{
     ClientId, ClientName, ClientType, Connection, GrantType, Origin, PolicyProblem, RedirectUri,
 };
-use crate::store::{self, ConnectionTrait, StoreError, clients::Client, clients::NewClient};
+use crate::store::{
+    self, ConnectionTrait, DatabaseConnection, StoreError, clients::Client, clients::NewClient,
+};
 
 /// A request to register an application, already parsed into domain types.
 #[derive(Clone, Debug)]
@@ -127,7 +130,10 @@ async fn check_mfa_servable(
     client_id: &ClientId,
 ) -> anyhow::Result<Result<(), MfaUnservable>> {
     // Sign-up has no bearing on second factors: the seed's value is moot.
-    let policy = crate::policy::load(db, true).await?;
+    // Held until the caller's transaction ends, so that the policy cannot
+    // stop serving the client before the client is saved (a policy change
+    // reads the clients that require MFA after locking the same row).
+    let policy = crate::policy::load_held(db, true).await?;
     Ok(policy
         .validate_for(std::slice::from_ref(client_id))
         .or_else(|problems| {
@@ -145,7 +151,7 @@ async fn check_mfa_servable(
 
 /// Registers an application.
 pub async fn create_client(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     req: CreateClient,
 ) -> Result<CreatedClient, CreateClientError> {
     let mut grant_types = req.grant_types;
@@ -184,8 +190,11 @@ pub async fn create_client(
         // a secret, and never mistaken for a flag on a command line.
         None => ClientId::parse(&random_alphanumeric(22)).map_err(anyhow::Error::msg)?,
     };
+    let txn = store::begin_write(db)
+        .await
+        .context("starting a transaction")?;
     if req.require_mfa
-        && let Err(unservable) = check_mfa_servable(db, &client_id).await?
+        && let Err(unservable) = check_mfa_servable(&txn, &client_id).await?
     {
         return Err(CreateClientError::MfaUnservable(unservable));
     }
@@ -206,11 +215,14 @@ pub async fn create_client(
         introspect: req.introspect,
         require_mfa: req.require_mfa,
     };
-    match store::clients::insert(db, new).await {
-        Ok(client) => Ok(CreatedClient {
-            client,
-            client_secret,
-        }),
+    match store::clients::insert(&txn, new).await {
+        Ok(client) => {
+            txn.commit().await.context("committing the client")?;
+            Ok(CreatedClient {
+                client,
+                client_secret,
+            })
+        }
         Err(StoreError::Conflict) => Err(CreateClientError::Taken(client_id)),
         Err(StoreError::Unexpected(e)) => Err(CreateClientError::Unexpected(e)),
     }
@@ -235,26 +247,30 @@ pub enum UpdateClientError {
 
 /// Changes a registered client; the client as it is now.
 pub async fn update_client(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     client_id: &ClientId,
     update: ClientUpdate,
     now: DateTime<Utc>,
 ) -> Result<Client, UpdateClientError> {
-    let Some(mut client) = store::clients::find_by_client_id(db, client_id)
+    let txn = store::begin_write(db)
+        .await
+        .context("starting a transaction")?;
+    let Some(mut client) = store::clients::find_by_client_id(&txn, client_id)
         .await
         .map_err(anyhow::Error::from)?
     else {
         return Err(UpdateClientError::NotFound(client_id.clone()));
     };
     if let Some(require_mfa) = update.require_mfa {
-        if require_mfa && let Err(unservable) = check_mfa_servable(db, client_id).await? {
+        if require_mfa && let Err(unservable) = check_mfa_servable(&txn, client_id).await? {
             return Err(UpdateClientError::MfaUnservable(unservable));
         }
-        client = store::clients::update_require_mfa(db, client_id, require_mfa, now)
+        client = store::clients::update_require_mfa(&txn, client_id, require_mfa, now)
             .await
             .map_err(anyhow::Error::from)?
             .ok_or_else(|| UpdateClientError::NotFound(client_id.clone()))?;
     }
+    txn.commit().await.context("committing the client")?;
     Ok(client)
 }
 
