@@ -139,6 +139,7 @@ async fn run() {
             refresh_without_offline_access: false,
             connections: vec!["sms".to_owned()],
             introspect: false,
+            require_mfa: false,
         },
     )
     .await
@@ -263,6 +264,7 @@ async fn client_credentials(state: &ferrid::app::AppState, port: u16) {
             refresh_without_offline_access: false,
             connections: vec![],
             introspect: false,
+            require_mfa: false,
         },
     )
     .await

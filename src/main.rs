@@ -12,6 +12,7 @@ use ferrid::telemetry;
 use cli::email::EmailCommand;
 use cli::keys::KeysCommand;
 use cli::outbox::OutboxCommand;
+use cli::policy::PolicyCommand;
 use cli::{client::ClientCommand, config::ConfigCommand, connection::ConnectionCommand};
 
 /// ferrid: an OpenID Connect identity provider with passwordless SMS sign-in.
@@ -60,6 +61,9 @@ enum Command {
     /// See the email outbox and send messages again.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// The sign-in policy: first factors, sign-up, MFA, second factors.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
 }
 
 #[tokio::main]
@@ -100,5 +104,6 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Connection(command) => cli::connection::run(command, settings).await,
         Command::Email(command) => cli::email::run(command, settings).await,
         Command::Outbox(command) => cli::outbox::run(command, settings).await,
+        Command::Policy(command) => cli::policy::run(command, settings).await,
     }
 }

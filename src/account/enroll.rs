@@ -11,7 +11,7 @@ use super::notify::{self, Change};
 use super::sending::{CodeProblem, check_code, code_length};
 use super::ways_in::WayIn;
 use crate::domain::Recipient;
-use crate::store::{self, ConnectionTrait, StoreError};
+use crate::store::{self, ConnectionTrait, StoreError, users::PhoneOwnership};
 
 /// What became of the code typed for a new number or address.
 #[derive(Debug)]
@@ -65,7 +65,12 @@ pub(super) async fn verify_new(
     }
     actions::clear(&txn, r).await?;
     let now = state.clock.now();
-    if owned_by_another(&txn, r, &recipient).await? {
+    let ownership = match &recipient {
+        Recipient::Phone(_) => super::phone::ownership(&txn, state).await?,
+        Recipient::Email(_) => PhoneOwnership::Sole,
+    };
+    // With `unique_phone` off, another account's number is this one's too.
+    if ownership == PhoneOwnership::Sole && owned_by_another(&txn, r, &recipient).await? {
         crate::audit::record_for_user(
             &txn,
             now,
@@ -84,7 +89,7 @@ pub(super) async fn verify_new(
     }
     let saved = match &recipient {
         Recipient::Phone(phone) => {
-            store::users::update_phone(&txn, r.me.user.id, Some(phone), now).await
+            store::users::update_phone_as(&txn, r.me.user.id, Some(phone), ownership, now).await
         }
         Recipient::Email(email) => {
             store::users::update_email(&txn, r.me.user.id, Some(email), now).await
@@ -118,11 +123,14 @@ async fn owned_by_another(
     r: &Request<'_>,
     recipient: &Recipient,
 ) -> anyhow::Result<bool> {
-    let owner = match recipient {
-        Recipient::Phone(phone) => store::users::find_by_phone(db, phone).await?,
-        Recipient::Email(email) => store::users::find_by_verified_email(db, email).await?,
-    };
-    Ok(owner.is_some_and(|o| o.id != r.me.user.id))
+    Ok(match recipient {
+        Recipient::Phone(phone) => {
+            store::users::phone_held_by_another(db, phone, r.me.user.id).await?
+        }
+        Recipient::Email(email) => store::users::find_by_verified_email(db, email)
+            .await?
+            .is_some_and(|o| o.id != r.me.user.id),
+    })
 }
 
 /// The change saving `new` makes: an addition, or a change of what the

@@ -12,9 +12,10 @@ use super::notify::{self, Change};
 use super::reauth::{self, Gate, Gated};
 use super::sending::send_for;
 use super::ways_in::{self, WayIn};
+use crate::app::AppState;
 use crate::domain::{Connection, PhoneNumber};
 use crate::otp::Purpose;
-use crate::store;
+use crate::store::{self, ConnectionTrait, users::PhoneOwnership};
 
 /// `POST /account/phone`: add a number, or change it after a recent sign-in.
 pub async fn change_phone(r: &Request<'_>, input: &str) -> anyhow::Result<Gated> {
@@ -114,4 +115,20 @@ pub(super) async fn remove_now(r: &Request<'_>) -> anyhow::Result<Continued> {
     txn.commit().await.context("committing the removal")?;
     notify::deliver(state, notices).await?;
     Ok(Continued::PhoneRemoved)
+}
+
+/// How a number saved now is held, by the sign-in policy in force (read
+/// through `db`, the saving transaction, which keeps the policy from
+/// changing until it ends): the account's alone while `unique_phone` is on,
+/// else shared (each account verifies it on its own).
+pub(super) async fn ownership(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+) -> anyhow::Result<PhoneOwnership> {
+    let policy = crate::policy::load_held(db, state.settings.login.signup).await?;
+    Ok(if policy.unique_phone {
+        PhoneOwnership::Sole
+    } else {
+        PhoneOwnership::Shared
+    })
 }

@@ -9,7 +9,7 @@ use super::notify::Change;
 use crate::app::AppState;
 use crate::crypto::sha256_hex;
 use crate::domain::{EmailAddress, PhoneNumber};
-use crate::store::{self, revert_tokens::RevertToken};
+use crate::store::{self, revert_tokens::RevertToken, users::PhoneOwnership};
 
 /// What the link's page shows.
 #[derive(Debug)]
@@ -96,9 +96,10 @@ pub async fn revert(
     let Some(user) = store::users::find_by_id(&txn, user_id).await? else {
         return Ok(RevertOutcome::Invalid);
     };
-    let restored = match restore(&txn, &user, &change).await? {
+    let ownership = super::phone::ownership(&txn, state).await?;
+    let restored = match restore(&txn, &user, &change, ownership).await? {
         Restore::Phone(phone) => {
-            store::users::update_phone(&txn, user_id, phone.as_ref(), now).await?;
+            store::users::update_phone_as(&txn, user_id, phone.as_ref(), ownership, now).await?;
             phone.map(|p| p.masked())
         }
         Restore::Email(email) => {
@@ -155,12 +156,13 @@ async fn restore(
     txn: &impl store::ConnectionTrait,
     user: &store::users::User,
     change: &Change,
+    ownership: PhoneOwnership,
 ) -> anyhow::Result<Restore> {
     Ok(match change {
         Change::PhoneChanged { previous, .. } | Change::PhoneRemoved { previous } => {
             let previous = PhoneNumber::from_trusted_e164(previous);
             Restore::Phone(match store::users::find_by_phone(txn, &previous).await? {
-                Some(other) if other.id != user.id => None,
+                Some(other) if other.id != user.id && ownership == PhoneOwnership::Sole => None,
                 _ => Some(previous),
             })
         }

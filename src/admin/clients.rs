@@ -1,8 +1,15 @@
-//! Registering, listing and removing applications.
+//! Registering, listing, changing and removing applications.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
 
 use crate::crypto::{random_alphanumeric, random_token, sha256_hex};
-use crate::domain::{ClientId, ClientName, ClientType, Connection, GrantType, Origin, RedirectUri};
-use crate::store::{self, ConnectionTrait, StoreError, clients::Client, clients::NewClient};
+use crate::domain::{
+    ClientId, ClientName, ClientType, Connection, GrantType, Origin, PolicyProblem, RedirectUri,
+};
+use crate::store::{
+    self, ConnectionTrait, DatabaseConnection, StoreError, clients::Client, clients::NewClient,
+};
 
 /// A request to register an application, already parsed into domain types.
 #[derive(Clone, Debug)]
@@ -26,6 +33,9 @@ pub struct CreateClient {
     /// A resource server that may introspect every client's tokens
     /// (otherwise a client introspects only its own).
     pub introspect: bool,
+    /// Every sign-in to the client proves a second factor; refused when
+    /// the sign-in policy cannot serve it.
+    pub require_mfa: bool,
 }
 
 /// Which connections a new client gets.
@@ -95,12 +105,53 @@ pub enum CreateClientError {
     #[error("`{0}` is not a connection (sms)")]
     UnknownConnection(String),
     #[error(transparent)]
+    MfaUnservable(MfaUnservable),
+    #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+/// Why the sign-in policy cannot serve a client that requires MFA: one
+/// reason per first factor whose users would have no other second factor.
+#[derive(Debug, thiserror::Error)]
+#[error("the sign-in policy cannot serve a client that requires MFA: {}", reasons(.0))]
+pub struct MfaUnservable(pub Vec<PolicyProblem>);
+
+fn reasons(problems: &[PolicyProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Whether the policy in force can serve `client_id` requiring MFA.
+async fn check_mfa_servable(
+    db: &impl ConnectionTrait,
+    client_id: &ClientId,
+) -> anyhow::Result<Result<(), MfaUnservable>> {
+    // Sign-up has no bearing on second factors: the seed's value is moot.
+    // Held until the caller's transaction ends, so that the policy cannot
+    // stop serving the client before the client is saved (a policy change
+    // reads the clients that require MFA after locking the same row).
+    let policy = crate::policy::load_held(db, true).await?;
+    Ok(policy
+        .validate_for(std::slice::from_ref(client_id))
+        .or_else(|problems| {
+            let about_client: Vec<_> = problems
+                .into_iter()
+                .filter(|p| matches!(p, PolicyProblem::ClientCannotBeServed { .. }))
+                .collect();
+            if about_client.is_empty() {
+                Ok(())
+            } else {
+                Err(MfaUnservable(about_client))
+            }
+        }))
 }
 
 /// Registers an application.
 pub async fn create_client(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     req: CreateClient,
 ) -> Result<CreatedClient, CreateClientError> {
     let mut grant_types = req.grant_types;
@@ -139,6 +190,14 @@ pub async fn create_client(
         // a secret, and never mistaken for a flag on a command line.
         None => ClientId::parse(&random_alphanumeric(22)).map_err(anyhow::Error::msg)?,
     };
+    let txn = store::begin_write(db)
+        .await
+        .context("starting a transaction")?;
+    if req.require_mfa
+        && let Err(unservable) = check_mfa_servable(&txn, &client_id).await?
+    {
+        return Err(CreateClientError::MfaUnservable(unservable));
+    }
     let client_secret = (req.client_type == ClientType::Confidential).then(random_token);
     let new = NewClient {
         client_id: client_id.clone(),
@@ -154,15 +213,65 @@ pub async fn create_client(
         allowed_scopes: req.allowed_scopes,
         refresh_without_offline_access: req.refresh_without_offline_access,
         introspect: req.introspect,
+        require_mfa: req.require_mfa,
     };
-    match store::clients::insert(db, new).await {
-        Ok(client) => Ok(CreatedClient {
-            client,
-            client_secret,
-        }),
+    match store::clients::insert(&txn, new).await {
+        Ok(client) => {
+            txn.commit().await.context("committing the client")?;
+            Ok(CreatedClient {
+                client,
+                client_secret,
+            })
+        }
         Err(StoreError::Conflict) => Err(CreateClientError::Taken(client_id)),
         Err(StoreError::Unexpected(e)) => Err(CreateClientError::Unexpected(e)),
     }
+}
+
+/// A change to a registered client; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ClientUpdate {
+    pub require_mfa: Option<bool>,
+}
+
+/// Why a client could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateClientError {
+    #[error("no client with id `{0}`")]
+    NotFound(ClientId),
+    #[error(transparent)]
+    MfaUnservable(MfaUnservable),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Changes a registered client; the client as it is now.
+pub async fn update_client(
+    db: &DatabaseConnection,
+    client_id: &ClientId,
+    update: ClientUpdate,
+    now: DateTime<Utc>,
+) -> Result<Client, UpdateClientError> {
+    let txn = store::begin_write(db)
+        .await
+        .context("starting a transaction")?;
+    let Some(mut client) = store::clients::find_by_client_id(&txn, client_id)
+        .await
+        .map_err(anyhow::Error::from)?
+    else {
+        return Err(UpdateClientError::NotFound(client_id.clone()));
+    };
+    if let Some(require_mfa) = update.require_mfa {
+        if require_mfa && let Err(unservable) = check_mfa_servable(&txn, client_id).await? {
+            return Err(UpdateClientError::MfaUnservable(unservable));
+        }
+        client = store::clients::update_require_mfa(&txn, client_id, require_mfa, now)
+            .await
+            .map_err(anyhow::Error::from)?
+            .ok_or_else(|| UpdateClientError::NotFound(client_id.clone()))?;
+    }
+    txn.commit().await.context("committing the client")?;
+    Ok(client)
 }
 
 /// Every registered client.

@@ -4,7 +4,7 @@
 use crate::admin::clients::{CreateClient, CreateClientError, create_client};
 use crate::config::Settings;
 use crate::domain::{ClientId, ClientName, ClientType, Connection, GrantType, RedirectUri};
-use crate::store::{self, ConnectionTrait};
+use crate::store::{self, ConnectionTrait, DatabaseConnection};
 
 /// The demo client's id.
 pub const DEMO_CLIENT_ID: &str = "demo";
@@ -13,7 +13,7 @@ pub const DEMO_CLIENT_ID: &str = "demo";
 /// issuer changed. It is a public client: the demo page runs PKCE like a
 /// single-page app would, and needs no secret.
 pub async fn ensure_demo_client(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     settings: &Settings,
 ) -> anyhow::Result<()> {
     let client_id = ClientId::parse(DEMO_CLIENT_ID).map_err(anyhow::Error::msg)?;
@@ -42,6 +42,7 @@ pub async fn ensure_demo_client(
         refresh_without_offline_access: false,
         connections: vec![Connection::Sms.as_str().to_owned()],
         introspect: false,
+        require_mfa: false,
     };
     match create_client(db, request).await {
         Ok(_) | Err(CreateClientError::Taken(_)) => Ok(()),

@@ -4,4 +4,5 @@ pub mod clients;
 pub mod demo;
 pub mod maintenance;
 pub mod outbox;
+pub mod policy;
 pub mod sms_connection;

@@ -1,10 +1,13 @@
-//! `ferrid client …`: register, list, show and delete applications.
+//! `ferrid client …`: register, list, show, change and delete applications.
 
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use ferrid::admin::clients::{self, CreateClient, CreatedClient, NewClientConnections};
+use ferrid::admin::clients::{
+    self, ClientUpdate, CreateClient, CreatedClient, NewClientConnections,
+};
 use ferrid::app;
+use ferrid::clock::{Clock, SystemClock};
 use ferrid::config::Settings;
 use ferrid::domain::{ClientId, ClientName, ClientType, GrantType, Origin, RedirectUri};
 use ferrid::store::{self, clients::Client};
@@ -27,6 +30,8 @@ pub enum ClientCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change an application; only the given flags change.
+    Update(UpdateArgs),
     /// Delete an application.
     Delete {
         #[arg(value_parser = ClientId::parse)]
@@ -77,6 +82,23 @@ pub struct CreateArgs {
     /// (without it, a client introspects only its own tokens).
     #[arg(long)]
     introspect: bool,
+    /// Every sign-in to the client proves a second factor, whatever the
+    /// policy's MFA mode (refused when the sign-in policy cannot serve it).
+    #[arg(long, value_name = "true|false", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    require_mfa: Option<bool>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct UpdateArgs {
+    #[arg(value_parser = ClientId::parse)]
+    client_id: ClientId,
+    /// Every sign-in to the client proves a second factor, whatever the
+    /// policy's MFA mode (refused when the sign-in policy cannot serve it).
+    #[arg(long, value_name = "true|false", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    require_mfa: Option<bool>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -113,6 +135,7 @@ pub async fn run(command: ClientCommand, settings: Settings) -> anyhow::Result<E
                 }
                 .resolve(),
                 introspect: args.introspect,
+                require_mfa: args.require_mfa.unwrap_or(false),
             };
             match clients::create_client(&db, request).await {
                 Ok(created) => {
@@ -141,16 +164,17 @@ pub async fn run(command: ClientCommand, settings: Settings) -> anyhow::Result<E
                 println!("no clients");
             } else {
                 println!(
-                    "{:<24} {:<13} {:<28} REDIRECT URIS",
-                    "CLIENT_ID", "TYPE", "NAME"
+                    "{:<24} {:<13} {:<28} {:<12} REDIRECT URIS",
+                    "CLIENT_ID", "TYPE", "NAME", "REQUIRE_MFA"
                 );
                 for c in &all {
                     let uris: Vec<_> = c.redirect_uris.iter().map(RedirectUri::as_str).collect();
                     println!(
-                        "{:<24} {:<13} {:<28} {}",
+                        "{:<24} {:<13} {:<28} {:<12} {}",
                         c.client_id,
                         c.client_type.as_str(),
                         c.name.as_str(),
+                        c.require_mfa,
                         uris.join(" ")
                     );
                 }
@@ -170,6 +194,30 @@ pub async fn run(command: ClientCommand, settings: Settings) -> anyhow::Result<E
                 None => {
                     eprintln!("ferrid: no client with id `{client_id}`");
                     Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        ClientCommand::Update(args) => {
+            let update = ClientUpdate {
+                require_mfa: args.require_mfa,
+            };
+            match clients::update_client(&db, &args.client_id, update, SystemClock.now()).await {
+                Ok(c) if args.json => {
+                    println!("{}", serde_json::to_string_pretty(&client_json(&c))?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(c) => {
+                    print_client(&c);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(clients::UpdateClientError::Unexpected(e)) => Err(e),
+                Err(e @ clients::UpdateClientError::NotFound(_)) => {
+                    eprintln!("ferrid: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(e) => {
+                    eprintln!("ferrid: {e}");
+                    Ok(ExitCode::from(2))
                 }
             }
         }
@@ -195,6 +243,7 @@ fn client_json(c: &Client) -> serde_json::Value {
         "allowed_origins": c.allowed_origins,
         "grant_types": c.grant_types,
         "first_party": c.first_party,
+        "require_mfa": c.require_mfa,
         "allowed_scopes": c.allowed_scopes,
         "refresh_without_offline_access": c.refresh_without_offline_access,
         "connections": c.connections,
@@ -241,6 +290,7 @@ fn print_client(c: &Client) {
     println!("grants:         {}", grants.join(" "));
     println!("connections:    {}", names(&c.connections));
     println!("first_party:    {}", c.first_party);
+    println!("require_mfa:    {}", c.require_mfa);
     println!("introspect:     {}", c.introspect);
     println!("created_at:     {}", c.created_at.to_rfc3339());
 }

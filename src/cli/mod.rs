@@ -7,6 +7,7 @@ pub mod connection;
 pub mod email;
 pub mod keys;
 pub mod outbox;
+pub mod policy;
 pub mod server;
 
 use anyhow::Context;

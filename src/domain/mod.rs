@@ -29,7 +29,7 @@ pub use network::coarse_network;
 pub use otp_code::OtpCode;
 pub use outbox::OutboxStatus;
 pub use phone::{LineKind, PhoneError, PhoneNumber};
-pub use policy::{MfaMode, SignInPolicy};
+pub use policy::{MfaMode, PolicyProblem, SignInPolicy};
 pub use recipient::Recipient;
 pub use redirect_uri::RedirectUri;
 pub use scope::{SUPPORTED_SCOPES, Scope};

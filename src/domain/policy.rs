@@ -4,6 +4,10 @@ use std::str::FromStr;
 
 use super::{Connection, Factor};
 
+mod validate;
+
+pub use validate::PolicyProblem;
+
 /// Whether a sign-in asks for a second factor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MfaMode {

@@ -25,8 +25,8 @@ pub(super) async fn complete_sign_in<R>(
     answer: impl AsyncFnOnce(&DatabaseTransaction, &SsoSession) -> anyhow::Result<Answer<R>>,
 ) -> anyhow::Result<VerifyCodeOutcome<R>> {
     let methods = [recipient.auth_method()];
-    let found =
-        find_or_create_user_in(txn, Signup::of(state), recipient, state.clock.now()).await?;
+    let signup = Signup::of(txn, state).await?;
+    let found = find_or_create_user_in(txn, signup, recipient, state.clock.now()).await?;
     let user = match found {
         SignInUser::Found(user) => user,
         SignInUser::NoAccount => return Ok(VerifyCodeOutcome::NoAccount),

@@ -4,7 +4,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use crate::app::AppState;
-use crate::domain::Recipient;
+use crate::domain::{Recipient, SignInPolicy};
 use crate::store::{
     self, ConnectionTrait, DatabaseTransaction, StoreError, TransactionTrait, users::User,
 };
@@ -26,9 +26,17 @@ pub enum Signup {
 }
 
 impl Signup {
-    /// What the settings say.
-    pub fn of(state: &AppState) -> Self {
-        if state.settings.login.signup {
+    /// What the sign-in policy in force says, read through `db` (the
+    /// sign-in's transaction, when there is one: on SQLite it holds the one
+    /// connection). `login.signup` only seeds the policy.
+    pub async fn of(db: &impl ConnectionTrait, state: &AppState) -> anyhow::Result<Self> {
+        let policy = crate::policy::load(db, state.settings.login.signup).await?;
+        Ok(Self::from_policy(&policy))
+    }
+
+    /// What `policy` says.
+    pub fn from_policy(policy: &SignInPolicy) -> Self {
+        if policy.signup {
             Self::Allowed
         } else {
             Self::Closed
@@ -42,7 +50,8 @@ pub async fn user_for_verified(
     recipient: &Recipient,
 ) -> anyhow::Result<SignInUser> {
     let now = state.clock.now();
-    match find_or_create_user(&state.db, Signup::of(state), recipient, now).await {
+    let signup = Signup::of(&state.db, state).await?;
+    match find_or_create_user(&state.db, signup, recipient, now).await {
         Ok(found) => Ok(found),
         // Someone signed up with this recipient a moment ago.
         Err(StoreError::Conflict) => Ok(classify(

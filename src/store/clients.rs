@@ -59,6 +59,9 @@ pub struct Client {
     /// The sign-in connections enabled for the client.
     pub connections: Vec<Connection>,
     pub first_party: bool,
+    /// Every sign-in to the client proves a second factor, whatever the
+    /// sign-in policy's MFA mode.
+    pub require_mfa: bool,
     /// Scopes the client may ask for with `client_credentials`.
     pub allowed_scopes: Vec<String>,
     /// Refresh tokens without `offline_access` (first-party apps only).
@@ -82,6 +85,8 @@ pub struct NewClient {
     /// The sign-in connections enabled for the client.
     pub connections: Vec<Connection>,
     pub first_party: bool,
+    /// Every sign-in proves a second factor.
+    pub require_mfa: bool,
     pub allowed_scopes: Vec<String>,
     pub refresh_without_offline_access: bool,
     pub introspect: bool,
@@ -117,6 +122,7 @@ impl TryFrom<entity::Model> for Client {
             connections: parse_list(&m.connections, str::parse)
                 .with_context(|| bad("connections"))?,
             first_party: m.first_party,
+            require_mfa: m.require_mfa,
             allowed_scopes: from_json_list(&m.allowed_scopes)?,
             refresh_without_offline_access: m.refresh_without_offline_access,
             introspect: m.introspect,
@@ -157,7 +163,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewClient) -> Result<Client,
         )),
         connections: Set(to_json_list(&new.connections)),
         first_party: Set(new.first_party),
-        require_mfa: Set(false),
+        require_mfa: Set(new.require_mfa),
         allowed_scopes: Set(to_json_list(&new.allowed_scopes)),
         refresh_without_offline_access: Set(new.refresh_without_offline_access),
         introspect: Set(new.introspect),
@@ -178,6 +184,39 @@ pub async fn find_by_client_id(
         .one(db)
         .await?;
     Ok(found.map(Client::try_from).transpose()?)
+}
+
+/// Sets whether every sign-in to the client proves a second factor; the
+/// client as it is now, or `None` when there is no such client.
+pub async fn update_require_mfa(
+    db: &impl ConnectionTrait,
+    client_id: &ClientId,
+    require_mfa: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<Client>, StoreError> {
+    use sea_orm::sea_query::Expr;
+    Entity::update_many()
+        .col_expr(Column::RequireMfa, Expr::value(require_mfa))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::ClientId.eq(client_id.as_str()))
+        .exec(db)
+        .await?;
+    find_by_client_id(db, client_id).await
+}
+
+/// The ids of the clients that require MFA, oldest first.
+pub async fn list_requiring_mfa(db: &impl ConnectionTrait) -> Result<Vec<ClientId>, StoreError> {
+    let all = Entity::find()
+        .filter(Column::RequireMfa.eq(true))
+        .order_by_asc(Column::CreatedAt)
+        .all(db)
+        .await?;
+    all.iter()
+        .map(|m| {
+            ClientId::parse(&m.client_id)
+                .map_err(|e| StoreError::Unexpected(anyhow::anyhow!("client {}: {e}", m.client_id)))
+        })
+        .collect()
 }
 
 /// Every client, oldest first.

@@ -47,6 +47,36 @@ pub async fn find(
         }))
 }
 
+/// Like [`find`], locking the row inside the caller's transaction
+/// (PostgreSQL; SQLite's write transaction already holds the database):
+/// `Exclusive` before changing it, `Shared` to hold it still while acting
+/// on its value.
+pub async fn find_locked(
+    db: &impl ConnectionTrait,
+    key: &str,
+    lock: RowLock,
+) -> Result<Option<StoredSetting>, StoreError> {
+    use sea_orm::QuerySelect;
+    let query = Entity::find_by_id(key.to_owned());
+    let query = match lock {
+        RowLock::Exclusive => query.lock_exclusive(),
+        RowLock::Shared => query.lock_shared(),
+    };
+    Ok(query.one(db).await?.map(|m| StoredSetting {
+        value: m.value,
+        updated_at: m.updated_at,
+    }))
+}
+
+/// How [`find_locked`] locks the row it reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowLock {
+    /// `FOR UPDATE`: others wait to read it locked, or to change it.
+    Exclusive,
+    /// `FOR SHARE`: others may read it, but not change it.
+    Shared,
+}
+
 /// Writes the setting, replacing any previous value.
 pub async fn upsert(
     db: &impl ConnectionTrait,

@@ -15,9 +15,11 @@ mod entity {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
-        #[sea_orm(unique)]
         pub phone_e164: Option<String>,
         pub phone_verified_at: Option<DateTimeUtc>,
+        /// The number is this account's alone (a partial unique index
+        /// covers these rows): it was saved while `unique_phone` was on.
+        pub phone_unique: bool,
         pub email: Option<String>,
         pub email_verified_at: Option<DateTimeUtc>,
         pub name: Option<String>,
@@ -131,6 +133,7 @@ pub async fn insert_with_verified_phone(
         id: Uuid::new_v4(),
         phone_e164: Some(phone.as_str().to_owned()),
         phone_verified_at: Some(now),
+        phone_unique: true,
         email: None,
         email_verified_at: None,
         name: None,
@@ -146,12 +149,35 @@ pub async fn insert_with_verified_phone(
     Ok(User::from(model))
 }
 
+/// Whether a phone number saved on an account is that account's alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhoneOwnership {
+    /// No other account may hold it (the sign-in policy's `unique_phone`).
+    Sole,
+    /// Other accounts may each verify it too (only where SMS is a second
+    /// factor, never a first).
+    Shared,
+}
+
 /// Sets (or, with `None`, removes) the user's phone number, verified at
-/// `now`; `Conflict` when the number belongs to another account.
+/// `now`, as the account's alone; `Conflict` when the number belongs to
+/// another account.
 pub async fn update_phone(
     db: &impl ConnectionTrait,
     id: Uuid,
     phone: Option<&PhoneNumber>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    update_phone_as(db, id, phone, PhoneOwnership::Sole, now).await
+}
+
+/// Like [`update_phone`], with the number held as `ownership` says:
+/// `Conflict` only for a `Sole` number another account holds as its own.
+pub async fn update_phone_as(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    phone: Option<&PhoneNumber>,
+    ownership: PhoneOwnership,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     Entity::update_many()
@@ -160,8 +186,58 @@ pub async fn update_phone(
             Expr::value(phone.map(|p| p.as_str().to_owned())),
         )
         .col_expr(Column::PhoneVerifiedAt, Expr::value(phone.map(|_| now)))
+        .col_expr(
+            Column::PhoneUnique,
+            Expr::value(ownership == PhoneOwnership::Sole),
+        )
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether an account other than `id` holds this number.
+pub async fn phone_held_by_another(
+    db: &impl ConnectionTrait,
+    phone: &PhoneNumber,
+    id: Uuid,
+) -> Result<bool, StoreError> {
+    let found = Entity::find()
+        .filter(Column::PhoneE164.eq(phone.as_str()))
+        .filter(Column::Id.ne(id))
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// How many numbers are verified on more than one account.
+pub async fn count_shared_phones(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{ExprTrait, Func};
+    let shared: Vec<String> = Entity::find()
+        .select_only()
+        .column(Column::PhoneE164)
+        .filter(Column::PhoneE164.is_not_null())
+        .group_by(Column::PhoneE164)
+        .having(Expr::expr(Func::count(Expr::col(Column::Id))).gt(1))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(shared.len() as u64)
+}
+
+/// Makes every stored number its account's alone (when `unique_phone` is
+/// turned on); `Conflict` when a number is on two accounts.
+pub async fn make_every_phone_sole(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::PhoneUnique, Expr::value(true))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::PhoneE164.is_not_null())
+        .filter(Column::PhoneUnique.eq(false))
         .exec(db)
         .await?;
     Ok(())

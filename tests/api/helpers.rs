@@ -264,6 +264,7 @@ impl TestApp {
             refresh_without_offline_access: false,
             connections: vec!["sms".to_owned()],
             introspect: false,
+            require_mfa: false,
         };
         adjust(&mut request);
         let created = create_client(&self.db, request)
