@@ -19,6 +19,9 @@ pub enum ErrorCode {
     InvalidGrant,
     UnsupportedGrantType,
     InvalidToken,
+    /// The `acr` asked for as essential cannot be reached (OpenID Connect
+    /// Core Error Code `unmet_authentication_requirements`).
+    UnmetAuthenticationRequirements,
     /// Not an RFC code: a send limit at `/passwordless/start` (HTTP 429).
     TooManyRequests,
 }
@@ -42,6 +45,7 @@ impl ErrorCode {
             Self::InvalidGrant => "invalid_grant",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidToken => "invalid_token",
+            Self::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
             Self::TooManyRequests => "too_many_requests",
         }
     }

@@ -59,6 +59,8 @@ pub struct Client {
     /// The sign-in connections enabled for the client.
     pub connections: Vec<Connection>,
     pub first_party: bool,
+    /// Every sign-in to the client takes a second factor.
+    pub require_mfa: bool,
     /// Scopes the client may ask for with `client_credentials`.
     pub allowed_scopes: Vec<String>,
     /// Refresh tokens without `offline_access` (first-party apps only).
@@ -117,6 +119,7 @@ impl TryFrom<entity::Model> for Client {
             connections: parse_list(&m.connections, str::parse)
                 .with_context(|| bad("connections"))?,
             first_party: m.first_party,
+            require_mfa: m.require_mfa,
             allowed_scopes: from_json_list(&m.allowed_scopes)?,
             refresh_without_offline_access: m.refresh_without_offline_access,
             introspect: m.introspect,
