@@ -378,7 +378,7 @@ pub async fn code(
         Ok(res) => return res,
         Err(outcome) => outcome,
     };
-    match outcome {
+    match *outcome {
         VerifyCodeOutcome::Malformed => {
             let length = state
                 .connection
@@ -474,7 +474,7 @@ pub(super) fn sign_in_answer<'a>(
 pub(super) fn completed(
     page: &Page<'_>,
     outcome: VerifyCodeOutcome<Option<AuthorizationResponse>>,
-) -> Result<HttpResponse, VerifyCodeOutcome<Option<AuthorizationResponse>>> {
+) -> Result<HttpResponse, Box<VerifyCodeOutcome<Option<AuthorizationResponse>>>> {
     let (req, state) = (page.req, page.state);
     match outcome {
         VerifyCodeOutcome::SignedIn {
@@ -512,7 +512,7 @@ pub(super) fn completed(
             "This account is blocked",
             "This account cannot sign in. Contact the application's support.",
         )),
-        other => Err(other),
+        other => Err(Box::new(other)),
     }
 }
 

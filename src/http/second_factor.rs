@@ -256,7 +256,7 @@ pub async fn code(
     };
     let (t, m) = (page.t, mfa_catalogue_for(page.t));
     let bad = StatusCode::BAD_REQUEST;
-    match outcome {
+    match *outcome {
         VerifyCodeOutcome::Wrong { .. } if factor == Factor::RecoveryCode => {
             code_page(&page, factor, Some(m.wrong_recovery), bad)
         }
