@@ -1,6 +1,24 @@
 //! When a sign-in asks for a second factor, and which ones it may take.
 
-use super::{AuthMethod, AuthorizationRequest, Factor, MfaMode, SignInPolicy};
+use super::{AcrRequest, AuthMethod, AuthorizationRequest, Factor, MfaMode, SignInPolicy};
+
+/// What the application asks of a sign-in beyond the policy.
+#[derive(Clone, Copy, Debug)]
+pub struct Requirement<'a> {
+    /// The client requires a second factor at every sign-in.
+    pub client_requires_mfa: bool,
+    pub acr: &'a AcrRequest,
+}
+
+impl AuthorizationRequest {
+    /// What this request asks of the sign-in.
+    pub fn requirement(&self) -> Requirement<'_> {
+        Requirement {
+            client_requires_mfa: self.require_mfa,
+            acr: &self.acr,
+        }
+    }
+}
 
 /// Where the decision is taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +50,7 @@ pub enum SecondStep {
 /// who has `enrolled`.
 pub fn second_step(
     policy: &SignInPolicy,
-    request: &AuthorizationRequest,
+    request: Requirement<'_>,
     moment: Moment,
     proven: &[AuthMethod],
     enrolled: &[Factor],
@@ -51,7 +69,7 @@ pub fn second_step(
         .copied()
         .filter(|f| policy.second_factors.contains(f) && !f.proved_by(proven))
         .collect();
-    let required = policy.mfa == MfaMode::Required || request.require_mfa;
+    let required = policy.mfa == MfaMode::Required || request.client_requires_mfa;
     let wanted = required
         || request.acr.wants_mfa()
         || (moment == Moment::SignIn && policy.mfa == MfaMode::Optional);
@@ -113,7 +131,7 @@ mod tests {
     fn mfa_off_completes_after_the_first_factor() {
         let step = second_step(
             &policy(MfaMode::Off),
-            &request(),
+            request().requirement(),
             Moment::SignIn,
             SMS,
             &[Factor::Totp],
@@ -126,15 +144,15 @@ mod tests {
         let p = policy(MfaMode::Optional);
         let r = request();
         assert_eq!(
-            second_step(&p, &r, Moment::SignIn, SMS, &[]),
+            second_step(&p, r.requirement(), Moment::SignIn, SMS, &[]),
             SecondStep::Complete
         );
         assert_eq!(
-            second_step(&p, &r, Moment::SignIn, SMS, &[Factor::Totp]),
+            second_step(&p, r.requirement(), Moment::SignIn, SMS, &[Factor::Totp]),
             SecondStep::Ask(vec![Factor::Totp])
         );
         assert_eq!(
-            second_step(&p, &r, Moment::Session, SMS, &[Factor::Totp]),
+            second_step(&p, r.requirement(), Moment::Session, SMS, &[Factor::Totp]),
             SecondStep::Complete
         );
     }
@@ -144,7 +162,7 @@ mod tests {
         let p = policy(MfaMode::Required);
         let step = second_step(
             &p,
-            &request(),
+            request().requirement(),
             Moment::SignIn,
             SMS,
             &[Factor::Sms, Factor::Email],
@@ -152,7 +170,7 @@ mod tests {
         assert_eq!(step, SecondStep::Ask(vec![Factor::Email]));
         let step = second_step(
             &p,
-            &request(),
+            request().requirement(),
             Moment::SignIn,
             &[AuthMethod::Email],
             &[Factor::Sms, Factor::Email],
@@ -164,7 +182,13 @@ mod tests {
     fn required_without_a_factor_enrolls_one_or_cannot_be_met() {
         let p = policy(MfaMode::Required);
         assert_eq!(
-            second_step(&p, &request(), Moment::SignIn, SMS, &[Factor::Sms]),
+            second_step(
+                &p,
+                request().requirement(),
+                Moment::SignIn,
+                SMS,
+                &[Factor::Sms]
+            ),
             SecondStep::Enroll
         );
         let no_app = SignInPolicy {
@@ -172,7 +196,13 @@ mod tests {
             ..p
         };
         assert_eq!(
-            second_step(&no_app, &request(), Moment::SignIn, SMS, &[Factor::Sms]),
+            second_step(
+                &no_app,
+                request().requirement(),
+                Moment::SignIn,
+                SMS,
+                &[Factor::Sms]
+            ),
             SecondStep::Unmet
         );
     }
@@ -184,7 +214,13 @@ mod tests {
             ..policy(MfaMode::Required)
         };
         assert_eq!(
-            second_step(&p, &request(), Moment::SignIn, SMS, &[Factor::Email]),
+            second_step(
+                &p,
+                request().requirement(),
+                Moment::SignIn,
+                SMS,
+                &[Factor::Email]
+            ),
             SecondStep::Enroll
         );
     }
@@ -197,7 +233,13 @@ mod tests {
             ..request()
         };
         assert_eq!(
-            second_step(&p, &client, Moment::Session, SMS, &[Factor::Totp]),
+            second_step(
+                &p,
+                client.requirement(),
+                Moment::Session,
+                SMS,
+                &[Factor::Totp]
+            ),
             SecondStep::Ask(vec![Factor::Totp])
         );
         let voluntary = AuthorizationRequest {
@@ -208,12 +250,18 @@ mod tests {
             ..request()
         };
         assert_eq!(
-            second_step(&p, &voluntary, Moment::Session, SMS, &[Factor::Totp]),
+            second_step(
+                &p,
+                voluntary.requirement(),
+                Moment::Session,
+                SMS,
+                &[Factor::Totp]
+            ),
             SecondStep::Ask(vec![Factor::Totp])
         );
         // Asked for voluntarily and impossible: a weaker sign-in.
         assert_eq!(
-            second_step(&p, &voluntary, Moment::Session, SMS, &[]),
+            second_step(&p, voluntary.requirement(), Moment::Session, SMS, &[]),
             SecondStep::Complete
         );
         let essential = AuthorizationRequest {
@@ -224,7 +272,7 @@ mod tests {
             ..request()
         };
         assert_eq!(
-            second_step(&p, &essential, Moment::Session, SMS, &[]),
+            second_step(&p, essential.requirement(), Moment::Session, SMS, &[]),
             SecondStep::Unmet
         );
     }
@@ -234,7 +282,7 @@ mod tests {
         let p = policy(MfaMode::Required);
         let both = [AuthMethod::Sms, AuthMethod::Totp];
         assert_eq!(
-            second_step(&p, &request(), Moment::Session, &both, &[]),
+            second_step(&p, request().requirement(), Moment::Session, &both, &[]),
             SecondStep::Complete
         );
         let sms_only = AuthorizationRequest {
@@ -245,7 +293,13 @@ mod tests {
             ..request()
         };
         assert_eq!(
-            second_step(&policy(MfaMode::Off), &sms_only, Moment::SignIn, SMS, &[]),
+            second_step(
+                &policy(MfaMode::Off),
+                sms_only.requirement(),
+                Moment::SignIn,
+                SMS,
+                &[]
+            ),
             SecondStep::Unmet
         );
     }

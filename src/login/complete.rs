@@ -34,8 +34,15 @@ pub(super) async fn complete_first_factor<R>(
         SignInUser::Blocked => return Ok(VerifyCodeOutcome::Blocked),
     };
     let proven = [recipient.auth_method()];
-    match session::second_step_for(txn, state, &tx.request, Moment::SignIn, user.id, &proven)
-        .await?
+    match session::second_step_for(
+        txn,
+        state,
+        tx.request.requirement(),
+        Moment::SignIn,
+        user.id,
+        &proven,
+    )
+    .await?
     {
         SecondStep::Complete => sign_in(txn, state, tx, &user, &proven, context, answer).await,
         SecondStep::Ask(_) | SecondStep::Enroll => {

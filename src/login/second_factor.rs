@@ -77,7 +77,7 @@ async fn step_of(
     let step = session::second_step_for(
         &state.db,
         state,
-        &tx.request,
+        tx.request.requirement(),
         moment(tx),
         user.id,
         &tx.proven,
@@ -286,8 +286,15 @@ pub async fn continue_sign_in<R>(
     let txn = store::begin_write(&state.db)
         .await
         .context("starting a transaction")?;
-    let step =
-        session::second_step_for(&txn, state, &tx.request, moment(tx), user_id, &tx.proven).await?;
+    let step = session::second_step_for(
+        &txn,
+        state,
+        tx.request.requirement(),
+        moment(tx),
+        user_id,
+        &tx.proven,
+    )
+    .await?;
     let outcome = match (step, second_factor_user(&txn, user_id).await?) {
         (SecondStep::Complete, Some(user)) => {
             sign_in(&txn, state, tx, &user, &tx.proven, context, answer).await?

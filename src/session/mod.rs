@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
-use crate::domain::{AuthMethod, AuthorizationRequest, Moment, SecondStep};
+use crate::domain::{AuthMethod, AuthorizationRequest, Moment, Requirement, SecondStep};
 pub use crate::store::sso_sessions::{ListedSession, SessionOrigin, SsoSession};
 use crate::store::{self, ConnectionTrait};
 pub use user::{
@@ -45,7 +45,7 @@ pub async fn current(state: &AppState, token: &str) -> anyhow::Result<Option<Sso
 pub async fn second_step_for(
     db: &impl ConnectionTrait,
     state: &AppState,
-    request: &AuthorizationRequest,
+    request: Requirement<'_>,
     moment: Moment,
     user_id: Uuid,
     proven: &[AuthMethod],
@@ -66,7 +66,15 @@ pub async fn second_step(
     session: &SsoSession,
 ) -> anyhow::Result<SecondStep> {
     let proven = session.methods().unwrap_or_default();
-    second_step_for(db, state, request, moment, session.user_id, &proven).await
+    second_step_for(
+        db,
+        state,
+        request.requirement(),
+        moment,
+        session.user_id,
+        &proven,
+    )
+    .await
 }
 
 /// Where a sign-in comes from, for the session's row: the user agent (cut
