@@ -32,6 +32,7 @@ mod m20261201_000204_create_revert_tokens;
 mod m20261201_000205_create_account_actions;
 mod m20261201_000401_alter_users;
 mod m20261202_000101_alter_users;
+mod m20261202_000301_alter_login_transactions;
 
 /// Every migration of ferrid's schema, oldest first.
 pub struct Migrator;
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000205_create_account_actions::Migration),
             Box::new(m20261201_000401_alter_users::Migration),
             Box::new(m20261202_000101_alter_users::Migration),
+            Box::new(m20261202_000301_alter_login_transactions::Migration),
         ]
     }
 }

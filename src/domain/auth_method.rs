@@ -3,20 +3,29 @@ use std::str::FromStr;
 
 /// How a user proved who they are at sign-in. Each method knows its RFC 8176
 /// `amr` value and the `acr` it reaches, so that nothing else compares
-/// method names. Email codes, TOTP and recovery codes join as variants.
+/// method names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AuthMethod {
     /// A one-time code sent by SMS.
     Sms,
-    /// A one-time code sent by email. It proves the user again on the
-    /// account page today; email sign-in comes next.
+    /// A one-time code sent by email.
     Email,
+    /// A code from an authenticator app (RFC 6238).
+    Totp,
+    /// One of the user's single-use recovery codes.
+    RecoveryCode,
 }
 
-impl AuthMethod {
-    pub const ALL: [AuthMethod; 2] = [Self::Sms, Self::Email];
+/// The `acr` of a sign-in that used two different factors.
+pub const MFA_ACR: &str = "urn:ferrid:acr:mfa";
 
-    /// The methods a sign-in can use today, whose `acr` values discovery
+/// The `amr` value added when two different factors were used (RFC 8176).
+const MFA_AMR: &str = "mfa";
+
+impl AuthMethod {
+    pub const ALL: [AuthMethod; 4] = [Self::Sms, Self::Email, Self::Totp, Self::RecoveryCode];
+
+    /// The methods a sign-in can start with, whose `acr` values discovery
     /// advertises.
     pub const SIGN_IN: [AuthMethod; 1] = [Self::Sms];
 
@@ -26,6 +35,9 @@ impl AuthMethod {
             Self::Sms => "sms",
             // RFC 8176 names no email method; Auth0 and Okta use `email`.
             Self::Email => "email",
+            // A recovery code is a single-use code like a TOTP one: RFC
+            // 8176's `otp` is the nearest registered value for both.
+            Self::Totp | Self::RecoveryCode => "otp",
         }
     }
 
@@ -34,22 +46,61 @@ impl AuthMethod {
         match self {
             Self::Sms => "urn:ferrid:acr:sms",
             Self::Email => "urn:ferrid:acr:email",
+            Self::Totp | Self::RecoveryCode => "urn:ferrid:acr:otp",
         }
     }
 
-    /// The method an `amr` value stands for.
+    /// The `acr` values discovery advertises: each first factor's, and MFA.
+    pub fn acr_values_supported() -> Vec<&'static str> {
+        let mut values: Vec<_> = Self::SIGN_IN.iter().map(|m| m.acr()).collect();
+        values.push(MFA_ACR);
+        values
+    }
+
+    /// The method an `amr` value stands for (`otp` reads as an
+    /// authenticator app); `None` for `mfa` and unknown values.
     pub fn from_amr(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.amr() == value)
     }
 
-    /// The `amr` claim of a sign-in with these methods, in order.
-    pub fn amr_values(methods: &[AuthMethod]) -> Vec<String> {
-        methods.iter().map(|m| m.amr().to_owned()).collect()
+    /// The methods a stored `amr` claim names, `mfa` left out; `None` when a
+    /// value names no method ferrid knows.
+    pub fn methods_of_amr(amr: &[String]) -> Option<Vec<AuthMethod>> {
+        amr.iter()
+            .filter(|v| *v != MFA_AMR)
+            .map(|v| Self::from_amr(v))
+            .collect()
     }
 
-    /// The `acr` of a sign-in with these methods: the first factor's level,
-    /// until second factors define a stronger one. `None` without a method.
+    /// Whether these methods are two different factors: two methods with
+    /// different `amr` values (an SMS code twice is one factor).
+    pub fn is_multi_factor(methods: &[AuthMethod]) -> bool {
+        methods
+            .first()
+            .is_some_and(|first| methods.iter().any(|m| m.amr() != first.amr()))
+    }
+
+    /// The `amr` claim of a sign-in with these methods, in order, each value
+    /// once, and `mfa` when two different factors were used.
+    pub fn amr_values(methods: &[AuthMethod]) -> Vec<String> {
+        let mut values: Vec<String> = Vec::new();
+        for m in methods {
+            if !values.iter().any(|v| v == m.amr()) {
+                values.push(m.amr().to_owned());
+            }
+        }
+        if Self::is_multi_factor(methods) {
+            values.push(MFA_AMR.to_owned());
+        }
+        values
+    }
+
+    /// The `acr` of a sign-in with these methods: MFA's when two different
+    /// factors were used, else the first factor's. `None` without a method.
     pub fn acr_of(methods: &[AuthMethod]) -> Option<&'static str> {
+        if Self::is_multi_factor(methods) {
+            return Some(MFA_ACR);
+        }
         methods.first().map(|m| m.acr())
     }
 
@@ -57,11 +108,7 @@ impl AuthMethod {
     /// token keeps the level of the sign-in it came from. `None` when a
     /// stored value names no method ferrid knows.
     pub fn acr_of_amr(amr: &[String]) -> Option<&'static str> {
-        let methods = amr
-            .iter()
-            .map(|v| Self::from_amr(v))
-            .collect::<Option<Vec<_>>>()?;
-        Self::acr_of(&methods)
+        Self::acr_of(&Self::methods_of_amr(amr)?)
     }
 }
 
@@ -112,7 +159,7 @@ mod tests {
 
     #[test]
     fn every_method_round_trips_through_its_amr_value() {
-        for m in AuthMethod::ALL {
+        for m in [AuthMethod::Sms, AuthMethod::Email, AuthMethod::Totp] {
             assert_eq!(AuthMethod::from_amr(m.amr()), Some(m));
             let json = serde_json::to_string(&m).unwrap();
             assert_eq!(json, format!("\"{}\"", m.amr()));
@@ -142,5 +189,22 @@ mod tests {
             None
         );
         assert_eq!(AuthMethod::acr_of_amr(&[]), None);
+    }
+
+    #[test]
+    fn two_different_factors_are_mfa_and_one_factor_twice_is_not() {
+        let both = [AuthMethod::Sms, AuthMethod::Totp];
+        assert_eq!(AuthMethod::amr_values(&both), vec!["sms", "otp", "mfa"]);
+        assert_eq!(AuthMethod::acr_of(&both), Some(MFA_ACR));
+        let twice = [AuthMethod::Sms, AuthMethod::Sms];
+        assert_eq!(AuthMethod::amr_values(&twice), vec!["sms"]);
+        assert_eq!(AuthMethod::acr_of(&twice), Some("urn:ferrid:acr:sms"));
+        let stored = AuthMethod::amr_values(&[AuthMethod::Email, AuthMethod::RecoveryCode]);
+        assert_eq!(stored, vec!["email", "otp", "mfa"]);
+        assert_eq!(AuthMethod::acr_of_amr(&stored), Some(MFA_ACR));
+        assert_eq!(
+            AuthMethod::methods_of_amr(&stored),
+            Some(vec![AuthMethod::Email, AuthMethod::Totp])
+        );
     }
 }

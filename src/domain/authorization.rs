@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ClientId, RedirectUri, Scope, uncovered_claims};
+use super::{ClientId, MFA_ACR, RedirectUri, Scope, uncovered_claims};
 
 /// A validated authorization request: its client is known and its redirect
 /// URI registered, so errors about it may go back to that URI.
@@ -29,6 +29,37 @@ pub struct AuthorizationRequest {
     /// The `sub` of a valid `id_token_hint`: the user the client expects.
     pub id_token_hint_sub: Option<String>,
     pub first_party: bool,
+    /// The client asks for a second factor at every sign-in.
+    #[serde(default)]
+    pub require_mfa: bool,
+    /// The authentication context asked for.
+    #[serde(default)]
+    pub acr: AcrRequest,
+}
+
+/// The `acr` a request asks for (OIDC Core §3.1.2.1 `acr_values`, §5.5.1.1
+/// an `acr` claim in the `claims` parameter): values in order of
+/// preference, voluntary unless asked as an essential claim.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcrRequest {
+    pub values: Vec<String>,
+    /// A sign-in that reaches none of the values is an error
+    /// (`unmet_authentication_requirements`), not a weaker sign-in.
+    pub essential: bool,
+}
+
+impl AcrRequest {
+    /// Whether the request asks for a second factor.
+    pub fn wants_mfa(&self) -> bool {
+        self.values.iter().any(|v| v == MFA_ACR)
+    }
+
+    /// Whether a sign-in that reached `acr` answers the request.
+    pub fn is_met_by(&self, acr: Option<&str>) -> bool {
+        !self.essential
+            || self.values.is_empty()
+            || acr.is_some_and(|acr| self.values.iter().any(|v| v == acr))
+    }
 }
 
 impl AuthorizationRequest {

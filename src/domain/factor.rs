@@ -1,6 +1,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::AuthMethod;
+
 /// A factor that can prove a user a second time: after the first factor of
 /// a sign-in, or before a sensitive action (step-up).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,6 +28,22 @@ impl Factor {
             Self::Email => "email",
             Self::RecoveryCode => "recovery_code",
         }
+    }
+
+    /// The sign-in method proving this factor is.
+    pub fn method(self) -> AuthMethod {
+        match self {
+            Self::Totp => AuthMethod::Totp,
+            Self::Sms => AuthMethod::Sms,
+            Self::Email => AuthMethod::Email,
+            Self::RecoveryCode => AuthMethod::RecoveryCode,
+        }
+    }
+
+    /// Whether `methods` already proved this factor: a factor never counts
+    /// twice (the phone that sent the first code cannot be the second).
+    pub fn proved_by(self, methods: &[AuthMethod]) -> bool {
+        methods.iter().any(|m| m.amr() == self.method().amr())
     }
 }
 

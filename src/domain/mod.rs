@@ -16,10 +16,11 @@ mod policy;
 mod recipient;
 mod redirect_uri;
 mod scope;
+mod second_step;
 mod usage;
 
-pub use auth_method::AuthMethod;
-pub use authorization::{AuthorizationRequest, CodeChallenge, Prompt, ResponseMode};
+pub use auth_method::{AuthMethod, MFA_ACR};
+pub use authorization::{AcrRequest, AuthorizationRequest, CodeChallenge, Prompt, ResponseMode};
 pub use claims::{scope_claims, scope_of_claim, uncovered_claims};
 pub use client::{ClientId, ClientName, ClientType, GrantType, Origin, PASSWORDLESS_OTP_GRANT};
 pub use connection::Connection;
@@ -33,6 +34,7 @@ pub use policy::{MfaMode, PolicyProblem, SignInPolicy};
 pub use recipient::Recipient;
 pub use redirect_uri::RedirectUri;
 pub use scope::{SUPPORTED_SCOPES, Scope};
+pub use second_step::{Moment, Requirement, SecondStep, second_step};
 pub use usage::{EmailUsage, MessageUsage};
 
 /// Whether a URL's host is the loopback interface, where plain `http` is

@@ -20,7 +20,7 @@ use crate::login::{
 use crate::messages::LanguagePreference;
 use crate::messages::account_catalogue::account_catalogue_for;
 use crate::messages::catalogue::{CATALOGUES, Catalogue, catalogue_for, with_number};
-use crate::oidc::authorize::{self, SignedInAnswer};
+use crate::oidc::authorize::{self, AuthorizationResponse, SignedInAnswer};
 use crate::session::SsoSession;
 use crate::store::DatabaseTransaction;
 
@@ -117,26 +117,26 @@ pub(super) fn csrf_failure(req: &HttpRequest) -> HttpResponse {
     )
 }
 
-fn see_other(location: &str) -> HttpResponse {
+pub(super) fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, location))
         .finish()
 }
 
 /// One request on the login pages: its transaction and its language.
-struct Page<'a> {
-    state: &'a AppState,
-    req: &'a HttpRequest,
-    id: String,
-    tx: LoginTransaction,
+pub(super) struct Page<'a> {
+    pub(super) state: &'a AppState,
+    pub(super) req: &'a HttpRequest,
+    pub(super) id: String,
+    pub(super) tx: LoginTransaction,
     /// A language picked with the switch on this request, to remember.
     picked: Option<&'static str>,
-    languages: LanguagePreference,
-    t: &'static Catalogue,
+    pub(super) languages: LanguagePreference,
+    pub(super) t: &'static Catalogue,
 }
 
 impl<'a> Page<'a> {
-    async fn open(
+    pub(super) async fn open(
         req: &'a HttpRequest,
         state: &'a AppState,
         lang: Option<&str>,
@@ -172,7 +172,7 @@ impl<'a> Page<'a> {
 
     /// Opens the page for a form post, refusing a CSRF token that is not
     /// this transaction's.
-    async fn open_form(
+    pub(super) async fn open_form(
         req: &'a HttpRequest,
         state: &'a AppState,
         csrf: Option<&str>,
@@ -185,7 +185,7 @@ impl<'a> Page<'a> {
         }
     }
 
-    fn finish(&self, mut res: HttpResponse) -> HttpResponse {
+    pub(super) fn finish(&self, mut res: HttpResponse) -> HttpResponse {
         if let Some(lang) = self.picked {
             let cookie = Cookie::build(LANGUAGE_COOKIE, lang)
                 .path("/")
@@ -198,7 +198,7 @@ impl<'a> Page<'a> {
     }
 
     /// What the sign-in continues to: the application, or the account.
-    fn app_name(&self) -> &str {
+    pub(super) fn app_name(&self) -> &str {
         match self.tx.target {
             Target::Application => &self.tx.request.client_name,
             Target::Account => account_catalogue_for(self.t).sign_in_to,
@@ -273,21 +273,7 @@ impl<'a> Page<'a> {
     }
 
     fn refusal(&self, reason: Refusal) -> (String, StatusCode) {
-        let t = self.t;
-        let text = match reason {
-            Refusal::Country => t.country_refused.to_owned(),
-            Refusal::LineKind(kind) => t.line_refused.replace("{kind}", kind),
-            Refusal::PhoneLimit => t.phone_limit.to_owned(),
-            Refusal::NetworkLimit => t.network_limit.to_owned(),
-            Refusal::Ceiling => t.ceiling.to_owned(),
-            Refusal::Cooldown(secs) => with_number(t.cooldown, secs),
-        };
-        let status = if reason.is_about_the_number() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::TOO_MANY_REQUESTS
-        };
-        (text, status)
+        refusal_text(self.t, reason)
     }
 }
 
@@ -374,20 +360,7 @@ pub async fn code(
     let bad = StatusCode::BAD_REQUEST;
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let code_input = form.code.as_deref().unwrap_or("");
-    // The OIDC side answers the authorization request inside the
-    // verification's transaction.
-    // A sign-in for the account area ends there, without a code.
-    let answer = async |db: &DatabaseTransaction, session: &SsoSession| {
-        if page.tx.target == Target::Account {
-            return Ok(Answer::Respond(None));
-        }
-        Ok(
-            match authorize::answer_signed_in(db, &state, &page.tx.request, session).await? {
-                SignedInAnswer::Respond(response) => Answer::Respond(Some(response)),
-                SignedInAnswer::NeedsConsent => Answer::NeedsConsent,
-            },
-        )
-    };
+    let answer = sign_in_answer(&state, &page.tx);
     let user_agent = req
         .headers()
         .get(actix_web::http::header::USER_AGENT)
@@ -397,35 +370,16 @@ pub async fn code(
         user_agent,
         locale: Some(t.lang),
     };
-    match login::verify_code(&state, &page.tx, code_input, context, answer).await {
-        Ok(VerifyCodeOutcome::SignedIn {
-            session_token,
-            answer,
-            ..
-        }) => {
-            let cookie = cookies::make(
-                &state,
-                CookieKind::Session,
-                session_token,
-                state.settings.tokens.sso_session_ttl.0,
-            );
-            match answer {
-                Answer::Respond(response) => {
-                    let mut res = match response {
-                        Some(response) => authorization_response(&response, req.method()),
-                        None => see_other("/account"),
-                    };
-                    let _ = res.add_cookie(&cookie);
-                    let _ = res.add_cookie(&cookies::clear(&state, CookieKind::Login));
-                    res
-                }
-                Answer::NeedsConsent => HttpResponse::SeeOther()
-                    .cookie(cookie)
-                    .insert_header((LOCATION, "/consent"))
-                    .finish(),
-            }
-        }
-        Ok(VerifyCodeOutcome::Malformed) => {
+    let outcome = match login::verify_code(&state, &page.tx, code_input, context, answer).await {
+        Ok(outcome) => outcome,
+        Err(e) => return internal_error(&req, &e),
+    };
+    let outcome = match completed(&page, outcome) {
+        Ok(res) => return res,
+        Err(outcome) => outcome,
+    };
+    match *outcome {
+        VerifyCodeOutcome::Malformed => {
             let length = state
                 .connection
                 .last_code_length()
@@ -438,32 +392,148 @@ pub async fn code(
             )
             .await
         }
-        Ok(VerifyCodeOutcome::Wrong { attempts_left }) => {
-            let message = if attempts_left == 1 {
-                t.wrong_code_one.to_owned()
-            } else {
-                with_number(t.wrong_code_many, attempts_left)
-            };
+        VerifyCodeOutcome::Wrong { attempts_left } => {
+            let message = wrong_code(t, attempts_left);
             page.code_page(Some(&message), None, false, bad).await
         }
-        Ok(VerifyCodeOutcome::TooManyAttempts) => {
+        VerifyCodeOutcome::TooManyAttempts => {
             page.code_page(Some(t.too_many_attempts), None, true, bad)
                 .await
         }
-        Ok(VerifyCodeOutcome::Expired) => {
+        // A first factor's code is never an authenticator app's.
+        VerifyCodeOutcome::Expired | VerifyCodeOutcome::Replayed => {
             page.code_page(Some(t.code_expired), None, true, bad).await
         }
-        Ok(VerifyCodeOutcome::NoChallenge) => see_other("/login"),
-        Ok(VerifyCodeOutcome::NoAccount) => {
+        VerifyCodeOutcome::NoAccount => {
             page.phone_page("", Some(t.no_account), StatusCode::FORBIDDEN)
         }
-        Ok(VerifyCodeOutcome::Blocked) => error_page(
-            &req,
+        VerifyCodeOutcome::NoChallenge => see_other("/login"),
+        // Answered by `completed`.
+        VerifyCodeOutcome::SignedIn { .. }
+        | VerifyCodeOutcome::SecondFactor
+        | VerifyCodeOutcome::Unmet
+        | VerifyCodeOutcome::Blocked => see_other("/login"),
+    }
+}
+
+/// Why a code was not sent, in the page's words, and the status to answer.
+pub(super) fn refusal_text(t: &Catalogue, reason: Refusal) -> (String, StatusCode) {
+    let text = match reason {
+        Refusal::Country => t.country_refused.to_owned(),
+        Refusal::LineKind(kind) => t.line_refused.replace("{kind}", kind),
+        Refusal::PhoneLimit => t.phone_limit.to_owned(),
+        Refusal::NetworkLimit => t.network_limit.to_owned(),
+        Refusal::Ceiling => t.ceiling.to_owned(),
+        Refusal::Cooldown(secs) => with_number(t.cooldown, secs),
+    };
+    let status = if reason.is_about_the_number() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::TOO_MANY_REQUESTS
+    };
+    (text, status)
+}
+
+/// "Wrong code, n attempts left."
+pub(super) fn wrong_code(t: &Catalogue, attempts_left: u32) -> String {
+    if attempts_left == 1 {
+        t.wrong_code_one.to_owned()
+    } else {
+        with_number(t.wrong_code_many, attempts_left)
+    }
+}
+
+/// How the OIDC side answers the authorization request once the user is
+/// signed in, inside the sign-in's transaction. A sign-in for the account
+/// area ends there, without a code.
+pub(super) fn sign_in_answer<'a>(
+    state: &'a AppState,
+    tx: &'a LoginTransaction,
+) -> impl AsyncFnOnce(
+    &DatabaseTransaction,
+    &SsoSession,
+) -> anyhow::Result<Answer<Option<AuthorizationResponse>>>
++ 'a {
+    async move |db: &DatabaseTransaction, session: &SsoSession| {
+        if tx.target == Target::Account {
+            return Ok(Answer::Respond(None));
+        }
+        Ok(
+            match authorize::answer_signed_in(db, state, &tx.request, session).await? {
+                SignedInAnswer::Respond(response) => Answer::Respond(Some(response)),
+                SignedInAnswer::NeedsConsent => Answer::NeedsConsent,
+            },
+        )
+    }
+}
+
+/// The responses of a sign-in that went somewhere: signed in (the session
+/// cookie, then the application, the consent page or the account), on to
+/// a second factor, an unmet request, a blocked account. Other outcomes
+/// come back for the page to show.
+pub(super) fn completed(
+    page: &Page<'_>,
+    outcome: VerifyCodeOutcome<Option<AuthorizationResponse>>,
+) -> Result<HttpResponse, Box<VerifyCodeOutcome<Option<AuthorizationResponse>>>> {
+    let (req, state) = (page.req, page.state);
+    match outcome {
+        VerifyCodeOutcome::SignedIn {
+            session_token,
+            answer,
+            ..
+        } => {
+            let cookie = cookies::make(
+                state,
+                CookieKind::Session,
+                session_token,
+                state.settings.tokens.sso_session_ttl.0,
+            );
+            Ok(match answer {
+                Answer::Respond(response) => {
+                    let mut res = match response {
+                        Some(response) => authorization_response(&response, req.method()),
+                        None => see_other("/account"),
+                    };
+                    let _ = res.add_cookie(&cookie);
+                    let _ = res.add_cookie(&cookies::clear(state, CookieKind::Login));
+                    res
+                }
+                Answer::NeedsConsent => HttpResponse::SeeOther()
+                    .cookie(cookie)
+                    .insert_header((LOCATION, "/consent"))
+                    .finish(),
+            })
+        }
+        VerifyCodeOutcome::SecondFactor => Ok(see_other("/login/mfa")),
+        VerifyCodeOutcome::Unmet => Ok(unmet(page)),
+        VerifyCodeOutcome::Blocked => Ok(error_page(
+            req,
             StatusCode::FORBIDDEN,
             "This account is blocked",
             "This account cannot sign in. Contact the application's support.",
+        )),
+        other => Err(Box::new(other)),
+    }
+}
+
+/// The request asked for what cannot be performed: the application hears
+/// `unmet_authentication_requirements`; the account area shows why.
+pub(super) fn unmet(page: &Page<'_>) -> HttpResponse {
+    match page.tx.target {
+        Target::Application => {
+            let mut res = authorization_response(
+                &authorize::unmet(page.state, &page.tx.request),
+                page.req.method(),
+            );
+            let _ = res.add_cookie(&cookies::clear(page.state, CookieKind::Login));
+            res
+        }
+        Target::Account => error_page(
+            page.req,
+            StatusCode::FORBIDDEN,
+            page.t.sign_in,
+            crate::messages::mfa_catalogue::mfa_catalogue_for(page.t).unmet,
         ),
-        Err(e) => internal_error(&req, &e),
     }
 }
 

@@ -14,6 +14,7 @@ mod home;
 mod login;
 mod oidc;
 mod request_span;
+mod second_factor;
 mod static_files;
 
 use actix_web::body::MessageBody;
@@ -63,7 +64,15 @@ pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
         .route("/login/code", web::get().to(login::code_form))
         .route("/login/code", web::post().to(login::code))
         .route("/login/resend", web::post().to(login::resend))
-        .route("/login/restart", web::post().to(login::restart));
+        .route("/login/restart", web::post().to(login::restart))
+        .route("/login/mfa", web::get().to(second_factor::choose_form))
+        .route("/login/mfa", web::post().to(second_factor::choose))
+        .route("/login/mfa/code", web::get().to(second_factor::code_form))
+        .route("/login/mfa/code", web::post().to(second_factor::code))
+        .route(
+            "/login/mfa/continue",
+            web::post().to(second_factor::continue_sign_in),
+        );
     account::routes(cfg);
     for path in cors::CORS_PATHS {
         cfg.route(

@@ -1,8 +1,10 @@
+use uuid::Uuid;
+
 use super::{LoginTransaction, SignInContext, VerifyCodeOutcome};
 use crate::app::AppState;
-use crate::domain::Recipient;
+use crate::domain::{AuthMethod, Moment, Recipient, SecondStep};
 use crate::session::{self, SignInUser, Signup, SsoSession, find_or_create_user_in};
-use crate::store::{self, ConnectionTrait, DatabaseTransaction};
+use crate::store::{self, ConnectionTrait, DatabaseTransaction, users::User};
 
 /// How the authorization request is answered for a session just opened:
 /// `R` goes back to the application (the sign-in ends), or the user is
@@ -13,10 +15,10 @@ pub enum Answer<R> {
     NeedsConsent,
 }
 
-/// After a verified code, inside the verification's transaction `txn`:
-/// find or create the user, open an SSO session, and have `answer` answer
-/// the authorization request through `txn`.
-pub(super) async fn complete_sign_in<R>(
+/// After a verified first-factor code, inside the verification's
+/// transaction `txn`: find or create the user, then either sign them in or
+/// keep the sign-in waiting for a second factor.
+pub(super) async fn complete_first_factor<R>(
     txn: &DatabaseTransaction,
     state: &AppState,
     tx: &LoginTransaction,
@@ -24,7 +26,6 @@ pub(super) async fn complete_sign_in<R>(
     context: SignInContext<'_>,
     answer: impl AsyncFnOnce(&DatabaseTransaction, &SsoSession) -> anyhow::Result<Answer<R>>,
 ) -> anyhow::Result<VerifyCodeOutcome<R>> {
-    let methods = [recipient.auth_method()];
     let signup = Signup::of(txn, state).await?;
     let found = find_or_create_user_in(txn, signup, recipient, state.clock.now()).await?;
     let user = match found {
@@ -32,8 +33,50 @@ pub(super) async fn complete_sign_in<R>(
         SignInUser::NoAccount => return Ok(VerifyCodeOutcome::NoAccount),
         SignInUser::Blocked => return Ok(VerifyCodeOutcome::Blocked),
     };
+    let proven = [recipient.auth_method()];
+    match session::second_step_for(
+        txn,
+        state,
+        tx.request.requirement(),
+        Moment::SignIn,
+        user.id,
+        &proven,
+    )
+    .await?
+    {
+        SecondStep::Complete => sign_in(txn, state, tx, &user, &proven, context, answer).await,
+        SecondStep::Ask(_) | SecondStep::Enroll => {
+            store::login_transactions::update_first_factor_proven(
+                txn,
+                &tx.id_hash,
+                user.id,
+                &proven,
+            )
+            .await?;
+            Ok(VerifyCodeOutcome::SecondFactor)
+        }
+        SecondStep::Unmet => Ok(VerifyCodeOutcome::Unmet),
+    }
+}
+
+/// The user proved `methods`: open an SSO session (ending the one a
+/// step-up started from) and have `answer` answer the authorization
+/// request, all through `txn`.
+pub(super) async fn sign_in<R>(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    tx: &LoginTransaction,
+    user: &User,
+    methods: &[AuthMethod],
+    context: SignInContext<'_>,
+    answer: impl AsyncFnOnce(&DatabaseTransaction, &SsoSession) -> anyhow::Result<Answer<R>>,
+) -> anyhow::Result<VerifyCodeOutcome<R>> {
     let origin = session::origin(context.user_agent, context.ip);
-    let opened = session::open_in(txn, state, user.id, &methods, &origin).await?;
+    let opened = session::open_in(txn, state, user.id, methods, &origin).await?;
+    if let Some(sid) = &tx.step_up_sid {
+        // The stronger session replaces the one that stepped up.
+        store::sso_sessions::update_revoked_by_sid(txn, sid, state.clock.now()).await?;
+    }
     // Written only when it changed: a returning user's sign-in costs no
     // statement for it.
     if let Some(locale) = context
@@ -48,14 +91,16 @@ pub(super) async fn complete_sign_in<R>(
         state.clock.now(),
         user.id,
         "session.signed_in",
-        Some(recipient.masked()),
+        tx.recipient.as_ref().map(Recipient::masked),
         context.ip,
         serde_json::json!({
-            "method": recipient.auth_method().amr(),
+            "method": methods.first().map(|m| m.amr()),
+            "amr": AuthMethod::amr_values(methods),
             "client_id": tx.request.client_id.as_str(),
             "user_agent": origin.user_agent,
             "network": origin.network,
             "sid": opened.session.sid,
+            "step_up": tx.step_up_sid.is_some(),
         }),
     )
     .await;
@@ -70,6 +115,17 @@ pub(super) async fn complete_sign_in<R>(
         session_token: opened.token,
         answer,
     })
+}
+
+/// The user whose sign-in is at its second factor, read through `txn`;
+/// `None` when it vanished or was blocked meanwhile.
+pub(super) async fn second_factor_user(
+    txn: &DatabaseTransaction,
+    user_id: Uuid,
+) -> anyhow::Result<Option<User>> {
+    Ok(store::users::find_by_id(txn, user_id)
+        .await?
+        .filter(|u| !u.blocked))
 }
 
 /// The signed-in user must allow the client first: only the session `sid`

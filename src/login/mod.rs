@@ -3,6 +3,7 @@
 
 mod complete;
 mod consent;
+mod second_factor;
 mod send_code;
 mod transaction;
 mod verify_code;
@@ -12,6 +13,10 @@ pub use complete::Answer;
 pub use consent::{
     ConsentView, ConsentViewOutcome, DecideOutcome, Decision, consent_view, decide, describe_claim,
     describe_scope,
+};
+pub use second_factor::{
+    ChooseOutcome, FactorChoice, SecondFactorPage, choose_factor, continue_sign_in,
+    second_factor_page, verify_second_factor,
 };
 pub use send_code::{Refusal, SendCodeOutcome, resend_code, resend_cooldown, send_code};
 pub use transaction::{

@@ -4,9 +4,11 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::{
-    AuthorizationRequest, ClientId, Prompt, Recipient, RedirectUri, ResponseMode, Scope,
+    AcrRequest, AuthMethod, AuthorizationRequest, ClientId, Prompt, Recipient, RedirectUri,
+    ResponseMode, Scope,
 };
 use crate::otp::Limit;
+use crate::session::SsoSession;
 use crate::store;
 
 /// A sign-in in progress: the request to answer and, once a code was sent,
@@ -24,6 +26,13 @@ pub struct LoginTransaction {
     /// Where the sign-in ends: back to the application with a code, or on
     /// one of ferrid's own pages.
     pub target: Target,
+    /// Whose sign-in it is, once the first factor was proved (or the SSO
+    /// session of a step-up was): the sign-in is at its second factor.
+    pub user_id: Option<Uuid>,
+    /// The methods proved so far, in order.
+    pub proven: Vec<AuthMethod>,
+    /// The SSO session a step-up started from.
+    pub step_up_sid: Option<String>,
 }
 
 /// Where a sign-in goes once the user has proved a factor.
@@ -56,12 +65,15 @@ impl Target {
 pub const ACCOUNT_CLIENT_ID: &str = "ferrid.account";
 
 /// Where a new sign-in starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum Step<'a> {
     /// The user must sign in.
     SignIn,
     /// Signed in with the SSO session `sid`; only consent is missing.
     Consent { sid: &'a str },
+    /// Signed in with this session, but the request needs a second factor
+    /// it has not proved (step-up).
+    SecondFactor(&'a SsoSession),
 }
 
 /// Whether a sign-in was started.
@@ -114,6 +126,8 @@ pub async fn begin_account(
         id_token_claims: Vec::new(),
         id_token_hint_sub: None,
         first_party: true,
+        require_mfa: false,
+        acr: AcrRequest::default(),
     };
     begin_for(state, &request, Step::SignIn, client_ip, Target::Account).await
 }
@@ -140,8 +154,20 @@ async fn begin_for(
     let id = random_token();
     let now = state.clock.now();
     let consent_sid = match step {
-        Step::SignIn => None,
+        Step::SignIn | Step::SecondFactor(_) => None,
         Step::Consent { sid } => Some(sid),
+    };
+    let proven = match step {
+        Step::SecondFactor(session) => session.methods().unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let step_up = match step {
+        Step::SecondFactor(session) => Some(store::login_transactions::StepUp {
+            user_id: session.user_id,
+            proven: &proven,
+            sid: &session.sid,
+        }),
+        _ => None,
     };
     store::login_transactions::insert(
         &state.db,
@@ -154,6 +180,7 @@ async fn begin_for(
             created_at: now,
             expires_at: now + ttl,
             return_to: target.stored(),
+            step_up,
         },
     )
     .await?;
@@ -182,6 +209,9 @@ pub async fn load(
         consent_sid: stored.consent_sid,
         expires_at: stored.expires_at,
         target: Target::from_stored(stored.return_to.as_deref()),
+        user_id: stored.user_id,
+        proven: stored.proven,
+        step_up_sid: stored.step_up_sid,
     }))
 }
 

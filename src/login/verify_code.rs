@@ -1,7 +1,7 @@
 use anyhow::Context;
 
 use super::LoginTransaction;
-use super::complete::{Answer, complete_sign_in};
+use super::complete::{Answer, complete_first_factor};
 use crate::app::AppState;
 use crate::domain::{OtpCode, Recipient};
 use crate::otp::VerifyOutcome;
@@ -30,6 +30,13 @@ pub enum VerifyCodeOutcome<R> {
     /// The number is verified but has no account and sign-up is off.
     NoAccount,
     Blocked,
+    /// The first factor is proved; the sign-in goes on to a second one.
+    SecondFactor,
+    /// The request asked for an authentication that cannot be performed:
+    /// `unmet_authentication_requirements` goes back to the application.
+    Unmet,
+    /// An authenticator-app code that was already used.
+    Replayed,
 }
 
 /// Where and how a code is typed: the client's address and user agent
@@ -51,7 +58,9 @@ pub async fn verify_code<R>(
     context: SignInContext<'_>,
     answer: impl AsyncFnOnce(&DatabaseTransaction, &SsoSession) -> anyhow::Result<Answer<R>>,
 ) -> anyhow::Result<VerifyCodeOutcome<R>> {
-    let Some(challenge_id) = tx.challenge_id else {
+    // Past the first factor, the challenge is the second factor's: it is
+    // checked by `second_factor::verify`, never as a first factor.
+    let (Some(challenge_id), None) = (tx.challenge_id, tx.user_id) else {
         return Ok(VerifyCodeOutcome::NoChallenge);
     };
     let live = state.connection.get(&state.db, &state.master_key).await?;
@@ -73,7 +82,8 @@ pub async fn verify_code<R>(
     let mut used_by = None;
     let verified = match outcome {
         VerifyOutcome::Verified { recipient } => {
-            let signed_in = complete_sign_in(&txn, state, tx, &recipient, context, answer).await?;
+            let signed_in =
+                complete_first_factor(&txn, state, tx, &recipient, context, answer).await?;
             used_by = Some(recipient);
             signed_in
         }

@@ -92,9 +92,9 @@ pub fn discovery_document(issuer: &str) -> anyhow::Result<Vec<u8>> {
         CoreGrantType::Extension(PASSWORDLESS_OTP_GRANT.to_owned()),
     ]))
     .set_acr_values_supported(Some(
-        AuthMethod::SIGN_IN
-            .iter()
-            .map(|m| AuthenticationContextClass::new(m.acr().to_owned()))
+        AuthMethod::acr_values_supported()
+            .into_iter()
+            .map(|acr| AuthenticationContextClass::new(acr.to_owned()))
             .collect(),
     ))
     .set_display_values_supported(Some(vec![CoreAuthDisplay::Page, CoreAuthDisplay::Popup]))

@@ -19,6 +19,12 @@ pub enum ErrorCode {
     InvalidGrant,
     UnsupportedGrantType,
     InvalidToken,
+    /// The `acr` asked for as essential cannot be reached (OpenID Connect
+    /// Core Error Code `unmet_authentication_requirements`).
+    UnmetAuthenticationRequirements,
+    /// Not an RFC code: Auth0's answer (HTTP 403) when a grant that proves
+    /// one factor would sign in a user who must prove two.
+    MfaRequired,
     /// Not an RFC code: a send limit at `/passwordless/start` (HTTP 429).
     TooManyRequests,
 }
@@ -42,6 +48,8 @@ impl ErrorCode {
             Self::InvalidGrant => "invalid_grant",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidToken => "invalid_token",
+            Self::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
+            Self::MfaRequired => "mfa_required",
             Self::TooManyRequests => "too_many_requests",
         }
     }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
-use crate::domain::AuthMethod;
+use crate::domain::{AuthMethod, AuthorizationRequest, Moment, Requirement, SecondStep};
 pub use crate::store::sso_sessions::{ListedSession, SessionOrigin, SsoSession};
 use crate::store::{self, ConnectionTrait};
 pub use user::{
@@ -37,6 +37,44 @@ pub async fn current(state: &AppState, token: &str) -> anyhow::Result<Option<Sso
             .await?;
     }
     Ok(Some(session))
+}
+
+/// What the sign-in of `user_id`, who proved `proven`, needs next for
+/// `request`: the policy, the client and the request's `acr` against the
+/// user's factors. Reads through `db` (a sign-in's transaction, or the pool).
+pub async fn second_step_for(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    request: Requirement<'_>,
+    moment: Moment,
+    user_id: Uuid,
+    proven: &[AuthMethod],
+) -> anyhow::Result<SecondStep> {
+    let policy = crate::policy::load(db, state.settings.login.signup).await?;
+    let enrolled = crate::factors::enrolled(db, user_id).await?;
+    Ok(crate::domain::second_step(
+        &policy, request, moment, proven, &enrolled,
+    ))
+}
+
+/// [`second_step_for`] an open SSO session.
+pub async fn second_step(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    request: &AuthorizationRequest,
+    moment: Moment,
+    session: &SsoSession,
+) -> anyhow::Result<SecondStep> {
+    let proven = session.methods().unwrap_or_default();
+    second_step_for(
+        db,
+        state,
+        request.requirement(),
+        moment,
+        session.user_id,
+        &proven,
+    )
+    .await
 }
 
 /// Where a sign-in comes from, for the session's row: the user agent (cut

@@ -6,8 +6,8 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 
-use super::StoreError;
-use crate::domain::{PhoneNumber, Recipient};
+use super::{StoreError, from_json_list, to_json_list};
+use crate::domain::{AuthMethod, PhoneNumber, Recipient};
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -26,6 +26,9 @@ mod entity {
         pub created_at: DateTimeUtc,
         pub expires_at: DateTimeUtc,
         pub return_to: Option<String>,
+        pub user_id: Option<Uuid>,
+        pub proven: Option<String>,
+        pub step_up_sid: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -49,11 +52,26 @@ pub struct StoredTransaction {
     pub expires_at: DateTime<Utc>,
     /// Set for a sign-in started by ferrid's own pages: where it returns.
     pub return_to: Option<String>,
+    /// Whose sign-in it is, once a first factor was proved (or the SSO
+    /// session of a step-up was).
+    pub user_id: Option<Uuid>,
+    /// The methods proved so far, in order.
+    pub proven: Vec<AuthMethod>,
+    /// The SSO session a step-up started from; it ends when the step-up
+    /// opens its stronger one.
+    pub step_up_sid: Option<String>,
 }
 
-impl From<entity::Model> for StoredTransaction {
-    fn from(m: entity::Model) -> Self {
-        Self {
+impl TryFrom<entity::Model> for StoredTransaction {
+    type Error = anyhow::Error;
+
+    fn try_from(m: entity::Model) -> anyhow::Result<Self> {
+        let proven = match &m.proven {
+            Some(text) => AuthMethod::methods_of_amr(&from_json_list(text)?)
+                .ok_or_else(|| anyhow::anyhow!("a sign-in's stored methods are not valid"))?,
+            None => Vec::new(),
+        };
+        Ok(Self {
             id_hash: m.id_hash,
             request: m.request,
             challenge_id: m.challenge_id,
@@ -64,7 +82,10 @@ impl From<entity::Model> for StoredTransaction {
             consent_sid: m.consent_sid,
             expires_at: m.expires_at,
             return_to: m.return_to,
-        }
+            user_id: m.user_id,
+            proven,
+            step_up_sid: m.step_up_sid,
+        })
     }
 }
 
@@ -81,6 +102,21 @@ pub struct NewTransaction<'a> {
     pub expires_at: DateTime<Utc>,
     /// Set for a sign-in started by ferrid's own pages (the account area).
     pub return_to: Option<&'a str>,
+    /// A step-up: the signed-in user, the methods of their SSO session,
+    /// and its `sid`. The sign-in starts at its second factor.
+    pub step_up: Option<StepUp<'a>>,
+}
+
+/// The SSO session a step-up starts from.
+#[derive(Clone, Copy, Debug)]
+pub struct StepUp<'a> {
+    pub user_id: Uuid,
+    pub proven: &'a [AuthMethod],
+    pub sid: &'a str,
+}
+
+fn proven_json(methods: &[AuthMethod]) -> String {
+    to_json_list(methods)
 }
 
 pub async fn insert(db: &impl ConnectionTrait, new: NewTransaction<'_>) -> Result<(), StoreError> {
@@ -95,6 +131,9 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewTransaction<'_>) -> Resul
         created_at: Set(new.created_at),
         expires_at: Set(new.expires_at),
         return_to: Set(new.return_to.map(str::to_owned)),
+        user_id: Set(new.step_up.map(|s| s.user_id)),
+        proven: Set(new.step_up.map(|s| proven_json(s.proven))),
+        step_up_sid: Set(new.step_up.map(|s| s.sid.to_owned())),
     })
     // Without RETURNING, and on SQLite without the SELECT that `.insert()`
     // adds to read the row back: nothing of it is needed.
@@ -113,7 +152,26 @@ pub async fn find_live(
         .filter(Column::ExpiresAt.gt(now))
         .one(db)
         .await?;
-    Ok(found.map(StoredTransaction::from))
+    Ok(found.map(StoredTransaction::try_from).transpose()?)
+}
+
+/// The first factor is proved: the sign-in is `user_id`'s, and waits for a
+/// second factor. The first factor's challenge is done with.
+pub async fn update_first_factor_proven(
+    db: &impl ConnectionTrait,
+    id_hash: &str,
+    user_id: Uuid,
+    proven: &[AuthMethod],
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::ChallengeId, Expr::value(Option::<Uuid>::None))
+        .col_expr(Column::PhoneE164, Expr::value(Option::<String>::None))
+        .col_expr(Column::UserId, Expr::value(user_id))
+        .col_expr(Column::Proven, Expr::value(proven_json(proven)))
+        .filter(Column::IdHash.eq(id_hash))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Attaches (or, with `None`, detaches) the OTP challenge and phone number.

@@ -94,7 +94,7 @@ impl SsoSession {
     /// The methods the user signed in with; `None` when a stored value
     /// names no method ferrid knows.
     pub fn methods(&self) -> Option<Vec<AuthMethod>> {
-        self.amr.iter().map(|v| AuthMethod::from_amr(v)).collect()
+        AuthMethod::methods_of_amr(&self.amr)
     }
 }
 

@@ -36,6 +36,7 @@ mod login;
 mod logout;
 mod logout_hint;
 mod maintenance;
+mod mfa;
 mod migrations;
 mod otp_failure_budget;
 mod otp_lock_order;

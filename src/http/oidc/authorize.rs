@@ -60,6 +60,11 @@ async fn handle(req: &HttpRequest, state: &AppState, params: &[(String, String)]
                 .await
                 .map(|begun| (begun, "/login"))
         }
+        Ok(AuthorizeOutcome::NeedsSecondFactor { request, session }) => {
+            login::begin(state, &request, Step::SecondFactor(&session), ip.as_deref())
+                .await
+                .map(|begun| (begun, "/login/mfa"))
+        }
         Ok(AuthorizeOutcome::NeedsConsent { request, sid }) => {
             login::begin(state, &request, Step::Consent { sid: &sid }, ip.as_deref())
                 .await

@@ -67,6 +67,7 @@ pub(super) fn oauth_error(e: &OAuthError) -> HttpResponse {
         }
         ErrorCode::ServerError => HttpResponse::build(StatusCode::INTERNAL_SERVER_ERROR),
         ErrorCode::TooManyRequests => HttpResponse::build(StatusCode::TOO_MANY_REQUESTS),
+        ErrorCode::MfaRequired => HttpResponse::build(StatusCode::FORBIDDEN),
         ErrorCode::TemporarilyUnavailable => HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE),
         _ => HttpResponse::build(StatusCode::BAD_REQUEST),
     };

@@ -10,7 +10,7 @@ use super::error::{ErrorCode, OAuthError};
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
 pub use crate::domain::{AuthorizationRequest, Prompt, ResponseMode};
-use crate::domain::{Scope, uncovered_claims};
+use crate::domain::{Moment, Scope, SecondStep, uncovered_claims};
 use crate::session::{self, SsoSession};
 use crate::store::{self, ConnectionTrait, authorization_codes::CodeGrant};
 pub use request::{Parsed, parse};
@@ -94,6 +94,12 @@ pub enum AuthorizeOutcome {
         request: Box<AuthorizationRequest>,
         sid: String,
     },
+    /// Signed in, but the request needs a second factor the session has not
+    /// proved (step-up): the hosted login asks for it.
+    NeedsSecondFactor {
+        request: Box<AuthorizationRequest>,
+        session: SsoSession,
+    },
 }
 
 /// Handles an authorization request given as name/value pairs (query or
@@ -139,6 +145,21 @@ pub async fn authorize(
     match (request.prompt, session) {
         (Prompt { login: true, .. }, _) => {}
         (prompt, Some(session)) => {
+            match session::second_step(&state.db, state, &request, Moment::Session, &session)
+                .await?
+            {
+                SecondStep::Complete => {}
+                SecondStep::Unmet => return Ok(AuthorizeOutcome::Respond(unmet(state, &request))),
+                SecondStep::Ask(_) | SecondStep::Enroll if prompt.none => {
+                    return fail(
+                        ErrorCode::InteractionRequired,
+                        "The request needs a second factor",
+                    );
+                }
+                SecondStep::Ask(_) | SecondStep::Enroll => {
+                    return Ok(AuthorizeOutcome::NeedsSecondFactor { request, session });
+                }
+            }
             if needs_consent(&state.db, &request, session.user_id).await? {
                 if prompt.none {
                     return fail(
@@ -254,6 +275,18 @@ pub async fn issue_code(
         params,
         mode: request.response_mode,
     })
+}
+
+/// The authentication the request asked for as essential cannot be given.
+pub fn unmet(state: &AppState, request: &AuthorizationRequest) -> AuthorizationResponse {
+    AuthorizationResponse::error(
+        request,
+        &OAuthError::new(
+            ErrorCode::UnmetAuthenticationRequirements,
+            "The authentication the request requires cannot be performed",
+        ),
+        state.settings.issuer_base(),
+    )
 }
 
 /// The user said no: `access_denied` back to the client.

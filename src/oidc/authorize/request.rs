@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use super::{AuthorizationResponse, UntrustedRequest, error_response};
 use crate::app::AppState;
 use crate::domain::{
-    AuthorizationRequest, ClientId, ClientType, CodeChallenge, GrantType, PhoneNumber, Prompt,
-    ResponseMode, Scope, scope_of_claim,
+    AcrRequest, AuthorizationRequest, ClientId, ClientType, CodeChallenge, GrantType, PhoneNumber,
+    Prompt, ResponseMode, Scope, scope_of_claim,
 };
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::{id_token_hint, request_limits};
@@ -179,6 +179,10 @@ pub async fn parse(state: &AppState, params: &[(String, String)]) -> anyhow::Res
             );
         }
     };
+    let acr = match parse_acr(map.get("acr_values").copied(), map.get("claims").copied()) {
+        Ok(acr) => acr,
+        Err(description) => return fail(ErrorCode::InvalidRequest, description),
+    };
     let id_token_hint_sub = match map.get("id_token_hint") {
         None => None,
         Some(hint) => {
@@ -225,6 +229,8 @@ pub async fn parse(state: &AppState, params: &[(String, String)]) -> anyhow::Res
         id_token_claims,
         id_token_hint_sub,
         first_party: client.first_party,
+        require_mfa: client.require_mfa,
+        acr,
     })))
 }
 
@@ -265,6 +271,44 @@ fn parse_claims(raw: &str) -> Result<Vec<String>, ()> {
     names.sort();
     names.dedup();
     Ok(names)
+}
+
+/// The `acr` asked for: `acr_values` (voluntary), or an `acr` member of the
+/// `claims` parameter's `id_token` (OIDC Core §5.5.1.1: `value` or
+/// `values`, essential or voluntary), which is more precise and wins.
+fn parse_acr(acr_values: Option<&str>, claims: Option<&str>) -> Result<AcrRequest, &'static str> {
+    let claim = claims
+        .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw).ok())
+        .and_then(|v| v.get("id_token")?.get("acr").cloned())
+        .filter(|v| !v.is_null());
+    if let Some(claim) = claim {
+        let essential = claim
+            .get("essential")
+            .and_then(|e| e.as_bool())
+            .unwrap_or(false);
+        let values = match (claim.get("value"), claim.get("values")) {
+            (Some(serde_json::Value::String(v)), None) => vec![v.clone()],
+            (None, Some(serde_json::Value::Array(vs))) => vs
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or("The acr claim's values must be strings")?,
+            (None, None) => Vec::new(),
+            _ => return Err("The acr claim must have a string value or an array of values"),
+        };
+        return Ok(AcrRequest { values, essential });
+    }
+    Ok(AcrRequest {
+        values: acr_values
+            .map(|v| {
+                v.split(' ')
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        essential: false,
+    })
 }
 
 fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {

@@ -5,11 +5,13 @@
 use super::mint::{TokenResponse, UserGrant, issue_user_tokens};
 use super::{TokenError, TokenRequest, err, wants_refresh};
 use crate::app::AppState;
-use crate::domain::{AuthMethod, Connection, OtpCode, Scope};
+use crate::domain::{
+    AcrRequest, AuthMethod, Connection, Moment, OtpCode, Requirement, Scope, SecondStep,
+};
 use crate::oidc::error::ErrorCode;
 use crate::otp::send::check_recipient;
 use crate::otp::{Purpose, VerifyOutcome};
-use crate::session::{SignInUser, user_for_verified};
+use crate::session::{self, SignInUser, user_for_verified};
 use crate::store::{self, clients::Client};
 
 /// The token endpoint's `http://auth0.com/oauth/grant-type/passwordless/otp` grant.
@@ -88,8 +90,29 @@ pub(super) async fn otp_grant(
         SignInUser::Found(user) => user,
         SignInUser::NoAccount | SignInUser::Blocked => return Err(wrong()),
     };
-    let scope = Scope::parse_known(req.scope.as_deref().unwrap_or("openid"));
     let methods = [connection.method()];
+    // The grant proves one factor: a user who must prove two signs in on
+    // the hosted pages (decision: no MFA API yet, so no `mfa_token`).
+    let requirement = Requirement {
+        client_requires_mfa: client.require_mfa,
+        acr: &AcrRequest::default(),
+    };
+    let step = session::second_step_for(
+        &state.db,
+        state,
+        requirement,
+        Moment::SignIn,
+        user.id,
+        &methods,
+    )
+    .await?;
+    if step != SecondStep::Complete {
+        return Err(err(
+            ErrorCode::MfaRequired,
+            "Multifactor authentication required",
+        ));
+    }
+    let scope = Scope::parse_known(req.scope.as_deref().unwrap_or("openid"));
     let amr = AuthMethod::amr_values(&methods);
     Ok(issue_user_tokens(
         state,

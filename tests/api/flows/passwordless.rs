@@ -172,3 +172,24 @@ async fn passwordless_needs_the_grant_and_the_sms_connection() {
     let res = start(&app, &registered, "email", PHONE).await;
     assert_eq!(oauth_error(res).await, (400, "invalid_request".into()));
 }
+
+#[tokio::test]
+async fn the_otp_grant_refuses_a_user_who_must_prove_a_second_factor() {
+    let app = spawn_app().await;
+    let registered = passwordless_client(&app).await;
+    crate::mfa::require(
+        &app,
+        ferrid::domain::MfaMode::Required,
+        &[ferrid::domain::Factor::Totp],
+    )
+    .await;
+    let res = start(&app, &registered, "sms", PHONE).await;
+    assert_eq!(res.status(), 200);
+    let otp = app.sms.last_code(PHONE);
+    let res = otp_grant(&app, "/token", &registered, PHONE, &otp, "openid").await;
+    assert_eq!(
+        oauth_error(res).await,
+        (403, "mfa_required".into()),
+        "one factor must not give tokens when two are required"
+    );
+}
