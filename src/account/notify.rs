@@ -359,7 +359,6 @@ pub enum SecondFactorChange {
     /// A new set of recovery codes, `count` of them, replacing any old one.
     RecoveryCodesGenerated {
         count: u64,
-        had_codes: bool,
     },
     /// A recovery code was used at sign-in; `left` remain.
     RecoveryCodeUsed {
@@ -392,19 +391,10 @@ impl SecondFactorChange {
                 Some("TOTP".to_owned()),
                 None,
             ),
-            Self::RecoveryCodesGenerated {
-                count,
-                had_codes: false,
-            } => (
+            Self::RecoveryCodesGenerated { count } => (
                 EmailUsage::FactorAdded,
                 FactorKind::RecoveryCodes,
                 None,
-                Some(count.to_string()),
-            ),
-            Self::RecoveryCodesGenerated { count, .. } => (
-                EmailUsage::FactorChanged,
-                FactorKind::RecoveryCodes,
-                Some("…".to_owned()),
                 Some(count.to_string()),
             ),
             Self::RecoveryCodeUsed { left } => (
@@ -439,7 +429,7 @@ pub(crate) async fn notify_second_factor(
     let now = state.clock.now();
     let user = about.user;
     let details = match change {
-        SecondFactorChange::RecoveryCodesGenerated { count, .. } => {
+        SecondFactorChange::RecoveryCodesGenerated { count } => {
             serde_json::json!({ "count": count, "sid": about.sid })
         }
         SecondFactorChange::RecoveryCodeUsed { left } => {

@@ -135,7 +135,7 @@ async fn remove_now(r: &Request<'_>) -> anyhow::Result<Continued> {
     let txn = store::begin_write(&r.state.db)
         .await
         .context("starting a transaction")?;
-    if !factors::remove_totp(&txn, r.state, r.me.user.id).await? {
+    if !factors::remove_totp(&txn, r.me.user.id).await? {
         return Ok(Continued::NoTotp);
     }
     let notices =
@@ -154,11 +154,9 @@ async fn generate_now(r: &Request<'_>) -> anyhow::Result<Continued> {
     let txn = store::begin_write(&r.state.db)
         .await
         .context("starting a transaction")?;
-    let had_codes = factors::recovery_codes_left(&txn, r.me.user.id).await? > 0;
     let codes = factors::generate_recovery_codes(&txn, r.state, r.me.user.id).await?;
     let change = SecondFactorChange::RecoveryCodesGenerated {
         count: codes.len() as u64,
-        had_codes,
     };
     let notices = notify::notify_second_factor(&txn, &about(r), change).await?;
     txn.commit()

@@ -115,8 +115,9 @@ pub async fn use_recovery_code(
             crate::account::SecondFactorChange::RecoveryCodeUsed { left },
         )
         .await?;
-        // The email is in the outbox with this transaction; the worker
-        // also finds it on its next round if woken before the commit.
+        // The email is in the outbox with this transaction (no SMS for a
+        // use): waking the worker before the commit only makes it look
+        // early; it finds the mail on its next round.
         crate::account::deliver(state, notices).await?;
     }
     Ok(FactorCheck::Accepted)

@@ -229,11 +229,7 @@ async fn audit_failure(
 
 /// Removes the authenticator app of `user_id` (and a pending one); whether
 /// there was a verified one.
-pub async fn remove_totp(
-    txn: &DatabaseTransaction,
-    _state: &AppState,
-    user_id: Uuid,
-) -> anyhow::Result<bool> {
+pub async fn remove_totp(txn: &DatabaseTransaction, user_id: Uuid) -> anyhow::Result<bool> {
     let had = has_totp(txn, user_id).await?;
     store::factors::delete_for_user(txn, user_id, TOTP).await?;
     Ok(had)
