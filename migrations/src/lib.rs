@@ -32,6 +32,9 @@ mod m20261201_000204_create_revert_tokens;
 mod m20261201_000205_create_account_actions;
 mod m20261201_000401_alter_users;
 mod m20261202_000101_alter_users;
+mod m20261202_000201_create_factors;
+mod m20261202_000202_create_recovery_codes;
+mod m20261202_000203_create_factor_failures;
 mod m20261202_000301_alter_login_transactions;
 
 /// Every migration of ferrid's schema, oldest first.
@@ -70,6 +73,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000205_create_account_actions::Migration),
             Box::new(m20261201_000401_alter_users::Migration),
             Box::new(m20261202_000101_alter_users::Migration),
+            Box::new(m20261202_000201_create_factors::Migration),
+            Box::new(m20261202_000202_create_recovery_codes::Migration),
+            Box::new(m20261202_000203_create_factor_failures::Migration),
             Box::new(m20261202_000301_alter_login_transactions::Migration),
         ]
     }

@@ -27,6 +27,11 @@ pub enum Action {
     },
     RemoveEmail,
     RevokeOtherSessions,
+    /// Start adding an authenticator app.
+    AddTotp,
+    RemoveTotp,
+    /// A new set of recovery codes in place of the old one.
+    GenerateRecoveryCodes,
 }
 
 /// What the session waits for.
@@ -63,6 +68,16 @@ pub enum Continued {
     EmailLastWayIn,
     NoEmail,
     OthersSignedOut(usize),
+    /// A new authenticator app waits for its first code.
+    TotpStarted,
+    /// The user has an app already: remove it before adding another.
+    TotpAlreadyAdded,
+    TotpRemoved,
+    NoTotp,
+    /// The policy requires a second factor and this is the last one.
+    MfaRequired,
+    /// The new recovery codes, to show once.
+    RecoveryCodes(Vec<String>),
 }
 
 /// A pending step and the challenge its code checks against.

@@ -1,7 +1,8 @@
 //! Use cases of the user's Privacy & Security page: what the overview
 //! shows, changing and removing the phone number and the email address
 //! (with re-authentication and proof of the new one), sessions, consents,
-//! the activity list, notices of changes and the "this wasn't me" link
+//! the second factors (authenticator app, recovery codes), the activity
+//! list, notices of changes and the "this wasn't me" link
 //! that undoes them.
 
 mod actions;
@@ -14,6 +15,7 @@ mod notify;
 mod phone;
 mod reauth;
 mod revert;
+mod second_factors;
 mod sending;
 mod sessions;
 mod ways_in;
@@ -31,10 +33,14 @@ pub use activity::{ActivityEntry, activity};
 pub use consents::{ConsentRevoked, revoke_consent};
 pub use email::{change_email, pending_email, remove_email, verify_email};
 pub use enroll::VerifyOutcome;
-pub use notify::{Change, Notices, deliver, notify};
+pub(crate) use notify::{About, notify_second_factor};
+pub use notify::{Change, Notices, SecondFactorChange, deliver, notify};
 pub use phone::{change_phone, pending_phone, remove_phone, verify_phone};
 pub use reauth::{Gated, ReauthOutcome, reauth_view, verify_reauth};
 pub use revert::{RevertOutcome, RevertView, check_revert_csrf, revert, revert_csrf, revert_view};
+pub use second_factors::{
+    TotpConfirmed, add_totp, confirm_totp, generate_recovery_codes, pending_totp, remove_totp,
+};
 pub use sending::{CodeProblem, ResendOutcome, SendProblem, resend_code};
 pub use sessions::{SessionRevoked, revoke_others, revoke_session};
 
@@ -121,6 +127,9 @@ pub struct Overview {
     pub email: Option<String>,
     pub sessions: Vec<SessionView>,
     pub consents: Vec<ConsentView>,
+    /// Whether an authenticator app is set up.
+    pub totp: bool,
+    pub recovery_codes_left: u64,
 }
 
 /// The overview of the signed-in user's account.
@@ -163,6 +172,8 @@ pub async fn overview(state: &AppState, me: &SignedInUser) -> anyhow::Result<Ove
             .map(mask_email),
         sessions,
         consents,
+        totp: crate::factors::has_totp(&state.db, me.user.id).await?,
+        recovery_codes_left: crate::factors::recovery_codes_left(&state.db, me.user.id).await?,
     })
 }
 

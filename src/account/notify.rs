@@ -20,7 +20,7 @@ use crate::messages::catalogue::catalogue_for;
 use crate::messages::email::{EmailVars, FactorChange, FactorKind, Notice, queue_email};
 use crate::messages::{LanguagePreference, MessageVars};
 use crate::sms::SmsMessage;
-use crate::store::{self, ConnectionTrait};
+use crate::store::{self, ConnectionTrait, users::User};
 
 /// How long a "this wasn't me" link works.
 const REVERT_FOR: chrono::Duration = chrono::Duration::days(7);
@@ -223,14 +223,59 @@ async fn queue_emails(
     change: &Change,
     revert_url: &str,
 ) -> anyhow::Result<usize> {
-    let user = &r.me.user;
+    let (old_value, new_value) = change.masked();
+    let mail = Mail {
+        usage: change.email_usage(),
+        factor: change.factor(),
+        old_value,
+        new_value,
+        revert_url: Some(revert_url.to_owned()),
+    };
+    let about = About {
+        state: r.state,
+        user: &r.me.user,
+        sid: Some(&r.me.session.sid),
+        ip: r.ip,
+        languages: r.languages,
+    };
+    queue_mail(db, &about, &mail, change.new_email()).await
+}
+
+/// Whose account a notice is about, and where the change came from.
+pub(crate) struct About<'a> {
+    pub state: &'a AppState,
+    pub user: &'a User,
+    /// The session that made the change (its device is named).
+    pub sid: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub languages: &'a LanguagePreference,
+}
+
+/// What an email notice says.
+struct Mail {
+    usage: EmailUsage,
+    factor: FactorKind,
+    old_value: Option<String>,
+    new_value: Option<String>,
+    revert_url: Option<String>,
+}
+
+/// Writes `mail` to the outbox for the address the account has verified,
+/// and `also` (an address a change brought in). How many.
+async fn queue_mail(
+    db: &impl ConnectionTrait,
+    about: &About<'_>,
+    mail: &Mail,
+    also: Option<EmailAddress>,
+) -> anyhow::Result<usize> {
+    let user = about.user;
     let before = user
         .email
         .as_deref()
         .filter(|_| user.email_verified_at.is_some())
         .map(EmailAddress::from_trusted);
     let mut to: Vec<EmailAddress> = before.into_iter().collect();
-    if let Some(new) = change.new_email()
+    if let Some(new) = also
         && !to
             .iter()
             .any(|t| t.as_str().eq_ignore_ascii_case(new.as_str()))
@@ -240,15 +285,18 @@ async fn queue_emails(
     if to.is_empty() {
         return Ok(0);
     }
-    let state = r.state;
+    let state = about.state;
     let now = state.clock.now();
     // The device of this session, in the words of the page it came from.
-    let origin = store::sso_sessions::list_live_for_user(db, user.id, now)
-        .await?
-        .into_iter()
-        .find(|s| s.sid == r.me.session.sid)
-        .map(|s| s.origin);
-    let a = account_catalogue_for(catalogue_for(r.languages));
+    let origin = match about.sid {
+        Some(sid) => store::sso_sessions::list_live_for_user(db, user.id, now)
+            .await?
+            .into_iter()
+            .find(|s| s.sid == sid)
+            .map(|s| s.origin),
+        None => None,
+    };
+    let a = account_catalogue_for(catalogue_for(about.languages));
     let device = origin
         .as_ref()
         .map(|o| super::device::describe(o.user_agent.as_deref()))
@@ -261,25 +309,25 @@ async fn queue_emails(
             (Some(one), None) | (None, Some(one)) => Some(one),
             (None, None) => None,
         });
-    let location =
-        r.ip.and_then(coarse_network)
-            .or_else(|| origin.and_then(|o| o.network));
-    let (old_value, new_value) = change.masked();
+    let location = about
+        .ip
+        .and_then(coarse_network)
+        .or_else(|| origin.and_then(|o| o.network));
     let vars = EmailVars {
         code: None,
         expires_in_minutes: None,
         change: Some(FactorChange {
-            factor: change.factor(),
-            old_value,
-            new_value,
+            factor: mail.factor,
+            old_value: mail.old_value.clone(),
+            new_value: mail.new_value.clone(),
             at: now,
             device,
             location,
-            revert_url: Some(revert_url.to_owned()),
+            revert_url: mail.revert_url.clone(),
         }),
         account_url: format!("{}/account", state.settings.issuer_base()),
     };
-    let language = r
+    let language = about
         .languages
         .first()
         .or(user.locale.as_deref())
@@ -290,7 +338,7 @@ async fn queue_emails(
             Notice {
                 to: address,
                 user_id: Some(user.id),
-                usage: change.email_usage(),
+                usage: mail.usage,
                 language,
                 vars: &vars,
                 expires_at: None,
@@ -302,6 +350,135 @@ async fn queue_emails(
     }
     Ok(to.len())
 }
+
+/// A change to the user's second factors (two-step verification).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondFactorChange {
+    TotpAdded,
+    TotpRemoved,
+    /// A new set of recovery codes, `count` of them, replacing any old one.
+    RecoveryCodesGenerated {
+        count: u64,
+    },
+    /// A recovery code was used at sign-in; `left` remain.
+    RecoveryCodeUsed {
+        left: u64,
+    },
+}
+
+impl SecondFactorChange {
+    /// The audit event kind of the change.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::TotpAdded => "factor.totp.added",
+            Self::TotpRemoved => "factor.totp.removed",
+            Self::RecoveryCodesGenerated { .. } => "factor.recovery_codes.generated",
+            Self::RecoveryCodeUsed { .. } => "factor.recovery_code.used",
+        }
+    }
+
+    fn mail(self) -> Mail {
+        let (usage, factor, old_value, new_value) = match self {
+            Self::TotpAdded => (
+                EmailUsage::FactorAdded,
+                FactorKind::AuthenticatorApp,
+                None,
+                Some("TOTP".to_owned()),
+            ),
+            Self::TotpRemoved => (
+                EmailUsage::FactorRemoved,
+                FactorKind::AuthenticatorApp,
+                Some("TOTP".to_owned()),
+                None,
+            ),
+            Self::RecoveryCodesGenerated { count } => (
+                EmailUsage::FactorAdded,
+                FactorKind::RecoveryCodes,
+                None,
+                Some(count.to_string()),
+            ),
+            Self::RecoveryCodeUsed { left } => (
+                EmailUsage::FactorChanged,
+                FactorKind::RecoveryCodes,
+                Some((left + 1).to_string()),
+                Some(left.to_string()),
+            ),
+        };
+        Mail {
+            usage,
+            factor,
+            old_value,
+            new_value,
+            revert_url: None,
+        }
+    }
+}
+
+/// Records a change of the user's second factors inside its transaction
+/// `db`: the audit event, an email to the verified address (in the outbox),
+/// and, for changes made on the account page, an SMS warning to the
+/// verified number (sent by [`deliver`] after the commit). There is no
+/// "this wasn't me" link: the notice sends the user to the account page,
+/// where the change is undone by removing the app or regenerating codes.
+pub(crate) async fn notify_second_factor(
+    db: &impl ConnectionTrait,
+    about: &About<'_>,
+    change: SecondFactorChange,
+) -> anyhow::Result<Notices> {
+    let state = about.state;
+    let now = state.clock.now();
+    let user = about.user;
+    let details = match change {
+        SecondFactorChange::RecoveryCodesGenerated { count } => {
+            serde_json::json!({ "count": count, "sid": about.sid })
+        }
+        SecondFactorChange::RecoveryCodeUsed { left } => {
+            serde_json::json!({ "left": left, "sid": about.sid })
+        }
+        _ => serde_json::json!({ "sid": about.sid }),
+    };
+    crate::audit::record_for_user(db, now, user.id, change.kind(), None, about.ip, details).await;
+    let mut notices = Notices {
+        sms: None,
+        mail: queue_mail(db, about, &change.mail(), None).await?,
+    };
+    let phone = user
+        .phone
+        .as_ref()
+        .filter(|_| user.phone_verified_at.is_some());
+    // A recovery code is used inside a sign-in's transaction, where no SMS
+    // may wait: its notice is the email alone.
+    if let (Some(to), false) = (
+        phone,
+        matches!(change, SecondFactorChange::RecoveryCodeUsed { .. }),
+    ) {
+        let since = now - chrono::Duration::days(1);
+        let sent = store::audit_events::count_for_user(db, user.id, SMS_NOTICE_KIND, since).await?;
+        if sent < MAX_SMS_NOTICES_PER_DAY {
+            crate::audit::record_for_user(
+                db,
+                now,
+                user.id,
+                SMS_NOTICE_KIND,
+                Some(to.masked()),
+                about.ip,
+                serde_json::json!({ "change": SECOND_FACTOR_WORD }),
+            )
+            .await;
+            notices.sms = Some(SmsNotice {
+                to: to.clone(),
+                revert_url: format!("{}/account", state.settings.issuer_base()),
+                change: SECOND_FACTOR_WORD,
+                locale: user.locale.clone(),
+                user_id: user.id,
+            });
+        }
+    }
+    Ok(notices)
+}
+
+/// The `change` of an SMS notice about second factors.
+const SECOND_FACTOR_WORD: &str = "second_factor";
 
 /// Sends the notices of a committed change. A notice that cannot be sent is
 /// audited and logged; the change stands. Email notices are in the outbox

@@ -15,7 +15,7 @@ use anyhow::Context;
 use super::actions::{self, Action, Continued, Pending};
 use super::sending::{CodeProblem, SendProblem, check_code, code_length, send_for};
 use super::ways_in::{self, WayIn};
-use super::{Request, email, phone, sessions};
+use super::{Request, email, phone, second_factors, sessions};
 use crate::domain::{EmailAddress, Recipient};
 use crate::otp::Purpose;
 use crate::store::{self, users::User};
@@ -43,7 +43,7 @@ pub enum Gated {
 }
 
 /// Whether the session signed in within `account.reauth_window`.
-fn is_recent(r: &Request<'_>) -> bool {
+pub(super) fn is_recent(r: &Request<'_>) -> bool {
     let window = chrono::Duration::from_std(r.state.settings.account.reauth_window.0)
         .unwrap_or(chrono::Duration::MAX);
     r.state.clock.now() - r.me.session.auth_time <= window
@@ -64,9 +64,12 @@ fn factor_for(user: &User, action: &Action) -> Option<Recipient> {
         .map(|e| Recipient::Email(EmailAddress::from_trusted(e)));
     match action {
         Action::ChangeEmail { .. } | Action::RemoveEmail => phone.or(email),
-        Action::ChangePhone { .. } | Action::RemovePhone | Action::RevokeOtherSessions => {
-            email.or(phone)
-        }
+        Action::ChangePhone { .. }
+        | Action::RemovePhone
+        | Action::RevokeOtherSessions
+        | Action::AddTotp
+        | Action::RemoveTotp
+        | Action::GenerateRecoveryCodes => email.or(phone),
     }
 }
 
@@ -166,5 +169,8 @@ pub async fn verify_reauth(r: &Request<'_>, input: &str) -> anyhow::Result<Reaut
         Action::ChangeEmail { input } => email::start_verification(r, &input).await?,
         Action::RemoveEmail => email::remove_now(r).await?,
         Action::RevokeOtherSessions => sessions::revoke_others_now(r).await?,
+        action @ (Action::AddTotp | Action::RemoveTotp | Action::GenerateRecoveryCodes) => {
+            second_factors::continue_now(r, action).await?
+        }
     }))
 }

@@ -4,6 +4,7 @@
 pub mod keys;
 mod master_key;
 mod secrets;
+pub mod totp;
 mod webhook;
 
 pub use master_key::{MasterKey, load_or_create_dev_master_key};

@@ -22,7 +22,7 @@ pub fn default_template(usage: MessageUsage) -> &'static str {
     }
 }
 
-const NOTICE_EN: &str = "{{ application.name }}: {% if change == 'removed' %}this number was removed from your account{% else %}your account now uses another phone number{% endif %}. Not you? Undo it: {{ revert_url }}";
+const NOTICE_EN: &str = "{{ application.name }}: {% if change == 'second_factor' %}the two-step verification of your account changed. Not you? Check it: {{ revert_url }}{% else %}{% if change == 'removed' %}this number was removed from your account{% else %}your account now uses another phone number{% endif %}. Not you? Undo it: {{ revert_url }}{% endif %}";
 
 /// Built-in translations of a usage's default text, by language (the
 /// notice has them; code messages use the one default unless the operator
@@ -33,19 +33,19 @@ pub fn default_translations(usage: MessageUsage) -> &'static [(&'static str, &'s
             ("en", NOTICE_EN),
             (
                 "fr",
-                "{{ application.name }} : {% if change == 'removed' %}ce numéro a été retiré de votre compte{% else %}votre compte utilise désormais un autre numéro{% endif %}. Ce n'était pas vous ? Annulez : {{ revert_url }}",
+                "{{ application.name }} : {% if change == 'second_factor' %}la validation en deux étapes de votre compte a changé. Ce n'était pas vous ? Vérifiez : {{ revert_url }}{% else %}{% if change == 'removed' %}ce numéro a été retiré de votre compte{% else %}votre compte utilise désormais un autre numéro{% endif %}. Ce n'était pas vous ? Annulez : {{ revert_url }}{% endif %}",
             ),
             (
                 "nl",
-                "{{ application.name }}: {% if change == 'removed' %}dit nummer is van uw account verwijderd{% else %}uw account gebruikt nu een ander telefoonnummer{% endif %}. Was u dit niet? Maak het ongedaan: {{ revert_url }}",
+                "{{ application.name }}: {% if change == 'second_factor' %}de tweestapsverificatie van uw account is gewijzigd. Was u dit niet? Controleer: {{ revert_url }}{% else %}{% if change == 'removed' %}dit nummer is van uw account verwijderd{% else %}uw account gebruikt nu een ander telefoonnummer{% endif %}. Was u dit niet? Maak het ongedaan: {{ revert_url }}{% endif %}",
             ),
             (
                 "es",
-                "{{ application.name }}: {% if change == 'removed' %}este número se quitó de su cuenta{% else %}su cuenta usa ahora otro número{% endif %}. ¿No fue usted? Deshágalo: {{ revert_url }}",
+                "{{ application.name }}: {% if change == 'second_factor' %}la verificación en dos pasos de su cuenta cambió. ¿No fue usted? Revísela: {{ revert_url }}{% else %}{% if change == 'removed' %}este número se quitó de su cuenta{% else %}su cuenta usa ahora otro número{% endif %}. ¿No fue usted? Deshágalo: {{ revert_url }}{% endif %}",
             ),
             (
                 "de",
-                "{{ application.name }}: {% if change == 'removed' %}diese Nummer wurde aus Ihrem Konto entfernt{% else %}Ihr Konto verwendet jetzt eine andere Telefonnummer{% endif %}. Waren Sie das nicht? Rückgängig machen: {{ revert_url }}",
+                "{{ application.name }}: {% if change == 'second_factor' %}die Zwei-Schritt-Verifizierung Ihres Kontos wurde geändert. Waren Sie das nicht? Prüfen: {{ revert_url }}{% else %}{% if change == 'removed' %}diese Nummer wurde aus Ihrem Konto entfernt{% else %}Ihr Konto verwendet jetzt eine andere Telefonnummer{% endif %}. Waren Sie das nicht? Rückgängig machen: {{ revert_url }}{% endif %}",
             ),
         ],
         _ => &[],
@@ -320,7 +320,7 @@ mod tests {
     fn the_notice_has_defaults_in_five_languages_that_fit_three_segments() {
         let set = TemplateSet::compile(&BTreeMap::new()).unwrap();
         for lang in ["en", "fr", "nl", "es", "de"] {
-            for change in ["changed", "removed"] {
+            for change in ["changed", "removed", "second_factor"] {
                 let body = set
                     .render(
                         &MessageVars {
@@ -332,6 +332,11 @@ mod tests {
                     )
                     .unwrap();
                 assert!(body.contains("/account/revert/"), "{lang}: {body}");
+                assert_eq!(
+                    body.matches("/account/revert/").count(),
+                    1,
+                    "{lang}: {body}"
+                );
                 check_length(&body).unwrap();
             }
         }

@@ -5,6 +5,8 @@ mod account_email;
 mod account_email_limits;
 mod account_email_notices;
 mod account_email_reauth;
+mod account_factors;
+mod account_factors_attacks;
 mod account_overview;
 mod account_phone;
 mod account_removal;

@@ -10,6 +10,7 @@ use super::super::client_ip::client_ip;
 use super::super::errors::{internal_error, render_with_status};
 use super::super::login::csrf_failure;
 use super::SignedIn;
+use super::factors::RecoveryCodesPage;
 use super::view::{CodePage, Lang, OverviewPage};
 use crate::account::{self, CodeProblem, Continued, Gated, Request, SendProblem};
 use crate::app::AppState;
@@ -129,6 +130,15 @@ impl<'a> Ctx<'a> {
             return Err(csrf_failure(req));
         }
         Self::open(req, state, signed_in, None).await
+    }
+
+    pub(super) fn state(&self) -> &AppState {
+        self.state
+    }
+
+    /// The CSRF token of this session's forms.
+    pub(super) fn csrf(&self) -> &str {
+        &self.signed_in.me.csrf
     }
 
     pub(super) fn request(&self) -> Request<'_> {
@@ -348,6 +358,32 @@ impl<'a> Ctx<'a> {
                 .await
             }
             Continued::OthersSignedOut(_) => see_other("/account?notice=others_signed_out"),
+            Continued::TotpStarted => see_other("/account/totp"),
+            Continued::TotpRemoved => see_other("/account?notice=totp_removed"),
+            Continued::TotpAlreadyAdded => {
+                let text = self.lang.f().totp_already;
+                self.overview(None, Some(text), "", StatusCode::CONFLICT)
+                    .await
+            }
+            Continued::NoTotp => {
+                let text = self.lang.f().no_totp;
+                self.overview(None, Some(text), "", StatusCode::BAD_REQUEST)
+                    .await
+            }
+            Continued::MfaRequired => {
+                let text = self.lang.f().mfa_required;
+                self.overview(None, Some(text), "", StatusCode::CONFLICT)
+                    .await
+            }
+            Continued::RecoveryCodes(codes) => {
+                let page = RecoveryCodesPage {
+                    f: self.lang.f(),
+                    t: a.t,
+                    codes: &codes,
+                };
+                self.lang
+                    .finish(self.state, render_with_status(StatusCode::OK, &page))
+            }
         }
     }
 

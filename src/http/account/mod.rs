@@ -6,6 +6,7 @@
 
 mod codes;
 mod ctx;
+mod factors;
 mod pages;
 mod revert;
 mod view;
@@ -65,6 +66,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/consents/{client_id}/revoke",
                     web::post().to(pages::revoke_consent),
                 )
+                .route("/totp", web::get().to(factors::totp_form))
+                .route("/totp", web::post().to(factors::add_totp))
+                .route("/totp/confirm", web::post().to(factors::confirm_totp))
+                .route("/totp/remove", web::post().to(factors::remove_totp))
+                .route("/recovery-codes", web::post().to(factors::recovery_codes))
                 .route("/activity", web::get().to(pages::activity)),
         );
 }

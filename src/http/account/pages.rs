@@ -29,6 +29,8 @@ pub async fn overview(
         Some("app_revoked") => Some(a.app_revoked),
         Some("email_saved") => Some(ctx.lang.e().email_saved),
         Some("email_removed") => Some(ctx.lang.e().email_removed),
+        Some("totp_added") => Some(ctx.lang.f().totp_added),
+        Some("totp_removed") => Some(ctx.lang.f().totp_removed),
         _ => None,
     };
     ctx.overview(notice, None, "", StatusCode::OK).await

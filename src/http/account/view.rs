@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::messages::LanguagePreference;
 use crate::messages::account_catalogue::{AccountCatalogue, account_catalogue_for};
 use crate::messages::account_email_catalogue::{AccountEmailStrings, email_strings_for};
+use crate::messages::account_factors_catalogue::{AccountFactorStrings, factor_strings_for};
 use crate::messages::catalogue::{CATALOGUES, Catalogue, catalogue_for};
 
 /// The language of an account page: the switch, then the remembered
@@ -60,6 +61,10 @@ impl Lang {
     /// The strings of the email part, in the page's language.
     pub fn e(&self) -> &'static AccountEmailStrings {
         email_strings_for(self.a.t.lang)
+    }
+
+    pub fn f(&self) -> &'static AccountFactorStrings {
+        factor_strings_for(self.a.t.lang)
     }
 
     /// Adds the cookie remembering a language picked with the switch.
@@ -113,10 +118,15 @@ pub struct ConsentRow {
 pub struct OverviewPage<'a> {
     pub a: &'a AccountCatalogue,
     pub e: &'a AccountEmailStrings,
+    pub f: &'a AccountFactorStrings,
     pub t: &'a Catalogue,
     pub languages: &'a [&'static Catalogue],
     pub here: &'static str,
     pub csrf: &'a str,
+    pub totp: bool,
+    pub recovery_codes_left: u64,
+    /// "Recovery codes left: 9.", in the page's language.
+    pub recovery_left_text: String,
     pub phone: Option<String>,
     pub email: Option<String>,
     pub sessions: Vec<SessionRow>,
@@ -135,10 +145,17 @@ impl<'a> OverviewPage<'a> {
         Self {
             a,
             e: lang.e(),
+            f: lang.f(),
             t: a.t,
             languages: &CATALOGUES,
             here: "/account",
             csrf,
+            totp: overview.totp,
+            recovery_codes_left: overview.recovery_codes_left,
+            recovery_left_text: lang
+                .f()
+                .recovery_left
+                .replace("{n}", &overview.recovery_codes_left.to_string()),
             phone: overview.phone,
             email: overview.email,
             sessions: overview
@@ -214,7 +231,16 @@ pub struct ActivityPage<'a> {
 /// An event of the activity list in words.
 pub fn activity_row(a: &AccountCatalogue, e: ActivityEntry) -> ActivityRow {
     let m = email_strings_for(a.t.lang);
+    let f = factor_strings_for(a.t.lang);
     let text = match e.kind.as_str() {
+        "factor.totp.added" => f.ev_totp_added.to_owned(),
+        "factor.totp.removed" => f.ev_totp_removed.to_owned(),
+        "factor.totp.verified" => f.ev_totp_verified.to_owned(),
+        "factor.totp.failed" | "factor.totp.enrollment_failed" => f.ev_totp_failed.to_owned(),
+        "factor.recovery_codes.generated" => f.ev_codes_generated.to_owned(),
+        "factor.recovery_code.used" => f.ev_code_used.to_owned(),
+        "factor.recovery_code.failed" => f.ev_code_failed.to_owned(),
+        "factor.locked" => f.ev_locked.to_owned(),
         "account.email_added" => m.ev_added.to_owned(),
         "account.email_changed" => m.ev_changed.to_owned(),
         "account.email_removed" => m.ev_removed.to_owned(),

@@ -161,6 +161,16 @@ fn phrases(language: &str) -> Option<&'static Phrases> {
 pub fn factor_name(language: &str, factor: &str) -> &'static str {
     let primary = language.split('-').next().unwrap_or(language);
     match (primary, factor) {
+        ("fr", "authenticator_app") => "application d'authentification",
+        ("fr", "recovery_codes") => "codes de récupération",
+        ("nl", "authenticator_app") => "authenticator-app",
+        ("nl", "recovery_codes") => "herstelcodes",
+        ("es", "authenticator_app") => "aplicación de autenticación",
+        ("es", "recovery_codes") => "códigos de recuperación",
+        ("de", "authenticator_app") => "Authenticator-App",
+        ("de", "recovery_codes") => "Wiederherstellungscodes",
+        (_, "authenticator_app") => "authenticator app",
+        (_, "recovery_codes") => "recovery codes",
         ("fr", "phone") => "numéro de téléphone",
         ("fr", _) => "adresse e-mail",
         ("nl", "phone") => "telefoonnummer",

@@ -11,6 +11,10 @@ use super::defaults::factor_name;
 pub enum FactorKind {
     Phone,
     Email,
+    /// A second factor: an authenticator app (TOTP).
+    AuthenticatorApp,
+    /// A second factor: the set of recovery codes.
+    RecoveryCodes,
 }
 
 impl FactorKind {
@@ -18,6 +22,8 @@ impl FactorKind {
         match self {
             Self::Phone => "phone",
             Self::Email => "email",
+            Self::AuthenticatorApp => "authenticator_app",
+            Self::RecoveryCodes => "recovery_codes",
         }
     }
 }
