@@ -192,7 +192,10 @@ mod tests {
 
     #[test]
     fn new_clients_get_every_connection_unless_told_otherwise() {
-        assert_eq!(NewClientConnections::Default.resolve(), vec!["sms"]);
+        assert_eq!(
+            NewClientConnections::Default.resolve(),
+            vec!["sms", "email"]
+        );
         assert!(NewClientConnections::None.resolve().is_empty());
         assert_eq!(
             NewClientConnections::These(vec!["sms".into()]).resolve(),

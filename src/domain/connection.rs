@@ -78,14 +78,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sms_parses_and_nothing_else_does() {
+    fn sms_and_email_parse_and_nothing_else_does() {
         assert_eq!("sms".parse::<Connection>(), Ok(Connection::Sms));
+        assert_eq!("email".parse::<Connection>(), Ok(Connection::Email));
         assert!("SMS".parse::<Connection>().is_err());
-        assert!("email".parse::<Connection>().is_err());
         assert!("".parse::<Connection>().is_err());
         assert_eq!(
             "x".parse::<Connection>().unwrap_err(),
-            "`x` is not a connection (sms)"
+            "`x` is not a connection (sms, email)"
         );
     }
 
@@ -98,5 +98,6 @@ mod tests {
             assert_eq!(serde_json::from_str::<Connection>(&json).unwrap(), c);
         }
         assert_eq!(Connection::Sms.method(), AuthMethod::Sms);
+        assert_eq!(Connection::Email.method(), AuthMethod::Email);
     }
 }
