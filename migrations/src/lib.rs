@@ -31,6 +31,7 @@ mod m20261201_000203_alter_login_transactions;
 mod m20261201_000204_create_revert_tokens;
 mod m20261201_000205_create_account_actions;
 mod m20261201_000401_alter_users;
+mod m20261202_000401_alter_login_transactions;
 
 /// Every migration of ferrid's schema, oldest first.
 pub struct Migrator;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000204_create_revert_tokens::Migration),
             Box::new(m20261201_000205_create_account_actions::Migration),
             Box::new(m20261201_000401_alter_users::Migration),
+            Box::new(m20261202_000401_alter_login_transactions::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 
 use super::StoreError;
-use crate::domain::{PhoneNumber, Recipient};
+use crate::domain::{EmailAddress, PhoneNumber, Recipient};
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -26,6 +26,7 @@ mod entity {
         pub created_at: DateTimeUtc,
         pub expires_at: DateTimeUtc,
         pub return_to: Option<String>,
+        pub email: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -57,10 +58,11 @@ impl From<entity::Model> for StoredTransaction {
             id_hash: m.id_hash,
             request: m.request,
             challenge_id: m.challenge_id,
-            recipient: m
-                .phone_e164
-                .as_deref()
-                .map(|p| Recipient::Phone(PhoneNumber::from_trusted_e164(p))),
+            recipient: match (m.phone_e164.as_deref(), m.email.as_deref()) {
+                (Some(phone), _) => Some(Recipient::Phone(PhoneNumber::from_trusted_e164(phone))),
+                (None, Some(email)) => Some(Recipient::Email(EmailAddress::from_trusted(email))),
+                (None, None) => None,
+            },
             consent_sid: m.consent_sid,
             expires_at: m.expires_at,
             return_to: m.return_to,
@@ -95,6 +97,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewTransaction<'_>) -> Resul
         created_at: Set(new.created_at),
         expires_at: Set(new.expires_at),
         return_to: Set(new.return_to.map(str::to_owned)),
+        email: Set(None),
     })
     // Without RETURNING, and on SQLite without the SELECT that `.insert()`
     // adds to read the row back: nothing of it is needed.
@@ -116,14 +119,15 @@ pub async fn find_live(
     Ok(found.map(StoredTransaction::from))
 }
 
-/// Attaches (or, with `None`, detaches) the OTP challenge and phone number.
+/// Attaches (or, with `None`, detaches) the OTP challenge and the phone
+/// number or email address its code went to.
 pub async fn update_challenge(
     db: &impl ConnectionTrait,
     id_hash: &str,
     challenge: Option<(Uuid, &Recipient)>,
 ) -> Result<(), StoreError> {
-    // The hosted login sends codes by SMS only, for now.
     let phone = |recipient: &Recipient| recipient.phone().map(|p| p.as_str().to_owned());
+    let email = |recipient: &Recipient| recipient.email().map(|e| e.as_str().to_owned());
     Entity::update_many()
         .col_expr(
             Column::ChallengeId,
@@ -132,6 +136,10 @@ pub async fn update_challenge(
         .col_expr(
             Column::PhoneE164,
             Expr::value(challenge.and_then(|(_, recipient)| phone(recipient))),
+        )
+        .col_expr(
+            Column::Email,
+            Expr::value(challenge.and_then(|(_, recipient)| email(recipient))),
         )
         .filter(Column::IdHash.eq(id_hash))
         .exec(db)
@@ -149,6 +157,7 @@ pub async fn update_awaiting_consent(
     Entity::update_many()
         .col_expr(Column::ChallengeId, Expr::value(Option::<Uuid>::None))
         .col_expr(Column::PhoneE164, Expr::value(Option::<String>::None))
+        .col_expr(Column::Email, Expr::value(Option::<String>::None))
         .col_expr(Column::ConsentSid, Expr::value(sid))
         .filter(Column::IdHash.eq(id_hash))
         .exec(db)
