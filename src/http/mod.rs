@@ -60,6 +60,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
         .route("/consent", web::post().to(consent::consent))
         .route("/login", web::get().to(login::phone_form))
         .route("/login/phone", web::post().to(login::phone))
+        .route("/login/email", web::get().to(login::email_form))
+        .route("/login/email", web::post().to(login::email))
         .route("/login/code", web::get().to(login::code_form))
         .route("/login/code", web::post().to(login::code))
         .route("/login/resend", web::post().to(login::resend))

@@ -1,8 +1,10 @@
 //! Use cases of the hosted login: the login transaction (the pending
-//! authorization request), sending and checking a code, completing sign-in.
+//! authorization request), the first factors it offers, sending and
+//! checking a code, completing sign-in.
 
 mod complete;
 mod consent;
+mod first_factor;
 mod send_code;
 mod transaction;
 mod verify_code;
@@ -13,6 +15,7 @@ pub use consent::{
     ConsentView, ConsentViewOutcome, DecideOutcome, Decision, consent_view, decide, describe_claim,
     describe_scope,
 };
+pub use first_factor::{FirstFactors, first_factors};
 pub use send_code::{Refusal, SendCodeOutcome, resend_code, resend_cooldown, send_code};
 pub use transaction::{
     ACCOUNT_CLIENT_ID, Begun, LoginTransaction, Step, Target, begin, begin_account, check_csrf,

@@ -6,6 +6,7 @@ pub mod account_email_catalogue;
 pub mod catalogue;
 pub mod email;
 mod language;
+pub mod login_email_catalogue;
 mod templates;
 
 pub use language::{LanguagePreference, negotiate};
