@@ -36,6 +36,7 @@ mod m20261202_000201_create_factors;
 mod m20261202_000202_create_recovery_codes;
 mod m20261202_000203_create_factor_failures;
 mod m20261202_000301_alter_login_transactions;
+mod m20261202_000401_alter_login_transactions;
 
 /// Every migration of ferrid's schema, oldest first.
 pub struct Migrator;
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000202_create_recovery_codes::Migration),
             Box::new(m20261202_000203_create_factor_failures::Migration),
             Box::new(m20261202_000301_alter_login_transactions::Migration),
+            Box::new(m20261202_000401_alter_login_transactions::Migration),
         ]
     }
 }

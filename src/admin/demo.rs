@@ -10,7 +10,8 @@ use crate::store::{self, ConnectionTrait, DatabaseConnection};
 pub const DEMO_CLIENT_ID: &str = "demo";
 
 /// Registers the demo client when missing, or fixes its redirect URI when the
-/// issuer changed. It is a public client: the demo page runs PKCE like a
+/// issuer changed (and its connections, SMS and email, when an older
+/// version registered it). It is a public client: the demo page runs PKCE like a
 /// single-page app would, and needs no secret.
 pub async fn ensure_demo_client(
     db: &DatabaseConnection,
@@ -23,8 +24,10 @@ pub async fn ensure_demo_client(
         })?;
     let post_logout = RedirectUri::parse(&format!("{}/demo", settings.issuer_base()))
         .map_err(anyhow::Error::msg)?;
+    // Both codes: the demo signs in by email as soon as the policy offers it.
+    let connections = [Connection::Sms, Connection::Email];
     if let Some(existing) = store::clients::find_by_client_id(db, &client_id).await? {
-        if existing.redirect_uris == [redirect_uri.clone()] {
+        if existing.redirect_uris == [redirect_uri.clone()] && existing.connections == connections {
             return Ok(());
         }
         store::clients::delete_by_client_id(db, &client_id).await?;
@@ -40,7 +43,7 @@ pub async fn ensure_demo_client(
         first_party: true,
         allowed_scopes: vec![],
         refresh_without_offline_access: false,
-        connections: vec![Connection::Sms.as_str().to_owned()],
+        connections: connections.iter().map(|c| c.as_str().to_owned()).collect(),
         introspect: false,
         require_mfa: false,
     };

@@ -71,8 +71,8 @@ pub struct CreateArgs {
     /// Issue refresh tokens without the offline_access scope (first-party clients only).
     #[arg(long)]
     refresh_without_offline_access: bool,
-    /// A sign-in connection the client may use (repeatable): sms.
-    /// Without it, the client gets every connection (sms).
+    /// A sign-in connection the client may use (repeatable): sms, email.
+    /// Without it, the client gets every connection (sms and email).
     #[arg(long = "connection", value_name = "CONNECTION")]
     connections: Vec<String>,
     /// No sign-in connection: the client cannot sign users in until one is enabled.

@@ -20,7 +20,8 @@ pub enum EmailCommand {
 pub enum TemplateCommand {
     /// Validate and store the template of a usage (and language).
     Set {
-        /// verify_email, reauth, factor_added, factor_changed or factor_removed.
+        /// verify_email, reauth, sign_in, sign_up, factor_added, factor_changed
+        /// or factor_removed.
         #[arg(long, value_parser = str::parse::<EmailUsage>)]
         usage: EmailUsage,
         /// A BCP 47 language tag (fr, fr-FR …); without it, the default text,

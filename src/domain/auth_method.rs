@@ -8,7 +8,8 @@ use std::str::FromStr;
 pub enum AuthMethod {
     /// A one-time code sent by SMS.
     Sms,
-    /// A one-time code sent by email.
+    /// A one-time code sent by email: a first factor of the hosted login
+    /// and the passwordless API, and a re-authentication on the account page.
     Email,
     /// A code from an authenticator app (RFC 6238).
     Totp,
@@ -27,7 +28,7 @@ impl AuthMethod {
 
     /// The methods a sign-in can start with, whose `acr` values discovery
     /// advertises.
-    pub const SIGN_IN: [AuthMethod; 1] = [Self::Sms];
+    pub const SIGN_IN: [AuthMethod; 2] = [Self::Sms, Self::Email];
 
     /// The method's `amr` value (RFC 8176 §2).
     pub fn amr(self) -> &'static str {

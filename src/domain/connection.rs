@@ -98,5 +98,6 @@ mod tests {
             assert_eq!(serde_json::from_str::<Connection>(&json).unwrap(), c);
         }
         assert_eq!(Connection::Sms.method(), AuthMethod::Sms);
+        assert_eq!(Connection::Email.method(), AuthMethod::Email);
     }
 }

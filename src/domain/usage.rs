@@ -64,6 +64,10 @@ pub enum EmailUsage {
     VerifyEmail,
     /// A code that confirms it is the user before a sensitive change.
     Reauth,
+    /// A code that signs in to an existing account.
+    SignIn,
+    /// A code that signs in for the first time, creating the account.
+    SignUp,
     /// A phone number, an address or another factor was added.
     FactorAdded,
     /// A factor was replaced by another.
@@ -73,9 +77,11 @@ pub enum EmailUsage {
 }
 
 impl EmailUsage {
-    pub const ALL: [EmailUsage; 5] = [
+    pub const ALL: [EmailUsage; 7] = [
         Self::VerifyEmail,
         Self::Reauth,
+        Self::SignIn,
+        Self::SignUp,
         Self::FactorAdded,
         Self::FactorChanged,
         Self::FactorRemoved,
@@ -85,6 +91,8 @@ impl EmailUsage {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::Reauth => "reauth",
+            Self::SignIn => "sign_in",
+            Self::SignUp => "sign_up",
             Self::FactorAdded => "factor_added",
             Self::FactorChanged => "factor_changed",
             Self::FactorRemoved => "factor_removed",
@@ -93,7 +101,10 @@ impl EmailUsage {
 
     /// Whether the mail carries a code (and is worthless once it expires).
     pub fn carries_code(self) -> bool {
-        matches!(self, Self::VerifyEmail | Self::Reauth)
+        matches!(
+            self,
+            Self::VerifyEmail | Self::Reauth | Self::SignIn | Self::SignUp
+        )
     }
 }
 
@@ -111,8 +122,8 @@ impl FromStr for EmailUsage {
             .find(|u| u.as_str() == s)
             .ok_or_else(|| {
                 format!(
-                    "`{s}` is not an email usage (verify_email, reauth, factor_added, \
-                     factor_changed, factor_removed)"
+                    "`{s}` is not an email usage (verify_email, reauth, sign_in, sign_up, \
+                     factor_added, factor_changed, factor_removed)"
                 )
             })
     }

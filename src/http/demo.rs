@@ -125,6 +125,7 @@ async fn start(state: &AppState, demo: &DemoState) -> anyhow::Result<(String, St
             Nonce::new_random,
         )
         .add_scope(Scope::new("phone".into()))
+        .add_scope(Scope::new("email".into()))
         .set_pkce_challenge(challenge)
         .url();
     let key = random_token();

@@ -14,7 +14,6 @@ mod home;
 mod login;
 mod oidc;
 mod request_span;
-mod second_factor;
 mod static_files;
 
 use actix_web::body::MessageBody;
@@ -61,17 +60,22 @@ pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
         .route("/consent", web::post().to(consent::consent))
         .route("/login", web::get().to(login::phone_form))
         .route("/login/phone", web::post().to(login::phone))
+        .route("/login/email", web::get().to(login::email_form))
+        .route("/login/email", web::post().to(login::email))
         .route("/login/code", web::get().to(login::code_form))
         .route("/login/code", web::post().to(login::code))
         .route("/login/resend", web::post().to(login::resend))
         .route("/login/restart", web::post().to(login::restart))
-        .route("/login/mfa", web::get().to(second_factor::choose_form))
-        .route("/login/mfa", web::post().to(second_factor::choose))
-        .route("/login/mfa/code", web::get().to(second_factor::code_form))
-        .route("/login/mfa/code", web::post().to(second_factor::code))
+        .route("/login/mfa", web::get().to(login::choose_form))
+        .route("/login/mfa", web::post().to(login::choose))
+        .route(
+            "/login/mfa/code",
+            web::get().to(login::second_factor_code_form),
+        )
+        .route("/login/mfa/code", web::post().to(login::second_factor_code))
         .route(
             "/login/mfa/continue",
-            web::post().to(second_factor::continue_sign_in),
+            web::post().to(login::continue_sign_in),
         );
     account::routes(cfg);
     for path in cors::CORS_PATHS {

@@ -1,8 +1,10 @@
 //! Use cases of the hosted login: the login transaction (the pending
-//! authorization request), sending and checking a code, completing sign-in.
+//! authorization request), the first factors it offers, sending and
+//! checking a code, completing sign-in.
 
 mod complete;
 mod consent;
+mod first_factor;
 mod second_factor;
 mod send_code;
 mod transaction;
@@ -14,6 +16,7 @@ pub use consent::{
     ConsentView, ConsentViewOutcome, DecideOutcome, Decision, consent_view, decide, describe_claim,
     describe_scope,
 };
+pub use first_factor::{FirstFactors, first_factors};
 pub use second_factor::{
     ChooseOutcome, FactorChoice, SecondFactorPage, choose_factor, continue_sign_in,
     second_factor_page, verify_second_factor,

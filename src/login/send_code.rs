@@ -1,8 +1,9 @@
 use anyhow::Context;
 
 use super::LoginTransaction;
+use super::first_factor::first_factors;
 use crate::app::AppState;
-use crate::domain::{Connection, PhoneError, Recipient};
+use crate::domain::{Connection, EmailError, PhoneError, Recipient};
 use crate::messages::LanguagePreference;
 pub use crate::otp::Refusal;
 use crate::otp::{Purpose, SendCode, SendOutcome, SentCode, To};
@@ -15,6 +16,11 @@ pub enum SendCodeOutcome {
         recipient: Recipient,
     },
     InvalidPhone(PhoneError),
+    /// What was typed is not an email address.
+    InvalidEmail(EmailError),
+    /// This sign-in does not offer codes through that connection (the
+    /// policy or the application leaves it out); nothing was sent.
+    NotOffered,
     /// A rule stopped it; the reason never says whether an account exists.
     Refused(Refusal),
     /// The provider failed; the user may try again or use another number.
@@ -23,18 +29,21 @@ pub enum SendCodeOutcome {
     NoChallenge,
 }
 
-/// Parses the phone number, issues a code within the limits and sends it.
+/// Parses the phone number or email address typed for `connection`,
+/// issues a code within the limits and sends it, when the sign-in offers
+/// that connection.
 pub async fn send_code(
     state: &AppState,
     tx: &LoginTransaction,
-    phone_input: &str,
+    connection: Connection,
+    input: &str,
     ip: Option<&str>,
     languages: &LanguagePreference,
 ) -> anyhow::Result<SendCodeOutcome> {
-    let to = To::New {
-        connection: Connection::Sms,
-        input: phone_input,
-    };
+    if !first_factors(state, tx).await?.offers(connection) {
+        return Ok(SendCodeOutcome::NotOffered);
+    }
+    let to = To::New { connection, input };
     let live = state.connection.get(&state.db, &state.master_key).await?;
     let req = request(tx, to, ip, languages);
     // The claim, the challenge and the transaction's move to it commit
@@ -98,8 +107,7 @@ fn answer(outcome: SendOutcome) -> SendCodeOutcome {
         SendOutcome::Sent(SentCode { recipient, .. }) => SendCodeOutcome::Sent { recipient },
         SendOutcome::NotDelivered(_) => SendCodeOutcome::NotDelivered,
         SendOutcome::InvalidRecipient(e) => SendCodeOutcome::InvalidPhone(e),
-        // The hosted login sends by SMS only, for now.
-        SendOutcome::InvalidEmail(_) => SendCodeOutcome::InvalidPhone(PhoneError::Invalid),
+        SendOutcome::InvalidEmail(e) => SendCodeOutcome::InvalidEmail(e),
         SendOutcome::Refused(reason) => SendCodeOutcome::Refused(reason),
         SendOutcome::NoChallenge => SendCodeOutcome::NoChallenge,
     }

@@ -7,6 +7,7 @@ pub mod account_factors_catalogue;
 pub mod catalogue;
 pub mod email;
 mod language;
+pub mod login_email_catalogue;
 pub mod mfa_catalogue;
 mod templates;
 

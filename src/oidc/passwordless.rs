@@ -19,6 +19,8 @@ pub struct StartRequest {
     pub client_secret: Option<String>,
     pub connection: Option<String>,
     pub phone_number: Option<String>,
+    /// The address, for `connection: "email"`.
+    pub email: Option<String>,
     pub send: Option<String>,
     /// Accepted for compatibility; the code flow's parameters do not apply here.
     #[serde(rename = "authParams")]
@@ -28,8 +30,12 @@ pub struct StartRequest {
 /// A code was sent.
 #[derive(Debug, serde::Serialize)]
 pub struct Started {
-    /// The number, masked.
-    pub phone_number: String,
+    /// The number, masked (SMS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// The address, masked (email).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub request_language: Option<String>,
 }
 
@@ -52,7 +58,7 @@ fn start_err(code: ErrorCode, description: &'static str) -> StartError {
     StartError::OAuth(OAuthError::new(code, description))
 }
 
-/// Sends a login code to the phone number for the client.
+/// Sends a login code to the phone number or email address for the client.
 pub async fn start(
     state: &AppState,
     req: StartRequest,
@@ -80,13 +86,26 @@ pub async fn start(
     let Some(Ok(connection)) = req.connection.as_deref().map(str::parse::<Connection>) else {
         return Err(start_err(
             ErrorCode::InvalidRequest,
-            "The connection must be sms",
+            "The connection must be sms or email",
         ));
     };
+    let policy = crate::policy::current(state).await?;
+    if !policy.first_factors.contains(&connection) {
+        return Err(start_err(
+            ErrorCode::InvalidRequest,
+            match connection {
+                Connection::Sms => "Sign-in by SMS is not available",
+                Connection::Email => "Sign-in by email is not available",
+            },
+        ));
+    }
     if !client.connections.contains(&connection) {
         return Err(start_err(
             ErrorCode::UnauthorizedClient,
-            "The sms connection is not enabled for this client",
+            match connection {
+                Connection::Sms => "The sms connection is not enabled for this client",
+                Connection::Email => "The email connection is not enabled for this client",
+            },
         ));
     }
     if req.send.as_deref().is_some_and(|s| s != "code") {
@@ -103,7 +122,11 @@ pub async fn start(
             purpose: Purpose::Passwordless,
             to: To::New {
                 connection,
-                input: req.phone_number.as_deref().unwrap_or(""),
+                input: match connection {
+                    Connection::Sms => req.phone_number.as_deref(),
+                    Connection::Email => req.email.as_deref(),
+                }
+                .unwrap_or(""),
             },
             client_id: client.client_id.as_str(),
             application_name: client.name.as_str(),
@@ -116,11 +139,16 @@ pub async fn start(
     let sent = match outcome {
         SendOutcome::Sent(sent) => sent,
         SendOutcome::NotDelivered(_) => return Err(StartError::NotDelivered),
-        // The passwordless API sends by SMS only, for now.
-        SendOutcome::InvalidRecipient(_) | SendOutcome::InvalidEmail(_) => {
+        SendOutcome::InvalidRecipient(_) => {
             return Err(start_err(
                 ErrorCode::InvalidRequest,
                 "The phone_number is not a valid phone number",
+            ));
+        }
+        SendOutcome::InvalidEmail(_) => {
+            return Err(start_err(
+                ErrorCode::InvalidRequest,
+                "The email is not a valid email address",
             ));
         }
         SendOutcome::Refused(reason) if reason.is_about_the_number() => {
@@ -134,7 +162,8 @@ pub async fn start(
         }
     };
     Ok(Started {
-        phone_number: sent.recipient.masked(),
+        phone_number: sent.recipient.phone().map(|p| p.masked()),
+        email: sent.recipient.email().map(|e| e.masked()),
         request_language: languages.first().map(str::to_owned),
     })
 }

@@ -1,8 +1,8 @@
 //! The one pipeline that sends a code, for every purpose and channel: check
 //! the recipient against its connection's rules → issue within the limits →
 //! render the template for the usage and language → deliver → audit. The
-//! hosted login and the passwordless API both call [`send_code`]; the
-//! account page does too, by SMS and by email. A code by email is rendered
+//! hosted login and the passwordless API both call [`send_code`], by SMS
+//! and by email; the account page does too. A code by email is rendered
 //! and written to the outbox inside the transaction that issues it, with
 //! the code's expiry (the outbox abandons it once the code is worthless).
 
@@ -334,12 +334,16 @@ async fn queue_code_email(
     issued: &Issued,
     to: &EmailAddress,
 ) -> anyhow::Result<()> {
-    let usage = match req.purpose {
-        Purpose::Enroll => EmailUsage::VerifyEmail,
-        Purpose::Reauth => EmailUsage::Reauth,
-        // No application can enable the email connection yet.
+    let (usage, user_id) = match req.purpose {
+        Purpose::Enroll => (EmailUsage::VerifyEmail, req.user_id),
+        Purpose::Reauth => (EmailUsage::Reauth, req.user_id),
+        // Like `login` and `register` by SMS: the mail goes to the address
+        // itself, so saying whether it has an account reveals nothing.
         Purpose::Login | Purpose::Passwordless => {
-            anyhow::bail!("codes by email are for the account page only")
+            match store::users::find_by_verified_email(db, to).await? {
+                Some(user) => (EmailUsage::SignIn, Some(user.id)),
+                None => (EmailUsage::SignUp, None),
+            }
         }
     };
     let now = state.clock.now();
@@ -354,7 +358,7 @@ async fn queue_code_email(
         db,
         Notice {
             to,
-            user_id: req.user_id,
+            user_id,
             usage,
             language: req.languages.first().unwrap_or("en"),
             vars: &vars,

@@ -76,13 +76,7 @@ pub async fn find_or_create_user(
     let user = match find_user(db, recipient).await? {
         Some(user) => user,
         None if signup == Signup::Allowed => {
-            let user = match recipient {
-                Recipient::Phone(phone) => {
-                    store::users::insert_with_verified_phone(db, phone, now).await?
-                }
-                // Nobody signs up by email yet.
-                Recipient::Email(_) => return Ok(SignInUser::NoAccount),
-            };
+            let user = insert_with_verified(db, recipient, now).await?;
             tracing::info!(user_id = %user.id, "new user signed up");
             user
         }
@@ -108,12 +102,8 @@ pub async fn find_or_create_user_in(
     if signup == Signup::Closed {
         return Ok(SignInUser::NoAccount);
     }
-    // Nobody signs up by email yet.
-    let Recipient::Phone(phone) = recipient else {
-        return Ok(SignInUser::NoAccount);
-    };
     let savepoint = txn.begin().await.context("starting a savepoint")?;
-    let inserted = store::users::insert_with_verified_phone(&savepoint, phone, now).await;
+    let inserted = insert_with_verified(&savepoint, recipient, now).await;
     match inserted {
         Ok(user) => {
             savepoint
@@ -134,6 +124,18 @@ pub async fn find_or_create_user_in(
             )?))
         }
         Err(StoreError::Unexpected(e)) => Err(e),
+    }
+}
+
+/// A new user whose phone number or email address the code just verified.
+async fn insert_with_verified(
+    db: &impl ConnectionTrait,
+    recipient: &Recipient,
+    now: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    match recipient {
+        Recipient::Phone(phone) => store::users::insert_with_verified_phone(db, phone, now).await,
+        Recipient::Email(email) => store::users::insert_with_verified_email(db, email, now).await,
     }
 }
 

@@ -7,7 +7,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 
 use super::{StoreError, from_json_list, to_json_list};
-use crate::domain::{AuthMethod, PhoneNumber, Recipient};
+use crate::domain::{AuthMethod, EmailAddress, PhoneNumber, Recipient};
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -29,6 +29,7 @@ mod entity {
         pub user_id: Option<Uuid>,
         pub proven: Option<String>,
         pub step_up_sid: Option<String>,
+        pub email: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -75,10 +76,11 @@ impl TryFrom<entity::Model> for StoredTransaction {
             id_hash: m.id_hash,
             request: m.request,
             challenge_id: m.challenge_id,
-            recipient: m
-                .phone_e164
-                .as_deref()
-                .map(|p| Recipient::Phone(PhoneNumber::from_trusted_e164(p))),
+            recipient: match (m.phone_e164.as_deref(), m.email.as_deref()) {
+                (Some(phone), _) => Some(Recipient::Phone(PhoneNumber::from_trusted_e164(phone))),
+                (None, Some(email)) => Some(Recipient::Email(EmailAddress::from_trusted(email))),
+                (None, None) => None,
+            },
             consent_sid: m.consent_sid,
             expires_at: m.expires_at,
             return_to: m.return_to,
@@ -134,6 +136,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewTransaction<'_>) -> Resul
         user_id: Set(new.step_up.map(|s| s.user_id)),
         proven: Set(new.step_up.map(|s| proven_json(s.proven))),
         step_up_sid: Set(new.step_up.map(|s| s.sid.to_owned())),
+        email: Set(None),
     })
     // Without RETURNING, and on SQLite without the SELECT that `.insert()`
     // adds to read the row back: nothing of it is needed.
@@ -166,6 +169,7 @@ pub async fn update_first_factor_proven(
     Entity::update_many()
         .col_expr(Column::ChallengeId, Expr::value(Option::<Uuid>::None))
         .col_expr(Column::PhoneE164, Expr::value(Option::<String>::None))
+        .col_expr(Column::Email, Expr::value(Option::<String>::None))
         .col_expr(Column::UserId, Expr::value(user_id))
         .col_expr(Column::Proven, Expr::value(proven_json(proven)))
         .filter(Column::IdHash.eq(id_hash))
@@ -174,14 +178,15 @@ pub async fn update_first_factor_proven(
     Ok(())
 }
 
-/// Attaches (or, with `None`, detaches) the OTP challenge and phone number.
+/// Attaches (or, with `None`, detaches) the OTP challenge and the phone
+/// number or email address its code went to.
 pub async fn update_challenge(
     db: &impl ConnectionTrait,
     id_hash: &str,
     challenge: Option<(Uuid, &Recipient)>,
 ) -> Result<(), StoreError> {
-    // The hosted login sends codes by SMS only, for now.
     let phone = |recipient: &Recipient| recipient.phone().map(|p| p.as_str().to_owned());
+    let email = |recipient: &Recipient| recipient.email().map(|e| e.as_str().to_owned());
     Entity::update_many()
         .col_expr(
             Column::ChallengeId,
@@ -190,6 +195,10 @@ pub async fn update_challenge(
         .col_expr(
             Column::PhoneE164,
             Expr::value(challenge.and_then(|(_, recipient)| phone(recipient))),
+        )
+        .col_expr(
+            Column::Email,
+            Expr::value(challenge.and_then(|(_, recipient)| email(recipient))),
         )
         .filter(Column::IdHash.eq(id_hash))
         .exec(db)
@@ -207,6 +216,7 @@ pub async fn update_awaiting_consent(
     Entity::update_many()
         .col_expr(Column::ChallengeId, Expr::value(Option::<Uuid>::None))
         .col_expr(Column::PhoneE164, Expr::value(Option::<String>::None))
+        .col_expr(Column::Email, Expr::value(Option::<String>::None))
         .col_expr(Column::ConsentSid, Expr::value(sid))
         .filter(Column::IdHash.eq(id_hash))
         .exec(db)

@@ -159,6 +159,32 @@ pub enum PhoneOwnership {
     Shared,
 }
 
+/// Creates a user whose email address was just verified; `Conflict` when
+/// the address is verified on another account (whatever its case).
+pub async fn insert_with_verified_email(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+    now: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    let model = entity::Model {
+        id: Uuid::new_v4(),
+        phone_e164: None,
+        phone_verified_at: None,
+        email: Some(email.as_str().to_owned()),
+        email_verified_at: Some(now),
+        name: None,
+        locale: None,
+        phone_unique: true,
+        blocked: false,
+        created_at: now,
+        updated_at: now,
+    };
+    Entity::insert(ActiveModel::from(model.clone()))
+        .exec_without_returning(db)
+        .await?;
+    Ok(User::from(model))
+}
+
 /// Sets (or, with `None`, removes) the user's phone number, verified at
 /// `now`, as the account's alone; `Conflict` when the number belongs to
 /// another account.

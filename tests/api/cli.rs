@@ -272,7 +272,7 @@ fn run_on(app: &crate::helpers::TestApp, args: &[&str]) -> (bool, String, String
 }
 
 #[tokio::test]
-async fn a_client_created_without_connection_flags_gets_sms_and_signs_users_in() {
+async fn a_client_created_without_connection_flags_gets_every_connection_and_signs_users_in() {
     let app = crate::helpers::spawn_app().await;
     let (ok, out, err) = run_on(
         &app,
@@ -373,6 +373,6 @@ async fn an_explicit_connection_list_is_kept() {
     ]);
     assert!(ok, "{err}");
     let created: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(created["connections"], serde_json::json!(["sms", "email"]));
+    assert_eq!(created["connections"], serde_json::json!(["sms"]));
     assert!(!err.contains("cannot sign users in"), "{err}");
 }

@@ -25,6 +25,8 @@ mod database_outage;
 mod database_pool;
 mod discovery;
 mod email;
+mod email_login;
+mod email_login_api;
 mod fakes;
 mod flows;
 mod health;

@@ -246,7 +246,7 @@ pub fn activity_row(a: &AccountCatalogue, e: ActivityEntry) -> ActivityRow {
         "account.email_removed" => m.ev_removed.to_owned(),
         "account.email_taken" => m.ev_taken.to_owned(),
         "notification.queued" => match e.usage.as_deref() {
-            Some("verify_email" | "reauth") => m.ev_code_mailed.to_owned(),
+            Some("verify_email" | "reauth" | "sign_in" | "sign_up") => m.ev_code_mailed.to_owned(),
             _ => m.ev_notice.to_owned(),
         },
         "notification.sent" => m.ev_mail_delivered.to_owned(),

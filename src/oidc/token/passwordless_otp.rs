@@ -20,23 +20,45 @@ pub(super) async fn otp_grant(
     client: &Client,
     req: &TokenRequest,
 ) -> Result<TokenResponse, TokenError> {
-    // One answer for every failure: whether the number has an account or a code stays hidden.
-    let wrong = || {
-        err(
-            ErrorCode::InvalidGrant,
-            "Wrong phone number or verification code",
-        )
-    };
     // Auth0's realm names the connection; without one, the SMS connection.
     let connection = match req.realm.as_deref().map(str::parse::<Connection>) {
         None => Connection::Sms,
         Some(Ok(connection)) => connection,
-        Some(Err(_)) => return Err(err(ErrorCode::InvalidRequest, "The realm must be sms")),
+        Some(Err(_)) => {
+            return Err(err(
+                ErrorCode::InvalidRequest,
+                "The realm must be sms or email",
+            ));
+        }
     };
+    // One answer for every failure: whether the number or address has an
+    // account or a code stays hidden.
+    let wrong = || {
+        err(
+            ErrorCode::InvalidGrant,
+            match connection {
+                Connection::Sms => "Wrong phone number or verification code",
+                Connection::Email => "Wrong email or verification code",
+            },
+        )
+    };
+    let policy = crate::policy::current(state).await?;
+    if !policy.first_factors.contains(&connection) {
+        return Err(err(
+            ErrorCode::InvalidRequest,
+            match connection {
+                Connection::Sms => "Sign-in by SMS is not available",
+                Connection::Email => "Sign-in by email is not available",
+            },
+        ));
+    }
     if !client.connections.contains(&connection) {
         return Err(err(
             ErrorCode::UnauthorizedClient,
-            "The sms connection is not enabled for this client",
+            match connection {
+                Connection::Sms => "The sms connection is not enabled for this client",
+                Connection::Email => "The email connection is not enabled for this client",
+            },
         ));
     }
     let (Some(username), Some(otp)) = (req.username.as_deref(), req.otp.as_deref()) else {

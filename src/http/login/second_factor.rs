@@ -6,11 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::client_ip::client_ip;
-use super::errors::{internal_error, render_with_status};
-use super::login::{Page, completed, see_other, sign_in_answer, unmet, wrong_code};
+use super::finish::{completed, sign_in_answer, unmet, wrong_code};
+use super::{Page, see_other};
 use crate::app::AppState;
-use crate::domain::Factor;
+use crate::domain::{Connection, Factor};
+use crate::http::client_ip::client_ip;
+use crate::http::errors::{internal_error, render_with_status};
 use crate::login::{
     self, ChooseOutcome, FactorChoice, SecondFactorPage, SignInContext, VerifyCodeOutcome,
 };
@@ -146,7 +147,11 @@ pub async fn choose(
             see_other(&format!("/login/mfa/code?factor={}", factor.as_str()))
         }
         Ok(ChooseOutcome::Refused(reason)) => {
-            let (text, status) = super::login::refusal_text(page.t, reason);
+            let connection = match factor {
+                Factor::Email => Connection::Email,
+                _ => Connection::Sms,
+            };
+            let (text, status) = page.refusal(reason, connection);
             choose_page(&page, Some(&text), status).await
         }
         Ok(ChooseOutcome::NotDelivered) => {
