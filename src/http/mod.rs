@@ -73,6 +73,11 @@ pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
             web::get().to(login::second_factor_code_form),
         )
         .route("/login/mfa/code", web::post().to(login::second_factor_code))
+        .route("/login/mfa/enroll", web::post().to(login::enroll_app))
+        .route(
+            "/login/mfa/enroll/confirm",
+            web::post().to(login::confirm_app_enrollment),
+        )
         .route(
             "/login/mfa/continue",
             web::post().to(login::continue_sign_in),

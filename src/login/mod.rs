@@ -4,6 +4,7 @@
 
 mod complete;
 mod consent;
+mod enroll_factor;
 mod first_factor;
 mod second_factor;
 mod send_code;
@@ -15,6 +16,10 @@ pub use complete::Answer;
 pub use consent::{
     ConsentView, ConsentViewOutcome, DecideOutcome, Decision, consent_view, decide, describe_claim,
     describe_scope,
+};
+pub use enroll_factor::{
+    EnrollConfirm, EnrollStart, confirm_app_enrollment, pending_app_enrollment,
+    start_app_enrollment,
 };
 pub use first_factor::{FirstFactors, first_factors};
 pub use second_factor::{

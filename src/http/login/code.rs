@@ -138,6 +138,9 @@ pub async fn code_form(
         Ok(p) => p,
         Err(res) => return res,
     };
+    if page.tx.user_id.is_some() {
+        return see_other("/login/mfa");
+    }
     let notice = query.sent.as_ref().map(|_| page.t.new_code_sent);
     page.code_page(None, notice, false, StatusCode::OK).await
 }

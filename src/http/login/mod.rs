@@ -3,12 +3,14 @@
 
 mod code;
 mod email;
+mod enroll_factor;
 mod finish;
 mod phone;
 mod second_factor;
 
 pub use code::{code, code_form, resend, restart};
 pub use email::{email, email_form};
+pub use enroll_factor::{confirm as confirm_app_enrollment, enroll as enroll_app};
 pub use phone::{phone, phone_form};
 pub use second_factor::{
     choose, choose_form, code as second_factor_code, code_form as second_factor_code_form,
@@ -176,8 +178,12 @@ impl<'a> Page<'a> {
             .unwrap_or(self.state.settings.otp.length)
     }
 
-    /// The first factors this sign-in offers.
+    /// The first factors this sign-in offers; past its first factor, the
+    /// sign-in goes on at the second-factor page instead.
     async fn factors(&self) -> Result<FirstFactors, HttpResponse> {
+        if self.tx.user_id.is_some() {
+            return Err(see_other("/login/mfa"));
+        }
         login::first_factors(self.state, &self.tx)
             .await
             .map_err(|e| internal_error(self.req, &e))
