@@ -150,3 +150,4 @@ mod passwordless;
 mod reauthentication;
 mod refresh_tokens;
 mod revocation;
+mod second_factor;
