@@ -34,7 +34,7 @@ pub use policy::{MfaMode, PolicyProblem, SignInPolicy};
 pub use recipient::Recipient;
 pub use redirect_uri::RedirectUri;
 pub use scope::{SUPPORTED_SCOPES, Scope};
-pub use second_step::{Moment, Requirement, SecondStep, second_step};
+pub use second_step::{Moment, Requirement, SecondStep, asks_for_factors, second_step};
 pub use usage::{EmailUsage, MessageUsage};
 
 /// Whether a URL's host is the loopback interface, where plain `http` is

@@ -46,6 +46,15 @@ pub enum SecondStep {
     Unmet,
 }
 
+/// Whether the second step can depend on the user's factors: when it
+/// cannot, [`second_step`] needs no factors read.
+pub fn asks_for_factors(policy: &SignInPolicy, request: Requirement<'_>, moment: Moment) -> bool {
+    policy.mfa == MfaMode::Required
+        || request.client_requires_mfa
+        || request.acr.wants_mfa()
+        || (moment == Moment::SignIn && policy.mfa == MfaMode::Optional)
+}
+
 /// Decides the second step of a sign-in that proved `proven`, for a user
 /// who has `enrolled`.
 pub fn second_step(
@@ -70,9 +79,7 @@ pub fn second_step(
         .filter(|f| policy.second_factors.contains(f) && !f.proved_by(proven))
         .collect();
     let required = policy.mfa == MfaMode::Required || request.client_requires_mfa;
-    let wanted = required
-        || request.acr.wants_mfa()
-        || (moment == Moment::SignIn && policy.mfa == MfaMode::Optional);
+    let wanted = asks_for_factors(policy, request, moment);
     if !wanted {
         return if essential_acr_met(proven) {
             SecondStep::Complete

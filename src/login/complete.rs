@@ -26,7 +26,9 @@ pub(super) async fn complete_first_factor<R>(
     context: SignInContext<'_>,
     answer: impl AsyncFnOnce(&DatabaseTransaction, &SsoSession) -> anyhow::Result<Answer<R>>,
 ) -> anyhow::Result<VerifyCodeOutcome<R>> {
-    let signup = Signup::of(txn, state).await?;
+    // One read of the policy serves sign-up and the second step.
+    let policy = crate::policy::load(txn, state.settings.login.signup).await?;
+    let signup = Signup::from_policy(&policy);
     let found = find_or_create_user_in(txn, signup, recipient, state.clock.now()).await?;
     let user = match found {
         SignInUser::Found(user) => user,
@@ -34,9 +36,9 @@ pub(super) async fn complete_first_factor<R>(
         SignInUser::Blocked => return Ok(VerifyCodeOutcome::Blocked),
     };
     let proven = [recipient.auth_method()];
-    match session::second_step_for(
+    match session::second_step_under(
         txn,
-        state,
+        &policy,
         tx.request.requirement(),
         Moment::SignIn,
         user.id,

@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
-use crate::domain::{AuthMethod, AuthorizationRequest, Moment, Requirement, SecondStep};
+use crate::domain::{
+    AuthMethod, AuthorizationRequest, Moment, Requirement, SecondStep, SignInPolicy,
+};
 pub use crate::store::sso_sessions::{ListedSession, SessionOrigin, SsoSession};
 use crate::store::{self, ConnectionTrait};
 pub use user::{
@@ -51,9 +53,26 @@ pub async fn second_step_for(
     proven: &[AuthMethod],
 ) -> anyhow::Result<SecondStep> {
     let policy = crate::policy::load(db, state.settings.login.signup).await?;
-    let enrolled = crate::factors::enrolled(db, user_id).await?;
+    second_step_under(db, &policy, request, moment, user_id, proven).await
+}
+
+/// [`second_step_for`] under a policy already read: the user's factors are
+/// read only when the answer can depend on them.
+pub async fn second_step_under(
+    db: &impl ConnectionTrait,
+    policy: &SignInPolicy,
+    request: Requirement<'_>,
+    moment: Moment,
+    user_id: Uuid,
+    proven: &[AuthMethod],
+) -> anyhow::Result<SecondStep> {
+    let enrolled = if crate::domain::asks_for_factors(policy, request, moment) {
+        crate::factors::enrolled(db, user_id).await?
+    } else {
+        Vec::new()
+    };
     Ok(crate::domain::second_step(
-        &policy, request, moment, proven, &enrolled,
+        policy, request, moment, proven, &enrolled,
     ))
 }
 
