@@ -40,7 +40,8 @@ pub async fn send_code(
     ip: Option<&str>,
     languages: &LanguagePreference,
 ) -> anyhow::Result<SendCodeOutcome> {
-    if !first_factors(state, tx).await?.offers(connection) {
+    // Past its first factor, a sign-in takes no first-factor code.
+    if tx.user_id.is_some() || !first_factors(state, tx).await?.offers(connection) {
         return Ok(SendCodeOutcome::NotOffered);
     }
     let to = To::New { connection, input };

@@ -8,8 +8,7 @@ use serde::Deserialize;
 use super::{Page, PageQuery, see_other};
 use crate::app::AppState;
 use crate::domain::{Connection, EmailError, Recipient};
-use crate::http::client_ip::client_ip;
-use crate::http::errors::{internal_error, render_with_status};
+use crate::http::errors::render_with_status;
 use crate::login::{self, FirstFactors, SendCodeOutcome};
 use crate::messages::catalogue::{CATALOGUES, Catalogue, with_number};
 use crate::messages::login_email_catalogue::LoginEmailStrings;
@@ -111,25 +110,9 @@ pub async fn email(
         Err(res) => return res,
     };
     let input = form.email.as_deref().unwrap_or("");
-    let ip = client_ip(&req, &state.settings.trusted_proxies);
     let (t, e) = (page.t, page.e);
-    let sent = login::send_code(
-        &state,
-        &page.tx,
-        Connection::Email,
-        input,
-        ip.as_deref(),
-        &page.languages,
-    )
-    .await;
-    let outcome = match sent {
-        Ok(SendCodeOutcome::Sent { .. }) => return see_other("/login/code"),
-        Ok(SendCodeOutcome::NoChallenge) => return see_other("/login/email"),
-        Ok(outcome) => outcome,
-        Err(e) => return internal_error(&req, &e),
-    };
-    let factors = match page.factors().await {
-        Ok(f) => f,
+    let (outcome, factors) = match page.send_first_code(Connection::Email, input).await {
+        Ok(sent) => sent,
         Err(res) => return res,
     };
     let bad = StatusCode::BAD_REQUEST;

@@ -23,11 +23,12 @@ use actix_web::http::header::{ACCEPT_LANGUAGE, LOCATION};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use super::client_ip::client_ip;
 use super::cookies::{self, CookieKind};
 use super::errors::{error_page, internal_error};
 use crate::app::AppState;
 use crate::domain::Connection;
-use crate::login::{self, FirstFactors, LoginTransaction, Refusal, Target};
+use crate::login::{self, FirstFactors, LoginTransaction, Refusal, SendCodeOutcome, Target};
 use crate::messages::LanguagePreference;
 use crate::messages::account_catalogue::account_catalogue_for;
 use crate::messages::catalogue::{CATALOGUES, Catalogue, catalogue_for, with_number};
@@ -176,6 +177,33 @@ impl<'a> Page<'a> {
             .connection
             .last_code_length()
             .unwrap_or(self.state.settings.otp.length)
+    }
+
+    /// Sends a first-factor code to `input` through `connection`: the
+    /// response when it went out (on to the code page) or failed, else what
+    /// stopped it and the factors to show the form again with.
+    async fn send_first_code(
+        &self,
+        connection: Connection,
+        input: &str,
+    ) -> Result<(SendCodeOutcome, FirstFactors), HttpResponse> {
+        let ip = client_ip(self.req, &self.state.settings.trusted_proxies);
+        let sent = login::send_code(
+            self.state,
+            &self.tx,
+            connection,
+            input,
+            ip.as_deref(),
+            &self.languages,
+        )
+        .await;
+        let outcome = match sent {
+            Ok(SendCodeOutcome::Sent { .. }) => return Err(see_other("/login/code")),
+            Ok(SendCodeOutcome::NoChallenge) => return Err(see_other("/login")),
+            Ok(outcome) => outcome,
+            Err(e) => return Err(internal_error(self.req, &e)),
+        };
+        Ok((outcome, self.factors().await?))
     }
 
     /// The first factors this sign-in offers; past its first factor, the

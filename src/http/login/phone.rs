@@ -8,8 +8,7 @@ use serde::Deserialize;
 use super::{Page, PageQuery, see_other};
 use crate::app::AppState;
 use crate::domain::{Connection, PhoneError, Recipient};
-use crate::http::client_ip::client_ip;
-use crate::http::errors::{internal_error, render_with_status};
+use crate::http::errors::render_with_status;
 use crate::login::{self, FirstFactors, SendCodeOutcome};
 use crate::messages::catalogue::{CATALOGUES, Catalogue, with_number};
 
@@ -105,25 +104,9 @@ pub async fn phone(
         Err(res) => return res,
     };
     let input = form.phone.as_deref().unwrap_or("");
-    let ip = client_ip(&req, &state.settings.trusted_proxies);
     let t = page.t;
-    let sent = login::send_code(
-        &state,
-        &page.tx,
-        Connection::Sms,
-        input,
-        ip.as_deref(),
-        &page.languages,
-    )
-    .await;
-    let outcome = match sent {
-        Ok(SendCodeOutcome::Sent { .. }) => return see_other("/login/code"),
-        Ok(SendCodeOutcome::NoChallenge) => return see_other("/login"),
-        Ok(outcome) => outcome,
-        Err(e) => return internal_error(&req, &e),
-    };
-    let factors = match page.factors().await {
-        Ok(f) => f,
+    let (outcome, factors) = match page.send_first_code(Connection::Sms, input).await {
+        Ok(sent) => sent,
         Err(res) => return res,
     };
     let (message, status) = match outcome {

@@ -84,9 +84,15 @@ async fn the_phone_of_the_first_factor_is_never_offered_as_the_second() {
     let code = app.sms.last_code(PHONE);
     let res = submit(&app, &b, &csrf, "sms", &code).await;
     assert_eq!(location(&res), "/login/mfa");
-    // And the first-factor code page does not take codes any more.
+    // And the first-factor pages take no codes any more.
     let res = app.submit_code(&b, &csrf, &code).await;
     assert_eq!(location(&res), "/login");
+    let other = crate::helpers::nth_phone(7);
+    let res = app.submit_phone(&b, &csrf, &other).await;
+    assert_eq!(location(&res), "/login/mfa");
+    assert!(app.sms.sent_to(&other).is_empty(), "no first-factor code");
+    let res = b.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(location(&res), "/login/mfa");
 }
 
 #[tokio::test]
