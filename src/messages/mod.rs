@@ -9,6 +9,7 @@ pub mod email;
 mod language;
 pub mod login_email_catalogue;
 pub mod mfa_catalogue;
+pub mod segments;
 mod templates;
 
 pub use language::{LanguagePreference, negotiate};

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use anyhow::Context;
 
 use super::language::{LanguagePreference, negotiate};
+use super::segments::{SmsLength, sms_length};
 use crate::domain::MessageUsage;
 
 /// The built-in text of each usage.
@@ -106,43 +107,21 @@ fn parser() -> anyhow::Result<liquid::Parser> {
         .context("building the Liquid parser")
 }
 
-// The GSM 03.38 basic set; the extension table's characters cost two.
-const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
-const GSM7_EXTENDED: &str = "^{}\\[~]|€\x0c";
+/// Most segments a message template may render to.
+pub const MAX_SEGMENTS: usize = 3;
 
 /// Checks that a rendered body fits in three segments: 459 GSM-7 septets
-/// (3 × 153), or 201 UCS-2 characters (3 × 67) as soon as one character is
+/// (3 × 153), or 201 UCS-2 units (3 × 67) as soon as one character is
 /// outside GSM-7.
 pub fn check_length(body: &str) -> Result<(), TemplateError> {
-    let mut septets = 0usize;
-    let mut gsm = true;
-    for c in body.chars() {
-        if GSM7_BASIC.contains(c) {
-            septets += 1;
-        } else if GSM7_EXTENDED.contains(c) {
-            septets += 2;
-        } else {
-            gsm = false;
-            break;
-        }
-    }
-    if gsm {
-        if septets > 459 {
-            return Err(TemplateError::TooLong {
-                length: septets,
-                encoding: "GSM-7",
-                max: 459,
-            });
-        }
-    } else {
-        let units = body.encode_utf16().count();
-        if units > 201 {
-            return Err(TemplateError::TooLong {
-                length: units,
-                encoding: "UCS-2",
-                max: 201,
-            });
-        }
+    let length = sms_length(body);
+    let max = SmsLength::capacity(length.encoding, MAX_SEGMENTS);
+    if length.units > max {
+        return Err(TemplateError::TooLong {
+            length: length.units,
+            encoding: length.encoding.as_str(),
+            max,
+        });
     }
     Ok(())
 }
