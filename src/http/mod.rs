@@ -2,6 +2,7 @@
 //! to pages, redirects and JSON.
 
 mod account;
+pub mod chart;
 pub mod client_ip;
 mod consent;
 mod cookies;
