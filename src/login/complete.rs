@@ -73,6 +73,10 @@ pub(super) async fn sign_in<R>(
     context: SignInContext<'_>,
     answer: impl AsyncFnOnce(&DatabaseTransaction, &SsoSession) -> anyhow::Result<Answer<R>>,
 ) -> anyhow::Result<VerifyCodeOutcome<R>> {
+    if !store::login_transactions::claim_for_sign_in(txn, &tx.id_hash).await? {
+        // Another right answer signed this sign-in in first.
+        return Ok(VerifyCodeOutcome::NoChallenge);
+    }
     let origin = session::origin(context.user_agent, context.ip);
     let opened = session::open_in(txn, state, user.id, methods, &origin).await?;
     if let Some(sid) = &tx.step_up_sid {

@@ -158,6 +158,26 @@ pub async fn find_live(
     Ok(found.map(StoredTransaction::try_from).transpose()?)
 }
 
+/// Takes the sign-in for the one answer it gets: its challenge is done
+/// with. `false` when it was answered already (or waits at its consent
+/// step), so that two right answers racing to one sign-in sign in once: on
+/// PostgreSQL the second waits for the first's row lock and then finds the
+/// row gone or moved on; on SQLite write transactions run one at a time.
+pub async fn claim_for_sign_in(
+    db: &impl ConnectionTrait,
+    id_hash: &str,
+) -> Result<bool, StoreError> {
+    let res = Entity::update_many()
+        .col_expr(Column::ChallengeId, Expr::value(Option::<Uuid>::None))
+        .col_expr(Column::PhoneE164, Expr::value(Option::<String>::None))
+        .col_expr(Column::Email, Expr::value(Option::<String>::None))
+        .filter(Column::IdHash.eq(id_hash))
+        .filter(Column::ConsentSid.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 /// The first factor is proved: the sign-in is `user_id`'s, and waits for a
 /// second factor. The first factor's challenge is done with.
 pub async fn update_first_factor_proven(

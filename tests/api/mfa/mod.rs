@@ -5,6 +5,7 @@ use ferrid::domain::{Factor, MfaMode, SignInPolicy};
 
 use crate::helpers::{TestApp, csrf_of, location};
 
+mod races;
 mod sign_in;
 
 /// Changes the stored sign-in policy.
