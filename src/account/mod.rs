@@ -33,7 +33,7 @@ pub use activity::{ActivityEntry, activity};
 pub use consents::{ConsentRevoked, revoke_consent};
 pub use email::{change_email, pending_email, remove_email, verify_email};
 pub use enroll::VerifyOutcome;
-pub(crate) use notify::{About, notify_second_factor};
+pub(crate) use notify::{About, notify_change, notify_second_factor};
 pub use notify::{Change, Notices, SecondFactorChange, deliver, notify};
 pub use phone::{change_phone, pending_phone, remove_phone, verify_phone};
 pub use reauth::{Gated, ReauthOutcome, reauth_view, verify_reauth};
@@ -183,7 +183,7 @@ fn mask_email(email: &str) -> String {
 }
 
 /// The application name the account's code messages carry: the issuer's host.
-fn application_name(state: &AppState) -> String {
+pub(crate) fn application_name(state: &AppState) -> String {
     state
         .settings
         .issuer

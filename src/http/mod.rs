@@ -2,6 +2,7 @@
 //! to pages, redirects and JSON.
 
 mod account;
+mod api;
 pub mod client_ip;
 mod consent;
 mod cookies;
@@ -78,6 +79,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
             web::post().to(login::continue_sign_in),
         );
     account::routes(cfg);
+    api::routes(cfg);
     for path in cors::CORS_PATHS {
         cfg.route(
             path,
