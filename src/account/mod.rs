@@ -42,6 +42,7 @@ pub use second_factors::{
     TotpConfirmed, add_totp, confirm_totp, generate_recovery_codes, pending_totp, remove_totp,
 };
 pub use sending::{CodeProblem, ResendOutcome, SendProblem, resend_code};
+pub(crate) use sessions::end_session;
 pub use sessions::{SessionRevoked, revoke_others, revoke_session};
 
 /// The user of an account page and the SSO session they are signed in with.

@@ -163,3 +163,57 @@ async fn a_number_of_another_user_is_refused_while_numbers_are_unique() {
     .await;
     problem(res, 400).await;
 }
+
+#[tokio::test]
+async fn a_users_factors_and_sessions_are_seen_and_ended() {
+    let app = spawn_app().await;
+    let admin = api_client(&app, &["ferrid:users:write"]).await;
+    let id = subject_signing_in(&app, PHONE).await;
+    let factor: Value = call(
+        &app,
+        "GET",
+        &format!("/api/v1/users/{id}/factors/sms"),
+        Some(&admin.token),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(factor["enrolled"], true);
+    assert!(!factor["masked"].as_str().unwrap().contains(&PHONE[4..]));
+    let res = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/users/{id}/factors/totp"),
+        Some(&admin.token),
+        None,
+    )
+    .await;
+    problem(res, 404).await;
+
+    let sessions = format!("/api/v1/users/{id}/sessions");
+    let list: Value = call(&app, "GET", &sessions, Some(&admin.token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sid = list["sessions"][0]["sid"].as_str().unwrap().to_owned();
+    let res = call(
+        &app,
+        "DELETE",
+        &format!("{sessions}/{sid}"),
+        Some(&admin.token),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    let list: Value = call(&app, "GET", &sessions, Some(&admin.token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["sessions"].as_array().unwrap().is_empty());
+    let res = call(&app, "DELETE", &sessions, Some(&admin.token), None).await;
+    assert_eq!(res.status(), 204);
+}

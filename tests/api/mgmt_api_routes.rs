@@ -21,6 +21,7 @@ struct Route {
 /// A user id no user has.
 const UNKNOWN_USER: &str = "00000000-0000-4000-8000-000000000000";
 
+#[rustfmt::skip]
 fn routes() -> Vec<Route> {
     let r = |method, path, other_scope, bad_path, bad_body, bad_status| Route {
         method,
@@ -33,142 +34,28 @@ fn routes() -> Vec<Route> {
     let audit = "ferrid:audit:read";
     let odd = Some(json!({ "bogus": 1 }));
     vec![
-        r(
-            "GET",
-            "/api/v1/users",
-            audit,
-            "/api/v1/users?cursor=nope",
-            None,
-            400,
-        ),
-        r(
-            "POST",
-            "/api/v1/users",
-            "ferrid:users:read",
-            "/api/v1/users",
-            odd.clone(),
-            400,
-        ),
-        r(
-            "GET",
-            "/api/v1/users/{id}",
-            audit,
-            "/api/v1/users/not-a-uuid",
-            None,
-            404,
-        ),
-        r(
-            "PATCH",
-            "/api/v1/users/{id}",
-            "ferrid:users:read",
-            "/api/v1/users/{id}",
-            Some(json!({ "blocked": "yes" })),
-            400,
-        ),
-        r(
-            "DELETE",
-            "/api/v1/users/{id}",
-            "ferrid:users:read",
-            "/api/v1/users/not-a-uuid",
-            None,
-            404,
-        ),
-        r(
-            "POST",
-            "/api/v1/users/{id}/phone-numbers",
-            "ferrid:users:read",
-            "/api/v1/users/{id}/phone-numbers",
-            Some(json!({})),
-            400,
-        ),
-        r(
-            "POST",
-            "/api/v1/users/{id}/phone-numbers/verify",
-            "ferrid:users:read",
-            "/api/v1/users/{id}/phone-numbers/verify",
-            Some(json!({ "code": 5 })),
-            400,
-        ),
-        r(
-            "DELETE",
-            "/api/v1/users/{id}/phone-numbers",
-            "ferrid:users:read",
-            "/api/v1/users/{unknown}/phone-numbers",
-            None,
-            404,
-        ),
-        r(
-            "GET",
-            "/api/v1/clients",
-            audit,
-            "/api/v1/clients/x/y/z",
-            None,
-            404,
-        ),
-        r(
-            "POST",
-            "/api/v1/clients",
-            audit,
-            "/api/v1/clients",
-            odd.clone(),
-            400,
-        ),
-        r(
-            "GET",
-            "/api/v1/clients/{id}",
-            audit,
-            "/api/v1/clients/nobody",
-            None,
-            404,
-        ),
-        r(
-            "PATCH",
-            "/api/v1/clients/{id}",
-            audit,
-            "/api/v1/clients/{id}",
-            Some(json!({ "require_mfa": "x" })),
-            400,
-        ),
-        r(
-            "DELETE",
-            "/api/v1/clients/{id}",
-            audit,
-            "/api/v1/clients/nobody",
-            None,
-            404,
-        ),
-        r(
-            "POST",
-            "/api/v1/clients/{id}/secret",
-            audit,
-            "/api/v1/clients/nobody/secret",
-            None,
-            404,
-        ),
-        r(
-            "GET",
-            "/api/v1/policy",
-            audit,
-            "/api/v1/policy/nothing",
-            None,
-            404,
-        ),
-        r(
-            "PATCH",
-            "/api/v1/policy",
-            audit,
-            "/api/v1/policy",
-            Some(json!({ "mfa": "x" })),
-            400,
-        ),
-        r(
-            "GET",
-            "/api/v1/audit-events",
-            "ferrid:users:read",
-            "/api/v1/audit-events?since=yesterday",
-            None,
-            400,
-        ),
+        r("GET", "/api/v1/users", audit, "/api/v1/users?cursor=nope", None, 400),
+        r("POST", "/api/v1/users", "ferrid:users:read", "/api/v1/users", odd.clone(), 400),
+        r("GET", "/api/v1/users/{id}", audit, "/api/v1/users/not-a-uuid", None, 404),
+        r("PATCH", "/api/v1/users/{id}", "ferrid:users:read", "/api/v1/users/{id}", Some(json!({ "blocked": "yes" })), 400),
+        r("DELETE", "/api/v1/users/{id}", "ferrid:users:read", "/api/v1/users/not-a-uuid", None, 404),
+        r("POST", "/api/v1/users/{id}/phone-numbers", "ferrid:users:read", "/api/v1/users/{id}/phone-numbers", Some(json!({})), 400),
+        r("POST", "/api/v1/users/{id}/phone-numbers/verify", "ferrid:users:read", "/api/v1/users/{id}/phone-numbers/verify", Some(json!({ "code": 5 })), 400),
+        r("DELETE", "/api/v1/users/{id}/phone-numbers", "ferrid:users:read", "/api/v1/users/{unknown}/phone-numbers", None, 404),
+        r("GET", "/api/v1/users/{id}/factors/{factor}", audit, "/api/v1/users/{id}/factors/password", None, 404),
+        r("DELETE", "/api/v1/users/{id}/factors/{factor}", "ferrid:users:read", "/api/v1/users/{unknown}/factors/totp", None, 404),
+        r("GET", "/api/v1/users/{id}/sessions", audit, "/api/v1/users/{unknown}/sessions", None, 404),
+        r("DELETE", "/api/v1/users/{id}/sessions", "ferrid:users:read", "/api/v1/users/{unknown}/sessions", None, 404),
+        r("DELETE", "/api/v1/users/{id}/sessions/{sid}", "ferrid:users:read", "/api/v1/users/{id}/sessions/nosuch", None, 404),
+        r("GET", "/api/v1/clients", audit, "/api/v1/clients/x/y/z", None, 404),
+        r("POST", "/api/v1/clients", audit, "/api/v1/clients", odd.clone(), 400),
+        r("GET", "/api/v1/clients/{id}", audit, "/api/v1/clients/nobody", None, 404),
+        r("PATCH", "/api/v1/clients/{id}", audit, "/api/v1/clients/{id}", Some(json!({ "require_mfa": "x" })), 400),
+        r("DELETE", "/api/v1/clients/{id}", audit, "/api/v1/clients/nobody", None, 404),
+        r("POST", "/api/v1/clients/{id}/secret", audit, "/api/v1/clients/nobody/secret", None, 404),
+        r("GET", "/api/v1/policy", audit, "/api/v1/policy/nothing", None, 404),
+        r("PATCH", "/api/v1/policy", audit, "/api/v1/policy", Some(json!({ "mfa": "x" })), 400),
+        r("GET", "/api/v1/audit-events", "ferrid:users:read", "/api/v1/audit-events?since=yesterday", None, 400),
     ]
 }
 
@@ -180,7 +67,7 @@ async fn every_route_needs_a_token_its_scope_and_good_input() {
     let user = create_user(&app, &admin.token, json!({ "name": "Ada" })).await;
     let user_id = user["id"].as_str().unwrap();
     for route in routes() {
-        let path = route.path.replace("{id}", user_id);
+        let path = concrete(route.path, user_id);
         let res = call(&app, route.method, &path, None, route.bad_body.clone()).await;
         problem(res, 401).await;
         let other = api_client(&app, &[route.other_scope]).await;
@@ -206,6 +93,14 @@ async fn every_route_needs_a_token_its_scope_and_good_input() {
         .await;
         problem(res, route.bad_status).await;
     }
+}
+
+/// `path` with its parameters filled in: the user `id`, the factor `sms`,
+/// a session id no session has.
+fn concrete(path: &str, id: &str) -> String {
+    path.replace("{id}", id)
+        .replace("{factor}", "sms")
+        .replace("{sid}", "nosuch")
 }
 
 /// The body each operation is called with in the walk.
@@ -286,7 +181,7 @@ async fn every_operation_of_the_openapi_document_answers_as_documented() {
         } else {
             user_id.as_str()
         };
-        let url = path.replace("{id}", id);
+        let url = concrete(path, id);
         let res = call(&app, method, &url, None, None).await;
         assert_eq!(res.status(), 401, "{method} {path}");
         let res = call(
@@ -303,10 +198,10 @@ async fn every_operation_of_the_openapi_document_answers_as_documented() {
             "{method} {path} answered {status}, documented {documented:?}: {}",
             res.text().await.unwrap()
         );
-        assert!(
-            status < 300 || status == 422,
-            "{method} {path} answered {status}"
-        );
+        // Only the session, which no sign-in opened, and the code, which
+        // none was sent for, are not there to act on.
+        let absent = path.ends_with("{sid}") || path.ends_with("/verify");
+        assert!(status < 300 || absent, "{method} {path} answered {status}");
     }
 }
 

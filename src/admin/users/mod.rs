@@ -1,7 +1,9 @@
 //! Finding, creating, changing, blocking and deleting users (the
 //! management API); each change is audited with the client that made it.
 
+mod factors;
 mod phone;
+mod sessions;
 
 use anyhow::Context;
 use base64::Engine;
@@ -13,9 +15,11 @@ use crate::domain::{ClientId, EmailAddress, PhoneNumber};
 use crate::store::users::{NewUser, PhoneOwnership, User, UserFilter};
 use crate::store::{self, StoreError};
 
+pub use factors::{FactorState, RemoveFactorOutcome, factor_state, remove_factor};
 pub use phone::{
     AddPhoneOutcome, PhoneVerification, VerifyPhoneOutcome, add_phone, remove_phone, verify_phone,
 };
+pub use sessions::{list_sessions, revoke_sessions};
 
 /// The most users one page holds.
 pub const MAX_PAGE: u64 = 100;
@@ -189,13 +193,15 @@ pub async fn update_user(
     Ok(Some(user))
 }
 
-/// Ends the user's live sessions (or only `sid`); how many ended.
+/// Ends the user's live sessions (or only `sid`) and the refresh tokens
+/// issued under them, as a logout does; how many ended.
 async fn end_sessions(state: &AppState, user_id: Uuid, sid: Option<&str>) -> anyhow::Result<usize> {
     let now = state.clock.now();
     let live = store::sso_sessions::list_live_for_user(&state.db, user_id, now).await?;
     let mut ended = 0;
     for session in live.iter().filter(|s| sid.is_none_or(|sid| s.sid == sid)) {
         crate::session::revoke(state, &session.sid, now).await?;
+        crate::account::end_session(state, &session.sid, now).await?;
         ended += 1;
     }
     Ok(ended)

@@ -8,6 +8,7 @@ mod clients;
 mod openapi;
 mod policy;
 mod problem;
+mod user_factors;
 mod users;
 
 use actix_web::body::BoxBody;
@@ -53,6 +54,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(
                         "/{id}/phone-numbers/verify",
                         web::post().to(users::verify_phone),
+                    )
+                    .route(
+                        "/{id}/factors/{factor}",
+                        web::get().to(user_factors::get_factor),
+                    )
+                    .route(
+                        "/{id}/factors/{factor}",
+                        web::delete().to(user_factors::delete_factor),
+                    )
+                    .route("/{id}/sessions", web::get().to(user_factors::list_sessions))
+                    .route(
+                        "/{id}/sessions",
+                        web::delete().to(user_factors::delete_sessions),
+                    )
+                    .route(
+                        "/{id}/sessions/{sid}",
+                        web::delete().to(user_factors::delete_session),
                     )
                     .default_service(web::to(not_found)),
             )

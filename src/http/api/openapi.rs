@@ -9,7 +9,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, ResponseBuilder}
 use utoipa::{Modify, OpenApi};
 
 use super::problem::{InvalidParam, Problem};
-use super::{audit, clients, policy, users};
+use super::{audit, clients, policy, user_factors, users};
 use crate::app::AppState;
 use crate::http::errors::render;
 use crate::oidc::api_token::ApiScope;
@@ -26,6 +26,11 @@ use crate::oidc::api_token::ApiScope;
         users::add_phone,
         users::verify_phone,
         users::remove_phone,
+        user_factors::get_factor,
+        user_factors::delete_factor,
+        user_factors::list_sessions,
+        user_factors::delete_sessions,
+        user_factors::delete_session,
         clients::list_clients,
         clients::create_client,
         clients::get_client,
