@@ -7,4 +7,5 @@ pub mod maintenance;
 pub mod outbox;
 pub mod policy;
 pub mod sms_connection;
+pub mod templates;
 pub mod users;

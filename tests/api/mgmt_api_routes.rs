@@ -53,6 +53,10 @@ fn routes() -> Vec<Route> {
         r("PATCH", "/api/v1/clients/{id}", audit, "/api/v1/clients/{id}", Some(json!({ "require_mfa": "x" })), 400),
         r("DELETE", "/api/v1/clients/{id}", audit, "/api/v1/clients/nobody", None, 404),
         r("POST", "/api/v1/clients/{id}/secret", audit, "/api/v1/clients/nobody/secret", None, 404),
+        r("GET", "/api/v1/connections/sms", audit, "/api/v1/connections/email", None, 404),
+        r("PATCH", "/api/v1/connections/sms", audit, "/api/v1/connections/sms", Some(json!({ "provider": "pigeon" })), 400),
+        r("PUT", "/api/v1/templates/{channel}/{usage}/{lang}", audit, "/api/v1/templates/sms/login/en", Some(json!({ "text": "x" })), 400),
+        r("POST", "/api/v1/templates/preview", audit, "/api/v1/templates/preview", Some(json!({ "channel": "fax", "source": "x" })), 400),
         r("GET", "/api/v1/policy", audit, "/api/v1/policy/nothing", None, 404),
         r("PATCH", "/api/v1/policy", audit, "/api/v1/policy", Some(json!({ "mfa": "x" })), 400),
         r("GET", "/api/v1/audit-events", "ferrid:users:read", "/api/v1/audit-events?since=yesterday", None, 400),
@@ -100,6 +104,7 @@ async fn every_route_needs_a_token_its_scope_and_good_input() {
 fn concrete(path: &str, id: &str) -> String {
     path.replace("{id}", id)
         .replace("{factor}", "sms")
+        .replace("{channel}/{usage}/{lang}", "sms/login/default")
         .replace("{sid}", "nosuch")
 }
 
@@ -117,6 +122,13 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
         }
         ("PATCH", "/api/v1/clients/{id}") => json!({ "require_mfa": false }),
         ("PATCH", "/api/v1/policy") => json!({ "signup": true }),
+        ("PATCH", "/api/v1/connections/sms") => json!({ "otp_ttl_secs": 300 }),
+        ("PUT", "/api/v1/templates/{channel}/{usage}/{lang}") => {
+            json!({ "source": "{{ code }} is your code" })
+        }
+        ("POST", "/api/v1/templates/preview") => {
+            json!({ "channel": "sms", "source": "{{ code }} is your code" })
+        }
         _ => return None,
     })
 }

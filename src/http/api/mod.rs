@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod clients;
+mod config;
 mod openapi;
 mod policy;
 mod problem;
@@ -94,6 +95,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     }))
                     .route("", web::get().to(policy::get_policy))
                     .route("", web::patch().to(policy::patch_policy))
+                    .default_service(web::to(not_found)),
+            )
+            .service(
+                web::scope("/connections")
+                    .wrap(from_fn(|req: ServiceRequest, next: Next<BoxBody>| {
+                        authorize(CONFIG, req, next)
+                    }))
+                    .route("/sms", web::get().to(config::get_sms_connection))
+                    .route("/sms", web::patch().to(config::patch_sms_connection))
+                    .default_service(web::to(not_found)),
+            )
+            .service(
+                web::scope("/templates")
+                    .wrap(from_fn(|req: ServiceRequest, next: Next<BoxBody>| {
+                        authorize(CONFIG, req, next)
+                    }))
+                    .route("/preview", web::post().to(config::preview_template))
+                    .route(
+                        "/{channel}/{usage}/{lang}",
+                        web::put().to(config::put_template),
+                    )
                     .default_service(web::to(not_found)),
             )
             .service(

@@ -9,7 +9,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, ResponseBuilder}
 use utoipa::{Modify, OpenApi};
 
 use super::problem::{InvalidParam, Problem};
-use super::{audit, clients, policy, user_factors, users};
+use super::{audit, clients, config, policy, user_factors, users};
 use crate::app::AppState;
 use crate::http::errors::render;
 use crate::oidc::api_token::ApiScope;
@@ -37,6 +37,10 @@ use crate::oidc::api_token::ApiScope;
         clients::patch_client,
         clients::delete_client,
         clients::rotate_secret,
+        config::get_sms_connection,
+        config::patch_sms_connection,
+        config::put_template,
+        config::preview_template,
         policy::get_policy,
         policy::patch_policy,
         audit::list_audit_events,
@@ -46,7 +50,7 @@ use crate::oidc::api_token::ApiScope;
     tags(
         (name = "users", description = "Users, their phone numbers and sessions"),
         (name = "clients", description = "Applications"),
-        (name = "config", description = "The sign-in policy"),
+        (name = "config", description = "The SMS connection, message templates and the sign-in policy"),
         (name = "audit", description = "The audit log"),
     )
 )]
