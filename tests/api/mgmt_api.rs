@@ -493,3 +493,60 @@ async fn the_policy_is_changed_only_as_a_whole_that_can_be_served() {
     let after: Value = res.json().await.unwrap();
     assert_eq!(after["first_factors"], json!(["sms", "email"]));
 }
+
+#[tokio::test]
+async fn a_client_made_with_the_cli_and_the_admin_scope_calls_the_api() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = app.state.master_key.to_base64();
+    let env = [
+        (
+            "FERRID_DATABASE_URL",
+            app.state.settings.database_url.as_str(),
+        ),
+        ("FERRID_MASTER_KEY", key.as_str()),
+    ];
+    let out = crate::helpers::run_ferrid(
+        dir.path(),
+        &env,
+        &[
+            "client",
+            "create",
+            "--name",
+            "Operations",
+            "--grant",
+            "client_credentials",
+            "--scope",
+            "ferrid:admin",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = created["client_id"].as_str().unwrap();
+    let secret = created["client_secret"].as_str().unwrap();
+    let res = app
+        .token(
+            &[
+                ("grant_type", "client_credentials"),
+                ("scope", "ferrid:admin"),
+            ],
+            Some((id, secret)),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let token: Value = res.json().await.unwrap();
+    let res = call(
+        &app,
+        "GET",
+        "/api/v1/users",
+        token["access_token"].as_str(),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+}
