@@ -7,6 +7,7 @@ use crate::crypto::{random_alphanumeric, random_token, sha256_hex};
 use crate::domain::{
     ClientId, ClientName, ClientType, Connection, GrantType, Origin, PolicyProblem, RedirectUri,
 };
+use crate::oidc::api_token::ApiClient;
 use crate::store::{
     self, ConnectionTrait, DatabaseConnection, StoreError, clients::Client, clients::NewClient,
 };
@@ -369,13 +370,16 @@ pub enum RotateSecretOutcome {
     Rotated(String),
     /// A public client has no secret.
     Public,
+    /// The client may get a scope of the management API that the caller
+    /// does not hold: its secret would hand the caller that scope.
+    Forbidden(String),
     NotFound,
 }
 
 /// Gives a confidential client a new secret, replacing the old one at once.
 pub async fn rotate_secret(
     db: &impl ConnectionTrait,
-    by: &ClientId,
+    by: &ApiClient,
     client_id: &ClientId,
     now: DateTime<Utc>,
 ) -> anyhow::Result<RotateSecretOutcome> {
@@ -385,6 +389,10 @@ pub async fn rotate_secret(
     if client.client_type == ClientType::Public {
         return Ok(RotateSecretOutcome::Public);
     }
+    if let Some(scope) = by.cannot_grant(&client.allowed_scopes) {
+        return Ok(RotateSecretOutcome::Forbidden(scope.to_owned()));
+    }
+    let by = &by.client_id;
     let secret = random_token();
     if !store::clients::update_secret_hash(db, client_id, &sha256_hex(&secret), now).await? {
         return Ok(RotateSecretOutcome::NotFound);

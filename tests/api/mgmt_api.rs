@@ -414,6 +414,17 @@ async fn clients_are_registered_changed_and_their_secrets_rotated() {
     )
     .await;
     problem(res, 403).await;
+    // Nor take over a client that may get more, by rotating its secret.
+    let admin_client = api_client(&app, &["ferrid:admin"]).await;
+    let res = call(
+        &app,
+        "POST",
+        &format!("/api/v1/clients/{}/secret", admin_client.client_id),
+        Some(&admin.token),
+        None,
+    )
+    .await;
+    problem(res, 403).await;
     // Every bad field is named.
     let res = call(
         &app,

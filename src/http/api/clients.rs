@@ -376,6 +376,7 @@ pub struct RotatedSecret {
     params(("id" = String, Path, description = "The client_id")),
     responses(
         (status = 200, description = "The new secret, shown once", body = RotatedSecret),
+        (status = 403, description = "The client may get an API scope the caller does not hold", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A public client has no secret", body = Problem, content_type = "application/problem+json"),
     ),
@@ -386,7 +387,7 @@ pub async fn rotate_secret(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = client_id_of(&id)?;
-    match clients::rotate_secret(&state.db, caller.client_id(), &id, state.clock.now()).await? {
+    match clients::rotate_secret(&state.db, &caller.0, &id, state.clock.now()).await? {
         RotateSecretOutcome::Rotated(secret) => Ok(HttpResponse::Ok().json(RotatedSecret {
             client_id: id.as_str().to_owned(),
             client_secret: secret,
@@ -395,6 +396,7 @@ pub async fn rotate_secret(
             "A public client has no secret",
             vec![InvalidParam::new("id", "a public client")],
         )),
+        RotateSecretOutcome::Forbidden(scope) => Err(Problem::forbidden(&scope)),
         RotateSecretOutcome::NotFound => Err(no_client()),
     }
 }

@@ -97,11 +97,12 @@ impl Modify for Security {
             ];
             for operation in operations.into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
-                responses.insert("401".to_owned(), problem("No valid access token").into());
-                responses.insert(
-                    "403".to_owned(),
-                    problem("The access token lacks the scope").into(),
-                );
+                responses
+                    .entry("401".to_owned())
+                    .or_insert_with(|| problem("No valid access token").into());
+                responses
+                    .entry("403".to_owned())
+                    .or_insert_with(|| problem("The access token lacks the scope").into());
             }
         }
     }
