@@ -561,3 +561,56 @@ async fn a_client_made_with_the_cli_and_the_admin_scope_calls_the_api() {
     .await;
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn the_audit_log_is_read_newest_first_a_page_at_a_time() {
+    let app = spawn_app().await;
+    let admin = api_client(&app, &["ferrid:users:write"]).await;
+    let auditor = api_client(&app, &["ferrid:audit:read"]).await;
+    for n in 0..3 {
+        create_user(&app, &admin.token, json!({ "name": format!("U{n}") })).await;
+        app.advance(std::time::Duration::from_secs(1));
+    }
+    let mut kinds = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/audit-events?kind=admin.user.created&limit=2&cursor={c}"),
+            None => "/api/v1/audit-events?kind=admin.user.created&limit=2".to_owned(),
+        };
+        let page: Value = call(&app, "GET", &path, Some(&auditor.token), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        for e in page["events"].as_array().unwrap() {
+            assert_eq!(e["client_id"], admin.client_id);
+            kinds.push(e["at"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(kinds.len(), 3);
+    let mut newest_first = kinds.clone();
+    newest_first.sort_by(|a, b| b.cmp(a));
+    assert_eq!(kinds, newest_first);
+    // Only what happened since a time.
+    let since = (app.now() - chrono::Duration::milliseconds(1500)).to_rfc3339();
+    let page: Value = call(
+        &app,
+        "GET",
+        &format!(
+            "/api/v1/audit-events?kind=admin.user.created&since={}",
+            since.replace('+', "%2B")
+        ),
+        Some(&auditor.token),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(page["events"].as_array().unwrap().len(), 1, "{page}");
+}

@@ -39,6 +39,13 @@ async fn a_number_set_with_verify_signs_in_only_once_its_code_comes_back() {
     .await
     .unwrap();
     assert_eq!(shown["phone_number"], Value::Null);
+    let sent = app.sms.sent_to(PHONE);
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].body.contains("code to confirm this phone number"),
+        "the verify message: {}",
+        sent[0].body
+    );
     let code = app.sms.last_code(PHONE);
     let verify = format!("{path}/verify");
     let res = call(
