@@ -108,6 +108,22 @@ fn concrete(path: &str, id: &str) -> String {
         .replace("{sid}", "nosuch")
 }
 
+/// Every `$ref` in a JSON document.
+fn refs_in(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => refs_in(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs_in(v, out)),
+        _ => {}
+    }
+}
+
 /// The body each operation is called with in the walk.
 fn sample_body(method: &str, path: &str) -> Option<Value> {
     Some(match (method, path) {
@@ -144,6 +160,18 @@ async fn every_operation_of_the_openapi_document_answers_as_documented() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+
+    // Every schema the document refers to is in it.
+    let mut refs = Vec::new();
+    refs_in(&doc, &mut refs);
+    assert!(!refs.is_empty());
+    for r in refs {
+        let name = r.strip_prefix("#/components/schemas/").unwrap();
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{r} is not in the document"
+        );
+    }
 
     let admin = api_client(&app, &["ferrid:admin"]).await;
     let user = create_user(&app, &admin.token, json!({ "name": "Ada" })).await;
