@@ -42,6 +42,7 @@ mod logout_hint;
 mod maintenance;
 mod mfa;
 mod mgmt_api;
+mod mgmt_api_admin;
 mod mgmt_api_config;
 mod mgmt_api_phone;
 mod mgmt_api_routes;
