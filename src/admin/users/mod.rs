@@ -80,6 +80,18 @@ pub async fn find_user(state: &AppState, id: Uuid) -> anyhow::Result<Option<User
     Ok(store::users::find_by_id(&state.db, id).await?)
 }
 
+/// The most characters a user's name has.
+pub const MAX_NAME: usize = 200;
+
+/// A name as given: trimmed; empty is no name.
+pub fn parse_name(raw: &str) -> Result<Option<String>, String> {
+    let name = raw.trim();
+    if name.chars().count() > MAX_NAME {
+        return Err(format!("longer than {MAX_NAME} characters"));
+    }
+    Ok((!name.is_empty()).then(|| name.to_owned()))
+}
+
 /// A user to create: the number and the address are taken as verified.
 #[derive(Clone, Debug, Default)]
 pub struct CreateUser {

@@ -182,15 +182,12 @@ pub async fn create_user(
     }
 }
 
-/// A name: trimmed, at most 200 characters; empty is none.
+/// The `name` field through the use case's rule.
 fn name_of(raw: Option<&str>) -> Result<Option<String>, InvalidParam> {
-    let Some(name) = raw.map(str::trim) else {
-        return Ok(None);
-    };
-    if name.chars().count() > 200 {
-        return Err(InvalidParam::new("name", "longer than 200 characters"));
-    }
-    Ok((!name.is_empty()).then(|| name.to_owned()))
+    raw.map(users::parse_name)
+        .transpose()
+        .map(Option::flatten)
+        .map_err(|e| InvalidParam::new("name", e))
 }
 
 /// Shows one user.
