@@ -33,7 +33,7 @@ pub use activity::{ActivityEntry, activity};
 pub use consents::{ConsentRevoked, revoke_consent};
 pub use email::{change_email, pending_email, remove_email, verify_email};
 pub use enroll::VerifyOutcome;
-pub(crate) use notify::{About, notify_second_factor};
+pub(crate) use notify::{About, notify_change, notify_second_factor};
 pub use notify::{Change, Notices, SecondFactorChange, deliver, notify};
 pub use phone::{change_phone, pending_phone, remove_phone, verify_phone};
 pub use reauth::{Gated, ReauthOutcome, reauth_view, verify_reauth};
@@ -42,6 +42,7 @@ pub use second_factors::{
     TotpConfirmed, add_totp, confirm_totp, generate_recovery_codes, pending_totp, remove_totp,
 };
 pub use sending::{CodeProblem, ResendOutcome, SendProblem, resend_code};
+pub(crate) use sessions::end_session;
 pub use sessions::{SessionRevoked, revoke_others, revoke_session};
 
 /// The user of an account page and the SSO session they are signed in with.
@@ -183,7 +184,7 @@ fn mask_email(email: &str) -> String {
 }
 
 /// The application name the account's code messages carry: the issuer's host.
-fn application_name(state: &AppState) -> String {
+pub(crate) fn application_name(state: &AppState) -> String {
     state
         .settings
         .issuer

@@ -148,9 +148,26 @@ pub async fn notify(
     r: &Request<'_>,
     change: &Change,
 ) -> anyhow::Result<Notices> {
-    let state = r.state;
+    let about = About {
+        state: r.state,
+        user: &r.me.user,
+        sid: Some(&r.me.session.sid),
+        ip: r.ip,
+        languages: r.languages,
+    };
+    notify_change(db, &about, change).await
+}
+
+/// Like [`notify`], for a change made elsewhere than on the account page
+/// (the management API): `about.sid` is `None` there.
+pub(crate) async fn notify_change(
+    db: &impl ConnectionTrait,
+    about: &About<'_>,
+    change: &Change,
+) -> anyhow::Result<Notices> {
+    let state = about.state;
     let now = state.clock.now();
-    let user = &r.me.user;
+    let user = about.user;
     let token = random_token();
     store::revert_tokens::insert(
         db,
@@ -169,13 +186,13 @@ pub async fn notify(
         user.id,
         change.kind(),
         new.clone().or(previous.clone()),
-        r.ip,
-        serde_json::json!({ "previous": previous, "new": new, "sid": r.me.session.sid }),
+        about.ip,
+        serde_json::json!({ "previous": previous, "new": new, "sid": about.sid }),
     )
     .await;
     let mut notices = Notices {
         sms: None,
-        mail: queue_emails(db, r, change, &revert_url).await?,
+        mail: queue_emails(db, about, change, &revert_url).await?,
     };
     if let Some(to) = change.previous_phone() {
         let since = now - chrono::Duration::days(1);
@@ -187,7 +204,7 @@ pub async fn notify(
                 user.id,
                 SMS_NOTICE_KIND,
                 Some(to.masked()),
-                r.ip,
+                about.ip,
                 serde_json::json!({ "change": change.word() }),
             )
             .await;
@@ -205,7 +222,7 @@ pub async fn notify(
                 user.id,
                 "account.notice_sms_capped",
                 Some(to.masked()),
-                r.ip,
+                about.ip,
                 serde_json::json!({ "max_per_day": MAX_SMS_NOTICES_PER_DAY }),
             )
             .await;
@@ -219,7 +236,7 @@ pub async fn notify(
 /// the change, and to the address the change brought in. How many.
 async fn queue_emails(
     db: &impl ConnectionTrait,
-    r: &Request<'_>,
+    about: &About<'_>,
     change: &Change,
     revert_url: &str,
 ) -> anyhow::Result<usize> {
@@ -231,14 +248,7 @@ async fn queue_emails(
         new_value,
         revert_url: Some(revert_url.to_owned()),
     };
-    let about = About {
-        state: r.state,
-        user: &r.me.user,
-        sid: Some(&r.me.session.sid),
-        ip: r.ip,
-        languages: r.languages,
-    };
-    queue_mail(db, &about, &mail, change.new_email()).await
+    queue_mail(db, about, &mail, change.new_email()).await
 }
 
 /// Whose account a notice is about, and where the change came from.

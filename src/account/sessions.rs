@@ -16,7 +16,7 @@ pub enum SessionRevoked {
 
 /// Ends a session and the refresh tokens issued under it (as a logout
 /// does: `offline_access` tokens outlive the browser session).
-async fn end_session(
+pub(crate) async fn end_session(
     state: &AppState,
     sid: &str,
     now: chrono::DateTime<chrono::Utc>,

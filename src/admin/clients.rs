@@ -7,6 +7,7 @@ use crate::crypto::{random_alphanumeric, random_token, sha256_hex};
 use crate::domain::{
     ClientId, ClientName, ClientType, Connection, GrantType, Origin, PolicyProblem, RedirectUri,
 };
+use crate::oidc::api_token::ApiClient;
 use crate::store::{
     self, ConnectionTrait, DatabaseConnection, StoreError, clients::Client, clients::NewClient,
 };
@@ -293,6 +294,111 @@ pub async fn delete_client(
     client_id: &ClientId,
 ) -> anyhow::Result<bool> {
     Ok(store::clients::delete_by_client_id(db, client_id).await?)
+}
+
+/// Records a change to a client made through the management API by `by`.
+pub async fn audit_by(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    by: &ClientId,
+    kind: &str,
+    client_id: &ClientId,
+) {
+    crate::audit::record_by_client(
+        db,
+        now,
+        by.as_str(),
+        kind,
+        None,
+        Some(client_id.as_str().to_owned()),
+        serde_json::json!({ "client": client_id.as_str() }),
+    )
+    .await;
+}
+
+/// [`create_client`] by a client of the management API, audited.
+pub async fn create_client_by(
+    db: &DatabaseConnection,
+    by: &ClientId,
+    req: CreateClient,
+    now: DateTime<Utc>,
+) -> Result<CreatedClient, CreateClientError> {
+    let created = create_client(db, req).await?;
+    audit_by(
+        db,
+        now,
+        by,
+        "admin.client.created",
+        &created.client.client_id,
+    )
+    .await;
+    Ok(created)
+}
+
+/// [`update_client`] by a client of the management API, audited.
+pub async fn update_client_by(
+    db: &DatabaseConnection,
+    by: &ClientId,
+    client_id: &ClientId,
+    update: ClientUpdate,
+    now: DateTime<Utc>,
+) -> Result<Client, UpdateClientError> {
+    let client = update_client(db, client_id, update, now).await?;
+    audit_by(db, now, by, "admin.client.updated", client_id).await;
+    Ok(client)
+}
+
+/// [`delete_client`] by a client of the management API, audited; whether
+/// it existed.
+pub async fn delete_client_by(
+    db: &DatabaseConnection,
+    by: &ClientId,
+    client_id: &ClientId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let deleted = delete_client(db, client_id).await?;
+    if deleted {
+        audit_by(db, now, by, "admin.client.deleted", client_id).await;
+    }
+    Ok(deleted)
+}
+
+/// What became of rotating a client's secret.
+#[derive(Debug)]
+pub enum RotateSecretOutcome {
+    /// The new secret, shown once; the old one no longer works.
+    Rotated(String),
+    /// A public client has no secret.
+    Public,
+    /// The client may get a scope of the management API that the caller
+    /// does not hold: its secret would hand the caller that scope.
+    Forbidden(String),
+    NotFound,
+}
+
+/// Gives a confidential client a new secret, replacing the old one at once.
+pub async fn rotate_secret(
+    db: &impl ConnectionTrait,
+    by: &ApiClient,
+    client_id: &ClientId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<RotateSecretOutcome> {
+    let Some(client) = store::clients::find_by_client_id(db, client_id).await? else {
+        return Ok(RotateSecretOutcome::NotFound);
+    };
+    if client.client_type == ClientType::Public {
+        return Ok(RotateSecretOutcome::Public);
+    }
+    if let Some(scope) = by.cannot_grant(&client.allowed_scopes) {
+        return Ok(RotateSecretOutcome::Forbidden(scope.to_owned()));
+    }
+    let by = &by.client_id;
+    let secret = random_token();
+    if !store::clients::update_secret_hash(db, client_id, &sha256_hex(&secret), now).await? {
+        return Ok(RotateSecretOutcome::NotFound);
+    }
+    audit_by(db, now, by, "admin.client.secret_rotated", client_id).await;
+    Ok(RotateSecretOutcome::Rotated(secret))
 }
 
 #[cfg(test)]

@@ -125,6 +125,31 @@ pub async fn set(
     Ok(SetPolicyOutcome::Changed { before, after })
 }
 
+/// [`set`] by a client of the management API: a change that is saved is
+/// audited with the client too.
+pub async fn set_by(
+    db: &DatabaseConnection,
+    by: &crate::domain::ClientId,
+    signup: bool,
+    change: &PolicyChange,
+    now: DateTime<Utc>,
+) -> anyhow::Result<SetPolicyOutcome> {
+    let outcome = set(db, signup, change, now).await?;
+    if let SetPolicyOutcome::Changed { before, after } = &outcome {
+        crate::audit::record_by_client(
+            db,
+            now,
+            by.as_str(),
+            "admin.policy.changed",
+            None,
+            None,
+            serde_json::json!({ "before": before, "after": after }),
+        )
+        .await;
+    }
+    Ok(outcome)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -419,6 +419,28 @@ fn webhook(
     })
 }
 
+/// [`set`] by a client of the management API, audited with the client.
+pub async fn set_by(
+    db: &DatabaseConnection,
+    master_key: &MasterKey,
+    by: &crate::domain::ClientId,
+    change: ConnectionChange,
+    test_numbers: TestNumbers,
+) -> Result<ConnectionSettings, ConnectionError> {
+    let settings = set(db, master_key, change, test_numbers).await?;
+    audit::record_by_client(
+        db,
+        crate::clock::Clock::now(&crate::clock::SystemClock),
+        by.as_str(),
+        "admin.sms_connection.changed",
+        None,
+        None,
+        serde_json::json!({}),
+    )
+    .await;
+    Ok(settings)
+}
+
 /// Validates and stores a template for a usage and language (`None`: the default text).
 pub async fn set_template(
     db: &DatabaseConnection,

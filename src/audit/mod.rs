@@ -45,6 +45,33 @@ pub async fn record_for(
     insert(db, at, user_id, kind, subject, None, None, details).await;
 }
 
+/// Records what a client did through the management API: the client is
+/// both the actor and the event's client, and `user_id` the user it was
+/// done to, if any.
+pub async fn record_by_client(
+    db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    client_id: &str,
+    kind: &str,
+    user_id: Option<Uuid>,
+    subject: Option<String>,
+    details: serde_json::Value,
+) {
+    let event = AuditEvent {
+        kind: kind.to_owned(),
+        actor: Some(format!("client:{client_id}")),
+        subject,
+        client_id: Some(client_id.to_owned()),
+        ip: None,
+        details,
+        at,
+        user_id,
+    };
+    if let Err(e) = store::audit_events::insert(db, &event).await {
+        tracing::error!(error = %e, kind, "recording an audit event failed");
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn insert(
     db: &impl ConnectionTrait,

@@ -65,7 +65,10 @@ pub struct CreateArgs {
     /// A first-party application: users are not asked for consent.
     #[arg(long)]
     first_party: bool,
-    /// Scope the client may ask for with client_credentials (repeatable).
+    /// Scope the client may ask for with client_credentials (repeatable);
+    /// the management API's: ferrid:admin, ferrid:users:read,
+    /// ferrid:users:write, ferrid:clients:write, ferrid:config:write,
+    /// ferrid:audit:read.
     #[arg(long = "scope", value_name = "SCOPE")]
     scopes: Vec<String>,
     /// Issue refresh tokens without the offline_access scope (first-party clients only).

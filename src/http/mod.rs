@@ -2,6 +2,7 @@
 //! to pages, redirects and JSON.
 
 mod account;
+mod api;
 pub mod chart;
 pub mod client_ip;
 mod consent;
@@ -84,6 +85,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
             web::post().to(login::continue_sign_in),
         );
     account::routes(cfg);
+    api::routes(cfg);
     for path in cors::CORS_PATHS {
         cfg.route(
             path,

@@ -15,5 +15,5 @@ mod templates;
 pub use language::{LanguagePreference, negotiate};
 pub use templates::{
     DEFAULT_LANGUAGE_KEY, MessageVars, TemplateError, TemplateSet, default_template,
-    default_translations, validate_template,
+    default_translations, preview_template, validate_template,
 };

@@ -130,6 +130,12 @@ pub fn check_length(body: &str) -> Result<(), TemplateError> {
 /// and filters are errors (the parser's message names the line), and the
 /// sample body must fit in three segments.
 pub fn validate_template(source: &str) -> Result<(), TemplateError> {
+    check_length(&preview_template(source)?)
+}
+
+/// The message a template makes with sample values (a code, a number, an
+/// application name), or why it cannot make one.
+pub fn preview_template(source: &str) -> Result<String, TemplateError> {
     let parser = parser().map_err(|e| TemplateError::Syntax(e.to_string()))?;
     let template = parser
         .parse(&translate(source))
@@ -143,10 +149,9 @@ pub fn validate_template(source: &str) -> Result<(), TemplateError> {
         revert_url: "https://id.example.com/account/revert/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         change: "changed",
     };
-    let body = template
+    template
         .render(&sample.to_object())
-        .map_err(|e| TemplateError::Render(e.to_string()))?;
-    check_length(&body)
+        .map_err(|e| TemplateError::Render(e.to_string()))
 }
 
 /// Every usage's templates, compiled once per change of the connection.

@@ -1,6 +1,7 @@
 //! OpenID Connect and OAuth 2.0 use cases: authorize, token, userinfo,
 //! discovery, keys, and the errors they answer with.
 
+pub mod api_token;
 pub mod authorize;
 pub mod claims;
 pub mod client_auth;

@@ -163,3 +163,69 @@ pub async fn count_for_user(
         .count(db)
         .await?)
 }
+
+/// A recorded event and its id.
+#[derive(Clone, Debug)]
+pub struct StoredEvent {
+    pub id: Uuid,
+    pub event: AuditEvent,
+}
+
+/// What a page of events is narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub user_id: Option<Uuid>,
+    pub kind: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Up to `limit` events matching `filter`, newest first, older than the
+/// event `before` (`at`, `id`: the last of the previous page).
+pub async fn list_page(
+    db: &impl ConnectionTrait,
+    filter: &EventFilter,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: u64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    use sea_orm::Condition;
+    let mut query = Entity::find()
+        .order_by_desc(Column::At)
+        .order_by_desc(Column::Id)
+        .limit(limit);
+    if let Some((at, id)) = before {
+        query = query.filter(
+            Condition::any().add(Column::At.lt(at)).add(
+                Condition::all()
+                    .add(Column::At.eq(at))
+                    .add(Column::Id.lt(id)),
+            ),
+        );
+    }
+    if let Some(user_id) = filter.user_id {
+        query = query.filter(Column::UserId.eq(user_id));
+    }
+    if let Some(kind) = &filter.kind {
+        query = query.filter(Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(Column::At.gte(since));
+    }
+    Ok(query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| StoredEvent {
+            id: m.id,
+            event: AuditEvent {
+                details: serde_json::from_str(&m.details).unwrap_or(serde_json::Value::Null),
+                kind: m.kind,
+                actor: m.actor,
+                subject: m.subject,
+                client_id: m.client_id,
+                ip: m.ip,
+                at: m.at,
+                user_id: m.user_id,
+            },
+        })
+        .collect())
+}

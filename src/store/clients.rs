@@ -204,6 +204,23 @@ pub async fn update_require_mfa(
     find_by_client_id(db, client_id).await
 }
 
+/// Replaces the hash of the client's secret; whether the client exists.
+pub async fn update_secret_hash(
+    db: &impl ConnectionTrait,
+    client_id: &ClientId,
+    secret_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    use sea_orm::sea_query::Expr;
+    let res = Entity::update_many()
+        .col_expr(Column::SecretHash, Expr::value(secret_hash.to_owned()))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::ClientId.eq(client_id.as_str()))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 /// The ids of the clients that require MFA, oldest first.
 pub async fn list_requiring_mfa(db: &impl ConnectionTrait) -> Result<Vec<ClientId>, StoreError> {
     let all = Entity::find()

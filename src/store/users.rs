@@ -288,3 +288,114 @@ pub async fn update_locale(
         .await?;
     Ok(())
 }
+
+/// What a page of users is narrowed to; every given part must match.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    pub phone: Option<PhoneNumber>,
+    /// Compared without case.
+    pub email: Option<EmailAddress>,
+    /// A part of the name, email address or phone number, without case.
+    pub q: Option<String>,
+}
+
+/// Up to `limit` users matching `filter`, in id order, after the user
+/// `after` (the last of the previous page).
+pub async fn list_page(
+    db: &impl ConnectionTrait,
+    filter: &UserFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<User>, StoreError> {
+    use sea_orm::sea_query::{ExprTrait, Func};
+    use sea_orm::{Condition, QueryOrder, QuerySelect};
+    let lower = |c: Column| Expr::expr(Func::lower(Expr::col(c)));
+    let mut query = Entity::find().order_by_asc(Column::Id).limit(limit);
+    if let Some(after) = after {
+        query = query.filter(Column::Id.gt(after));
+    }
+    if let Some(phone) = &filter.phone {
+        query = query.filter(Column::PhoneE164.eq(phone.as_str()));
+    }
+    if let Some(email) = &filter.email {
+        query = query.filter(lower(Column::Email).eq(email.as_str().to_lowercase()));
+    }
+    if let Some(q) = &filter.q {
+        let escaped: String = q
+            .to_lowercase()
+            .chars()
+            .filter(|c| !matches!(c, '%' | '_' | '\\'))
+            .collect();
+        let pattern = format!("%{escaped}%");
+        query = query.filter(
+            Condition::any()
+                .add(lower(Column::Name).like(pattern.clone()))
+                .add(lower(Column::Email).like(pattern.clone()))
+                .add(Column::PhoneE164.like(pattern)),
+        );
+    }
+    Ok(query.all(db).await?.into_iter().map(User::from).collect())
+}
+
+/// A user created by an administrator: what they gave is taken as verified.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub phone: Option<(PhoneNumber, PhoneOwnership)>,
+    pub email: Option<EmailAddress>,
+    pub name: Option<String>,
+}
+
+/// Creates a user; `Conflict` when the number or the address is another
+/// account's.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    let model = entity::Model {
+        id: Uuid::new_v4(),
+        phone_e164: new.phone.as_ref().map(|(p, _)| p.as_str().to_owned()),
+        phone_verified_at: new.phone.as_ref().map(|_| now),
+        phone_unique: new
+            .phone
+            .as_ref()
+            .is_none_or(|(_, o)| *o == PhoneOwnership::Sole),
+        email_verified_at: new.email.as_ref().map(|_| now),
+        email: new.email.map(|e| e.as_str().to_owned()),
+        name: new.name,
+        locale: None,
+        blocked: false,
+        created_at: now,
+        updated_at: now,
+    };
+    Entity::insert(ActiveModel::from(model.clone()))
+        .exec_without_returning(db)
+        .await?;
+    Ok(User::from(model))
+}
+
+/// Sets the user's name (`Some(None)` removes it) and whether they are
+/// blocked; `None` leaves a part as it is. The user as they are now.
+pub async fn update_profile(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    name: Option<Option<String>>,
+    blocked: Option<bool>,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, StoreError> {
+    let mut update = Entity::update_many().col_expr(Column::UpdatedAt, Expr::value(now));
+    if let Some(name) = name {
+        update = update.col_expr(Column::Name, Expr::value(name));
+    }
+    if let Some(blocked) = blocked {
+        update = update.col_expr(Column::Blocked, Expr::value(blocked));
+    }
+    update.filter(Column::Id.eq(id)).exec(db).await?;
+    find_by_id(db, id).await
+}
+
+/// Deletes the user and, by cascade, everything that is theirs; whether
+/// they existed.
+pub async fn delete_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreError> {
+    Ok(Entity::delete_by_id(id).exec(db).await?.rows_affected == 1)
+}

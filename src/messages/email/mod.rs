@@ -100,6 +100,12 @@ impl Compiled {
 /// file), and renders with every variable set, so that a variable ferrid
 /// does not know is refused, with its line.
 pub fn validate(source: &str) -> Result<(), EmailTemplateError> {
+    preview(source).map(|_| ())
+}
+
+/// The subject and text a template makes with sample values, or why it
+/// cannot make them.
+pub fn preview(source: &str) -> Result<(String, String), EmailTemplateError> {
     let parts = split(source)?;
     let parser = parser().map_err(|e| EmailTemplateError::Syntax(e.to_string()))?;
     // Parsed whole, so that the parser's line numbers are the file's.
@@ -108,8 +114,7 @@ pub fn validate(source: &str) -> Result<(), EmailTemplateError> {
         compile(&parser, &parts).map_err(|e| EmailTemplateError::Syntax(e.to_string()))?;
     compiled
         .render(&vars::sample().to_object("en"))
-        .map_err(|e| render_error(source, &e))?;
-    Ok(())
+        .map_err(|e| render_error(source, &e))
 }
 
 fn compile(parser: &liquid::Parser, parts: &Parts<'_>) -> Result<Compiled, liquid::Error> {
