@@ -88,6 +88,10 @@ pub struct CreatedClient {
 pub enum CreateClientError {
     #[error("a client with id `{0}` already exists")]
     Taken(ClientId),
+    #[error(
+        "the client id `{0}` is reserved: ids starting with `ferrid.` name ferrid's built-in clients"
+    )]
+    Reserved(ClientId),
     #[error("the authorization_code grant needs at least one --redirect-uri")]
     NoRedirectUri,
     #[error("a public client cannot use the client_credentials grant (it has no secret)")]
@@ -185,6 +189,7 @@ pub async fn create_client(
     connections.sort();
     connections.dedup();
     let client_id = match req.client_id {
+        Some(id) if id.is_reserved() => return Err(CreateClientError::Reserved(id)),
         Some(id) => id,
         // 131 random bits, letters and digits only: unguessable without being
         // a secret, and never mistaken for a flag on a command line.
@@ -239,6 +244,8 @@ pub struct ClientUpdate {
 pub enum UpdateClientError {
     #[error("no client with id `{0}`")]
     NotFound(ClientId),
+    #[error("the client `{0}` is built into ferrid and cannot be changed")]
+    Reserved(ClientId),
     #[error(transparent)]
     MfaUnservable(MfaUnservable),
     #[error(transparent)]
@@ -252,6 +259,9 @@ pub async fn update_client(
     update: ClientUpdate,
     now: DateTime<Utc>,
 ) -> Result<Client, UpdateClientError> {
+    if client_id.is_reserved() {
+        return Err(UpdateClientError::Reserved(client_id.clone()));
+    }
     let txn = store::begin_write(db)
         .await
         .context("starting a transaction")?;
@@ -287,11 +297,16 @@ pub async fn find_client(
     Ok(store::clients::find_by_client_id(db, client_id).await?)
 }
 
-/// Removes a client; whether it existed.
+/// Removes a client; whether it existed. ferrid's built-in clients are
+/// refused.
 pub async fn delete_client(
     db: &impl ConnectionTrait,
     client_id: &ClientId,
 ) -> anyhow::Result<bool> {
+    anyhow::ensure!(
+        !client_id.is_reserved(),
+        "the client `{client_id}` is built into ferrid and cannot be deleted"
+    );
     Ok(store::clients::delete_by_client_id(db, client_id).await?)
 }
 

@@ -1,5 +1,6 @@
 //! Use cases of the dashboard, the management API and the CLI.
 
+pub mod admins;
 pub mod clients;
 pub mod demo;
 pub mod maintenance;

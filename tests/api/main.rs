@@ -12,6 +12,7 @@ mod account_phone;
 mod account_removal;
 mod account_revert;
 mod account_support;
+mod admin_cli;
 mod authorize;
 mod authorize_limits;
 mod cli;
