@@ -2,8 +2,11 @@
 
 pub mod admins;
 pub mod clients;
+pub mod dashboard;
 pub mod demo;
+pub mod directory;
 pub mod maintenance;
 pub mod outbox;
 pub mod policy;
+pub mod relying_party;
 pub mod sms_connection;

@@ -22,6 +22,7 @@ mod conformance;
 mod connection_cli;
 mod consent_claims;
 mod consent_step;
+mod dashboard;
 mod database_outage;
 mod database_pool;
 mod discovery;
