@@ -82,6 +82,12 @@ pub fn routes(
         .route(
             "/login/mfa/continue",
             web::post().to(login::continue_sign_in),
+        )
+        .route("/login/mfa/enroll", web::get().to(login::enroll_form))
+        .route("/login/mfa/enroll", web::post().to(login::enroll))
+        .route(
+            "/login/mfa/enroll/confirm",
+            web::post().to(login::confirm_enrollment),
         );
     account::routes(cfg);
     admin::routes(cfg, admin_sessions);

@@ -4,6 +4,7 @@
 
 mod complete;
 mod consent;
+mod enroll;
 mod first_factor;
 mod second_factor;
 mod send_code;
@@ -16,6 +17,7 @@ pub use consent::{
     ConsentView, ConsentViewOutcome, DecideOutcome, Decision, consent_view, decide, describe_claim,
     describe_scope,
 };
+pub use enroll::{EnrollPage, confirm_enrollment, pending_enrollment, start_enrollment};
 pub use first_factor::{FirstFactors, first_factors};
 pub use second_factor::{
     ChooseOutcome, FactorChoice, SecondFactorPage, choose_factor, continue_sign_in,

@@ -3,12 +3,14 @@
 
 mod code;
 mod email;
+mod enroll;
 mod finish;
 mod phone;
 mod second_factor;
 
 pub use code::{code, code_form, resend, restart};
 pub use email::{email, email_form};
+pub use enroll::{confirm as confirm_enrollment, enroll, enroll_form};
 pub use phone::{phone, phone_form};
 pub use second_factor::{
     choose, choose_form, code as second_factor_code, code_form as second_factor_code_form,

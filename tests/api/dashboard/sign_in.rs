@@ -125,3 +125,73 @@ async fn the_dashboards_client_id_is_reserved() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn an_admin_without_a_second_factor_sets_up_an_authenticator_app_while_signing_in() {
+    let app = spawn_app().await;
+    let b = browser();
+    sign_in_at_account(&app, &b, ADMIN_PHONE).await;
+    let id = owner_of(&app, ADMIN_PHONE).await.unwrap();
+    grant(&app, id).await;
+
+    let b = browser();
+    let res = b.get(app.url("/admin/signin")).send().await.unwrap();
+    let csrf = app.open_login(&b, &location(&res)).await;
+    app.submit_phone(&b, &csrf, ADMIN_PHONE).await;
+    let code = app.sms.last_code(ADMIN_PHONE);
+    let res = app.submit_code(&b, &csrf, &code).await;
+    assert_eq!(location(&res), "/login/mfa");
+    let (html, csrf) = mfa_page(&app, &b).await;
+    assert!(html.contains(r#"action="/login/mfa/enroll""#), "{html}");
+    let res = post(&app, &b, "/login/mfa/enroll", &[("csrf", &csrf)]).await;
+    assert_eq!(location(&res), "/login/mfa/enroll");
+    let page = b
+        .get(app.url("/login/mfa/enroll"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<svg"), "a QR code to scan");
+    let secret = crate::account_factors::secret_of(&page);
+    align_to_step(&app);
+    // A wrong code saves nothing and shows the page again.
+    let res = post(
+        &app,
+        &b,
+        "/login/mfa/enroll/confirm",
+        &[("csrf", &csrf), ("code", "000000")],
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    let totp = ferrid::domain::Factor::Totp;
+    assert!(
+        !ferrid::factors::enrolled(&app.db, id)
+            .await
+            .unwrap()
+            .contains(&totp)
+    );
+    let res = post(
+        &app,
+        &b,
+        "/login/mfa/enroll/confirm",
+        &[("csrf", &csrf), ("code", &code_now(&app, &secret, 0))],
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let callback = location(&res);
+    assert!(
+        callback.starts_with(&app.url("/admin/callback?")),
+        "{callback}"
+    );
+    let res = b.get(&callback).send().await.unwrap();
+    assert_eq!(location(&res), "/admin");
+    assert!(
+        ferrid::factors::enrolled(&app.db, id)
+            .await
+            .unwrap()
+            .contains(&totp)
+    );
+    assert_eq!(events(&app, "mfa.enrolled").await[0].user_id, Some(id));
+}
