@@ -12,6 +12,7 @@ use crate::helpers::{TestApp, browser, csrf_of, location};
 use crate::mfa::{choose, mfa_page, submit};
 
 mod actions;
+mod browser;
 mod sign_in;
 
 pub const ADMIN_PHONE: &str = "+447400123456";
