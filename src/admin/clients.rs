@@ -310,6 +310,109 @@ pub async fn delete_client(
     Ok(store::clients::delete_by_client_id(db, client_id).await?)
 }
 
+/// Why a client's settings were not changed.
+#[derive(Debug, thiserror::Error)]
+pub enum EditClientError {
+    #[error("no client with id `{0}`")]
+    NotFound(ClientId),
+    #[error("the client `{0}` is built into ferrid and cannot be changed")]
+    Reserved(ClientId),
+    #[error("the authorization_code grant needs at least one redirect URI")]
+    NoRedirectUri,
+    #[error(
+        "the refresh_token grant needs a grant that issues tokens to a user (authorization_code)"
+    )]
+    RefreshWithoutCode,
+    #[error("a public client cannot use the client_credentials grant (it has no secret)")]
+    PublicClientCredentials,
+    #[error(transparent)]
+    MfaUnservable(MfaUnservable),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Replaces a registered client's settings (the dashboard's edit form),
+/// checked as a new client's are; the client as it is now.
+pub async fn edit_client(
+    db: &DatabaseConnection,
+    client_id: &ClientId,
+    mut settings: store::clients::ClientSettings,
+    now: DateTime<Utc>,
+) -> Result<Client, EditClientError> {
+    if client_id.is_reserved() {
+        return Err(EditClientError::Reserved(client_id.clone()));
+    }
+    settings.grant_types.sort();
+    settings.grant_types.dedup();
+    settings.connections.sort();
+    settings.connections.dedup();
+    let has_code = settings.grant_types.contains(&GrantType::AuthorizationCode);
+    if has_code && settings.redirect_uris.is_empty() {
+        return Err(EditClientError::NoRedirectUri);
+    }
+    if settings.grant_types.contains(&GrantType::RefreshToken) && !has_code {
+        return Err(EditClientError::RefreshWithoutCode);
+    }
+    let txn = store::begin_write(db)
+        .await
+        .context("starting a transaction")?;
+    let Some(existing) = store::clients::find_by_client_id(&txn, client_id)
+        .await
+        .map_err(anyhow::Error::from)?
+    else {
+        return Err(EditClientError::NotFound(client_id.clone()));
+    };
+    if existing.client_type == ClientType::Public
+        && settings.grant_types.contains(&GrantType::ClientCredentials)
+    {
+        return Err(EditClientError::PublicClientCredentials);
+    }
+    if settings.require_mfa
+        && let Err(unservable) = check_mfa_servable(&txn, client_id).await?
+    {
+        return Err(EditClientError::MfaUnservable(unservable));
+    }
+    let client = store::clients::update_settings(&txn, client_id, &settings, now)
+        .await
+        .map_err(anyhow::Error::from)?
+        .ok_or_else(|| EditClientError::NotFound(client_id.clone()))?;
+    txn.commit().await.context("committing the client")?;
+    Ok(client)
+}
+
+/// What became of rotating a client's secret.
+#[derive(Debug)]
+pub enum RotateSecretOutcome {
+    /// The new secret, shown once; the old one no longer authenticates.
+    Rotated(String),
+    /// A public client has no secret.
+    Public,
+    NotFound,
+}
+
+/// Gives a confidential client a new secret, stored only as its hash.
+pub async fn rotate_secret(
+    db: &impl ConnectionTrait,
+    client_id: &ClientId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<RotateSecretOutcome> {
+    if client_id.is_reserved() {
+        return Ok(RotateSecretOutcome::NotFound);
+    }
+    let Some(client) = store::clients::find_by_client_id(db, client_id).await? else {
+        return Ok(RotateSecretOutcome::NotFound);
+    };
+    if client.client_type == ClientType::Public {
+        return Ok(RotateSecretOutcome::Public);
+    }
+    let secret = random_token();
+    if store::clients::update_secret_hash(db, client_id, &sha256_hex(&secret), now).await? {
+        Ok(RotateSecretOutcome::Rotated(secret))
+    } else {
+        Ok(RotateSecretOutcome::NotFound)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -223,3 +223,53 @@ pub async fn complete_sign_in(
         }
     }
 }
+
+/// Changes an application's settings for the admin `admin` (audit
+/// `client.updated`).
+pub async fn edit_application(
+    db: &DatabaseConnection,
+    admin: Uuid,
+    client_id: &ClientId,
+    settings: store::clients::ClientSettings,
+    now: DateTime<Utc>,
+) -> Result<store::clients::Client, clients::EditClientError> {
+    let client = clients::edit_client(db, client_id, settings, now).await?;
+    crate::audit::record_by_admin(
+        db,
+        now,
+        admin,
+        "client.updated",
+        Some(client_id.to_string()),
+        None,
+        serde_json::json!({
+            "redirect_uris": client.redirect_uris.len(),
+            "require_mfa": client.require_mfa,
+        }),
+    )
+    .await;
+    Ok(client)
+}
+
+/// Rotates an application's secret for the admin `admin` (audit
+/// `client.secret_rotated`; never the secret).
+pub async fn rotate_application_secret(
+    db: &DatabaseConnection,
+    admin: Uuid,
+    client_id: &ClientId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<clients::RotateSecretOutcome> {
+    let outcome = clients::rotate_secret(db, client_id, now).await?;
+    if let clients::RotateSecretOutcome::Rotated(_) = outcome {
+        crate::audit::record_by_admin(
+            db,
+            now,
+            admin,
+            "client.secret_rotated",
+            Some(client_id.to_string()),
+            None,
+            serde_json::json!({}),
+        )
+        .await;
+    }
+    Ok(outcome)
+}

@@ -67,6 +67,10 @@ pub async fn new_form(req: HttpRequest, admin: AdminUser) -> HttpResponse {
         a: lang.a,
         csrf: &admin.csrf,
         nav: Nav::Applications,
+        heading: lang.a.app_new,
+        action: "/admin/applications".to_owned(),
+        editing: false,
+        cancel: "/admin/applications".to_owned(),
         form: AppFormValues {
             sms: true,
             email: true,
@@ -79,7 +83,7 @@ pub async fn new_form(req: HttpRequest, admin: AdminUser) -> HttpResponse {
 /// The new-application form as posted: a checkbox is there when ticked.
 pub type ApplicationForm = HashMap<String, String>;
 
-fn values_of(form: &ApplicationForm) -> AppFormValues {
+pub(super) fn values_of(form: &ApplicationForm) -> AppFormValues {
     let text = |name: &str| form.get(name).cloned().unwrap_or_default();
     let on = |name: &str| form.get(name).is_some_and(|v| v == "on");
     AppFormValues {
@@ -97,7 +101,7 @@ fn values_of(form: &ApplicationForm) -> AppFormValues {
 }
 
 /// The non-empty lines of a text area, each parsed.
-fn lines<T>(
+pub(super) fn lines<T>(
     text: &str,
     parse: impl Fn(&str) -> Result<T, String>,
     problems: &mut Vec<String>,
@@ -196,6 +200,10 @@ pub async fn create(
             a,
             csrf: &admin.csrf,
             nav: Nav::Applications,
+            heading: a.app_new,
+            action: "/admin/applications".to_owned(),
+            editing: false,
+            cancel: "/admin/applications".to_owned(),
             form: values,
             problems,
         };
@@ -217,6 +225,7 @@ pub async fn create(
                 .is_none()
                 .then_some(a.app_created_public),
             secret: created.client_secret,
+            rotated: false,
         }),
         Err(CreateClientError::Unexpected(e)) => internal_error(&req, &e),
         Err(e) => {
@@ -226,7 +235,7 @@ pub async fn create(
     }
 }
 
-fn detail(c: &Client) -> AppDetail {
+pub(super) fn detail(c: &Client) -> AppDetail {
     let join = |items: Vec<&str>| items.join(", ");
     AppDetail {
         client_id: c.client_id.to_string(),
@@ -251,7 +260,7 @@ fn detail(c: &Client) -> AppDetail {
 }
 
 /// The application named in the path, unless it is one of ferrid's own.
-async fn find(state: &AppState, raw: &str) -> anyhow::Result<Option<Client>> {
+pub(super) async fn find(state: &AppState, raw: &str) -> anyhow::Result<Option<Client>> {
     let Ok(client_id) = ClientId::parse(raw) else {
         return Ok(None);
     };
@@ -261,7 +270,7 @@ async fn find(state: &AppState, raw: &str) -> anyhow::Result<Option<Client>> {
     clients::find_client(&state.db, &client_id).await
 }
 
-fn not_found(req: &HttpRequest, lang: &Lang) -> HttpResponse {
+pub(super) fn not_found(req: &HttpRequest, lang: &Lang) -> HttpResponse {
     let a = lang.a;
     message_page(
         req,
@@ -287,6 +296,7 @@ pub async fn show(
             nav: Nav::Applications,
             app: detail(&client),
             secret: None,
+            rotated: false,
             notice: None,
         }),
         Ok(None) => not_found(&req, &lang),
@@ -295,9 +305,9 @@ pub async fn show(
 }
 
 #[derive(Deserialize)]
-pub struct DeleteForm {
-    csrf: Option<String>,
-    confirm: Option<String>,
+pub struct ConfirmForm {
+    pub(super) csrf: Option<String>,
+    pub(super) confirm: Option<String>,
 }
 
 /// `POST /admin/applications/{client_id}/delete`: deletes it when the
@@ -307,7 +317,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     admin: AdminUser,
     path: web::Path<String>,
-    form: web::Form<DeleteForm>,
+    form: web::Form<ConfirmForm>,
 ) -> HttpResponse {
     if !admin.csrf_ok(form.csrf.as_deref()) {
         return csrf_failure(&req);
@@ -325,6 +335,7 @@ pub async fn delete(
             nav: Nav::Applications,
             app: detail(&client),
             secret: None,
+            rotated: false,
             notice: Some(lang.a.app_delete_confirm),
         };
         return render_with_status(StatusCode::BAD_REQUEST, &page);

@@ -4,6 +4,7 @@
 //! sends the browser to sign in (again, after 30 idle minutes), or refuses
 //! a user who is not, or is no longer, an admin.
 
+mod application_edit;
 mod applications;
 mod pages;
 pub mod session;
@@ -53,6 +54,18 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: SessionMiddleware<Dashboar
                     .route(
                         "/applications/{client_id}/delete",
                         web::post().to(applications::delete),
+                    )
+                    .route(
+                        "/applications/{client_id}/edit",
+                        web::get().to(application_edit::edit_form),
+                    )
+                    .route(
+                        "/applications/{client_id}/edit",
+                        web::post().to(application_edit::edit),
+                    )
+                    .route(
+                        "/applications/{client_id}/rotate",
+                        web::post().to(application_edit::rotate),
                     )
                     .route("/users", web::get().to(users::search))
                     .route("/users/{id}", web::get().to(users::show))

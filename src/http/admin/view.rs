@@ -140,6 +140,12 @@ pub struct NewApplicationPage<'a> {
     pub a: &'static AdminCatalogue,
     pub csrf: &'a str,
     pub nav: Nav,
+    pub heading: &'a str,
+    /// Where the form posts: a new application, or this one's edit.
+    pub action: String,
+    /// Editing an existing application: its type cannot change.
+    pub editing: bool,
+    pub cancel: String,
     pub form: AppFormValues,
     pub problems: Vec<String>,
 }
@@ -167,6 +173,8 @@ pub struct ApplicationPage<'a> {
     pub app: AppDetail,
     /// The new client's secret, shown this once.
     pub secret: Option<String>,
+    /// The secret shown is a rotated one.
+    pub rotated: bool,
     pub notice: Option<&'a str>,
 }
 

@@ -318,3 +318,110 @@ async fn a_blocked_user_cannot_sign_in_and_their_sessions_end() {
     .await;
     assert_eq!(res.status(), 409);
 }
+
+#[tokio::test]
+async fn an_application_is_edited_and_its_secret_rotated_both_audited() {
+    let app = spawn_app().await;
+    let (b, admin, csrf) = signed_in_admin(&app).await;
+    let client = app
+        .register(
+            ferrid::domain::ClientType::Confidential,
+            &["https://shop.example.com/cb"],
+        )
+        .await;
+    let id = ClientId::parse(&client.client_id).unwrap();
+    let base = format!("/admin/applications/{}", client.client_id);
+    let form = b
+        .get(app.url(&format!("{base}/edit")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("https://shop.example.com/cb"), "{form}");
+
+    // A bad redirect URI changes nothing.
+    let res = post(
+        &app,
+        &b,
+        &format!("{base}/edit"),
+        &[
+            ("csrf", &csrf),
+            ("name", "Shop 2"),
+            ("redirect_uris", "nope"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    let stored = ferrid::admin::clients::find_client(&app.db, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.name.as_ref(), "Test Shop");
+
+    let res = post(
+        &app,
+        &b,
+        &format!("{base}/edit"),
+        &[
+            ("csrf", &csrf),
+            ("name", "Shop 2"),
+            (
+                "redirect_uris",
+                "https://shop.example.com/cb\nhttps://shop.example.com/cb2",
+            ),
+            ("allowed_origins", "https://shop.example.com"),
+            ("email", "on"),
+            ("refresh", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let stored = ferrid::admin::clients::find_client(&app.db, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.name.as_ref(), "Shop 2");
+    assert_eq!(stored.redirect_uris.len(), 2);
+    assert_eq!(stored.connections, vec![Connection::Email]);
+    assert!(
+        stored
+            .grant_types
+            .contains(&ferrid::domain::GrantType::RefreshToken)
+    );
+    assert_eq!(stored.client_type, ferrid::domain::ClientType::Confidential);
+    let updated = events(&app, "client.updated").await;
+    assert_eq!(
+        updated[0].actor.as_deref(),
+        Some(admin.to_string().as_str())
+    );
+
+    // Rotating asks for the confirmation, then shows the new secret once;
+    // the old one stops working.
+    let res = post(&app, &b, &format!("{base}/rotate"), &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), 400);
+    let res = post(
+        &app,
+        &b,
+        &format!("{base}/rotate"),
+        &[("csrf", &csrf), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let secret = secret_shown(&res.text().await.unwrap()).expect("the new secret");
+    let stored = ferrid::admin::clients::find_client(&app.db, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.secret_hash.as_deref(),
+        Some(ferrid::crypto::sha256_hex(&secret).as_str())
+    );
+    assert_ne!(Some(secret), client.secret);
+    let rotated = events(&app, "client.secret_rotated").await;
+    assert_eq!(
+        rotated[0].actor.as_deref(),
+        Some(admin.to_string().as_str())
+    );
+}

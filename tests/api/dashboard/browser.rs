@@ -168,7 +168,7 @@ async fn an_admin_signs_in_with_a_second_factor_creates_an_application_and_block
     fill(&browser, "#name", "Shop").await;
     fill(&browser, "#redirect_uris", "https://shop.example.com/cb").await;
     screenshot(&browser, "admin-application-new").await;
-    click(&browser, "#create-application").await;
+    click(&browser, "#save-application").await;
     let secret = browser
         .find(Locator::Css("#client-secret"))
         .await
