@@ -195,3 +195,31 @@ async fn an_admin_without_a_second_factor_sets_up_an_authenticator_app_while_sig
     );
     assert_eq!(events(&app, "mfa.enrolled").await[0].user_id, Some(id));
 }
+
+#[tokio::test]
+async fn with_redis_the_dashboard_session_lives_in_redis() {
+    let prefix = format!("ferrid-test-{}:", Uuid::new_v4().simple());
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.redis_url = Some("redis://127.0.0.1:6379".to_owned().into());
+        s.redis_prefix = prefix.clone();
+    })
+    .await;
+    let (b, _, _) = signed_in_admin(&app).await;
+    let redis = redis::Client::open("redis://127.0.0.1:6379").unwrap();
+    let mut conn = redis.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}dashboard:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    // The cookie holds only the key: without the state in Redis, the
+    // session is gone.
+    let _: () = redis::cmd("DEL")
+        .arg(&keys[0])
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let res = b.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(location(&res), "/admin/signin");
+}
