@@ -110,17 +110,35 @@ pub async fn record_signed_in(db: &impl ConnectionTrait, admin: Uuid, now: DateT
 }
 
 /// The overview's numbers.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Overview {
     pub users: u64,
     pub admins: u64,
     pub blocked: u64,
     /// Registered applications, ferrid's built-in clients not counted.
     pub applications: u64,
+    /// Completed sign-ins per day (`session.signed_in`), oldest day first.
+    pub sign_ins: Vec<DayCount>,
+    /// SMS messages handed to the provider per day (`sms.sent`).
+    pub sms_sent: Vec<DayCount>,
 }
 
-/// The overview's numbers, now.
-pub async fn overview(db: &impl ConnectionTrait) -> anyhow::Result<Overview> {
+/// How many events one UTC day had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DayCount {
+    pub day: chrono::NaiveDate,
+    pub count: u64,
+}
+
+/// How many days the overview's charts show, today included.
+pub const CHART_DAYS: u32 = 30;
+
+/// More events than this in the window are not counted (the charts stay
+/// cheap on a busy installation; their bars then stop short).
+const CHART_EVENTS_LIMIT: u64 = 500_000;
+
+/// The overview's numbers at `now`.
+pub async fn overview(db: &impl ConnectionTrait, now: DateTime<Utc>) -> anyhow::Result<Overview> {
     let counts = store::users::count(db).await?;
     let applications = clients::list_clients(db)
         .await?
@@ -132,7 +150,42 @@ pub async fn overview(db: &impl ConnectionTrait) -> anyhow::Result<Overview> {
         admins: counts.admins,
         blocked: counts.blocked,
         applications,
+        sign_ins: per_day(db, "session.signed_in", now).await?,
+        sms_sent: per_day(db, "sms.sent", now).await?,
     })
+}
+
+/// The events of `kind` per day over the last [`CHART_DAYS`] days.
+async fn per_day(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<DayCount>> {
+    let today = now.date_naive();
+    let first = today - chrono::Days::new(u64::from(CHART_DAYS - 1));
+    let since = first.and_time(chrono::NaiveTime::MIN).and_utc();
+    let times = store::audit_events::list_times_since(db, kind, since, CHART_EVENTS_LIMIT).await?;
+    Ok(count_per_day(first, today, &times))
+}
+
+/// Counts `times` per day from `first` to `last`, days without any at 0.
+fn count_per_day(
+    first: chrono::NaiveDate,
+    last: chrono::NaiveDate,
+    times: &[DateTime<Utc>],
+) -> Vec<DayCount> {
+    let mut days: Vec<DayCount> = first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .map(|day| DayCount { day, count: 0 })
+        .collect();
+    for at in times {
+        let day = at.date_naive();
+        if let Some(slot) = days.iter_mut().find(|d| d.day == day) {
+            slot.count += 1;
+        }
+    }
+    days
 }
 
 /// Registers an application for the admin `admin` (audit `client.created`).
@@ -272,4 +325,21 @@ pub async fn rotate_application_secret(
         .await;
     }
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_counted_on_their_utc_day_and_empty_days_are_zero() {
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let at = |d: u32, h: u32| day(d).and_hms_opt(h, 0, 0).unwrap().and_utc();
+        let counted = count_per_day(day(1), day(3), &[at(1, 0), at(1, 23), at(3, 12)]);
+        assert_eq!(
+            counted.iter().map(|d| d.count).collect::<Vec<_>>(),
+            vec![2, 0, 1]
+        );
+        assert_eq!(counted[1].day, day(2));
+    }
 }

@@ -8,7 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::super::errors::{internal_error, render, render_with_status};
 use super::super::login::csrf_failure;
 use super::AdminUser;
-use super::view::{Choice, Lang, Nav, OverviewPage, PolicyPage, connection_name, factor_name};
+use super::view::{
+    Chart, Choice, Lang, Nav, OverviewPage, PolicyPage, connection_name, factor_name,
+};
 use crate::admin::dashboard;
 use crate::admin::policy::{self, PolicyChange, SetPolicyOutcome};
 use crate::app::AppState;
@@ -21,11 +23,16 @@ pub async fn overview(
     admin: AdminUser,
 ) -> HttpResponse {
     let lang = Lang::resolve(&req, admin.user.locale.as_deref());
-    match dashboard::overview(&state.db).await {
+    let a = lang.a;
+    match dashboard::overview(&state.db, state.clock.now()).await {
         Ok(counts) => render(&OverviewPage {
-            a: lang.a,
+            a,
             csrf: &admin.csrf,
             nav: Nav::Overview,
+            charts: vec![
+                Chart::new("chart-sign-ins", a.chart_sign_ins, a, &counts.sign_ins),
+                Chart::new("chart-sms", a.chart_sms, a, &counts.sms_sent),
+            ],
             counts,
         }),
         Err(e) => internal_error(&req, &e),

@@ -100,6 +100,61 @@ pub struct OverviewPage<'a> {
     pub csrf: &'a str,
     pub nav: Nav,
     pub counts: Overview,
+    pub charts: Vec<Chart>,
+}
+
+/// A bar chart of counts per day, drawn as SVG on the server.
+pub struct Chart {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub total: String,
+    pub bars: Vec<Bar>,
+}
+
+/// One day's bar, in the chart's coordinates.
+pub struct Bar {
+    pub x: u32,
+    pub y: u32,
+    pub height: u32,
+    /// "2026-11-03: 5", the bar's tooltip.
+    pub label: String,
+}
+
+/// The chart's drawing area, in SVG units.
+pub const CHART_WIDTH: u32 = 600;
+pub const CHART_HEIGHT: u32 = 120;
+
+impl Chart {
+    pub fn new(
+        id: &'static str,
+        title: &'static str,
+        a: &AdminCatalogue,
+        days: &[crate::admin::dashboard::DayCount],
+    ) -> Self {
+        let max = days.iter().map(|d| d.count).max().unwrap_or(0).max(1);
+        let step = CHART_WIDTH / u32::try_from(days.len().max(1)).unwrap_or(1);
+        let bars = days
+            .iter()
+            .zip(0u32..)
+            .map(|(d, i)| {
+                let scaled = d.count.saturating_mul(u64::from(CHART_HEIGHT)) / max;
+                let height = u32::try_from(scaled).unwrap_or(CHART_HEIGHT);
+                Bar {
+                    x: i * step,
+                    y: CHART_HEIGHT - height,
+                    height,
+                    label: format!("{}: {}", d.day, d.count),
+                }
+            })
+            .collect();
+        let total: u64 = days.iter().map(|d| d.count).sum();
+        Self {
+            id,
+            title,
+            total: crate::messages::catalogue::with_number(a.chart_total, total),
+            bars,
+        }
+    }
 }
 
 /// One application in the list.

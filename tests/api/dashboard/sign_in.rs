@@ -23,6 +23,10 @@ async fn an_admin_signs_in_through_the_hosted_login_with_a_second_factor() {
         .unwrap();
     assert!(html.contains(r#"href="/admin/applications""#), "{html}");
     assert!(html.contains(r#"id="count-admins">1<"#), "{html}");
+    // Two sign-ins (the account page's, then the dashboard's) in the 30
+    // days' chart.
+    let chart = &html[html.find(r#"id="chart-sign-ins""#).expect("the chart")..];
+    assert!(chart.contains("Total: 2"), "{chart}");
     let signed_in = events(&app, "admin.signed_in").await;
     assert_eq!(signed_in[0].actor.as_deref(), Some(id.to_string().as_str()));
 }
