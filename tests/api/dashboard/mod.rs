@@ -78,6 +78,38 @@ pub async fn dashboard_sign_in(
     (b, res)
 }
 
+/// Starts setting up an authenticator app on the second-factor page: the
+/// set-up page's HTML (shown by the post, or after its redirect).
+pub async fn start_app_enrollment(app: &TestApp, b: &reqwest::Client, csrf: &str) -> String {
+    let res = post(app, b, "/login/mfa/enroll", &[("csrf", csrf)]).await;
+    if res.status() == 303 {
+        assert_eq!(location(&res), "/login/mfa/enroll");
+        let page = b.get(app.url("/login/mfa/enroll")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        return page.text().await.unwrap();
+    }
+    assert_eq!(res.status(), 200);
+    res.text().await.unwrap()
+}
+
+/// The way back to the application after the new app's first code: its
+/// redirect, or past the page of recovery codes when one is shown first.
+pub async fn after_app_enrollment(
+    app: &TestApp,
+    b: &reqwest::Client,
+    res: reqwest::Response,
+) -> String {
+    if res.status() == 303 {
+        return location(&res);
+    }
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"action="/login/mfa/continue""#), "{html}");
+    let res = post(app, b, "/login/mfa/continue", &[("csrf", &csrf_of(&html))]).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    location(&res)
+}
+
 /// A signed-in admin's browser, the admin's id, and the CSRF token of the
 /// dashboard's forms.
 pub async fn signed_in_admin(app: &TestApp) -> (reqwest::Client, Uuid, String) {

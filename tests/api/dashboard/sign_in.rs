@@ -147,16 +147,7 @@ async fn an_admin_without_a_second_factor_sets_up_an_authenticator_app_while_sig
     assert_eq!(location(&res), "/login/mfa");
     let (html, csrf) = mfa_page(&app, &b).await;
     assert!(html.contains(r#"action="/login/mfa/enroll""#), "{html}");
-    let res = post(&app, &b, "/login/mfa/enroll", &[("csrf", &csrf)]).await;
-    assert_eq!(location(&res), "/login/mfa/enroll");
-    let page = b
-        .get(app.url("/login/mfa/enroll"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = start_app_enrollment(&app, &b, &csrf).await;
     assert!(page.contains("<svg"), "a QR code to scan");
     let secret = crate::account_factors::secret_of(&page);
     align_to_step(&app);
@@ -183,8 +174,7 @@ async fn an_admin_without_a_second_factor_sets_up_an_authenticator_app_while_sig
         &[("csrf", &csrf), ("code", &code_now(&app, &secret, 0))],
     )
     .await;
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
-    let callback = location(&res);
+    let callback = after_app_enrollment(&app, &b, res).await;
     assert!(
         callback.starts_with(&app.url("/admin/callback?")),
         "{callback}"
