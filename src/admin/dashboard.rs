@@ -109,6 +109,20 @@ pub async fn record_signed_in(db: &impl ConnectionTrait, admin: Uuid, now: DateT
     .await;
 }
 
+/// Records an admin's sign-out from the dashboard.
+pub async fn record_signed_out(db: &impl ConnectionTrait, admin: Uuid, now: DateTime<Utc>) {
+    crate::audit::record_by_admin(
+        db,
+        now,
+        admin,
+        "admin.signed_out",
+        Some(admin.to_string()),
+        None,
+        serde_json::json!({}),
+    )
+    .await;
+}
+
 /// The overview's numbers.
 #[derive(Clone, Debug, Default)]
 pub struct Overview {

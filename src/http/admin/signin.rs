@@ -96,6 +96,7 @@ pub async fn callback(
 /// stays: signing out of ferrid is `/end_session`).
 pub async fn signout(
     req: HttpRequest,
+    state: web::Data<AppState>,
     admin: AdminUser,
     session: Session,
     form: web::Form<CsrfForm>,
@@ -104,5 +105,6 @@ pub async fn signout(
         return csrf_failure(&req);
     }
     session.purge();
+    dashboard::record_signed_out(&state.db, admin.user.id, state.clock.now()).await;
     see_other("/")
 }

@@ -12,7 +12,7 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn an_admin_signs_in_through_the_hosted_login_with_a_second_factor() {
     let app = spawn_app().await;
-    let (b, id, _) = signed_in_admin(&app).await;
+    let (b, id, csrf) = signed_in_admin(&app).await;
     let html = b
         .get(app.url("/admin"))
         .send()
@@ -29,6 +29,17 @@ async fn an_admin_signs_in_through_the_hosted_login_with_a_second_factor() {
     assert!(chart.contains("Total: 2"), "{chart}");
     let signed_in = events(&app, "admin.signed_in").await;
     assert_eq!(signed_in[0].actor.as_deref(), Some(id.to_string().as_str()));
+
+    // Signing out ends the dashboard's session, audited.
+    let res = post(&app, &b, "/admin/signout", &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), 303);
+    let res = b.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(location(&res), "/admin/signin");
+    let signed_out = events(&app, "admin.signed_out").await;
+    assert_eq!(
+        signed_out[0].actor.as_deref(),
+        Some(id.to_string().as_str())
+    );
 }
 
 #[tokio::test]
