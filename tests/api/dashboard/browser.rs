@@ -8,6 +8,7 @@
 //! so and passes, except in CI (`CI=true`), where it fails.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -31,10 +32,13 @@ impl ChromeDriver {
             .local_addr()
             .ok()?
             .port();
+        // A process group of its own: the browsers it starts stop with it,
+        // even when the test fails before closing its session.
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .ok()?;
         Some(Self { child, port })
@@ -43,6 +47,8 @@ impl ChromeDriver {
 
 impl Drop for ChromeDriver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
