@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use ferrid::config::{ConfigFile, Overrides, Settings};
 use ferrid::telemetry;
 
+use cli::admin::AdminCommand;
 use cli::email::EmailCommand;
 use cli::keys::KeysCommand;
 use cli::outbox::OutboxCommand;
@@ -64,6 +65,9 @@ enum Command {
     /// The sign-in policy: first factors, sign-up, MFA, second factors.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Who may sign in to the dashboard (/admin).
+    #[command(subcommand)]
+    Admin(AdminCommand),
 }
 
 #[tokio::main]
@@ -105,5 +109,6 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Email(command) => cli::email::run(command, settings).await,
         Command::Outbox(command) => cli::outbox::run(command, settings).await,
         Command::Policy(command) => cli::policy::run(command, settings).await,
+        Command::Admin(command) => cli::admin::run(command, settings).await,
     }
 }

@@ -83,6 +83,7 @@ impl Application {
         if settings.dev {
             admin::demo::ensure_demo_client(&db, &settings).await?;
         }
+        admin::dashboard::ensure_admin_client(&db, &settings).await?;
         admin::sms_connection::ensure(&db, &master_key, &settings)
             .await
             .map_err(|e| anyhow::anyhow!("the SMS connection in the configuration: {e}"))?;
@@ -126,8 +127,9 @@ impl Application {
             redis,
             mail: MailOutbox::default(),
         });
+        let admin_sessions = http::admin::session::DashboardSessions::open(&state.settings).await;
         let port = listener.local_addr()?.port();
-        let server = run(listener, state.clone())?;
+        let server = run(listener, state.clone(), admin_sessions)?;
         spawn_key_refresh(state.clone());
         spawn_sweeper(state.clone());
         if let Some(mailer) = mailer {
@@ -253,13 +255,19 @@ fn spawn_sweeper(state: Arc<AppState>) {
     });
 }
 
-fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
+fn run(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    admin_sessions: http::admin::session::DashboardSessions,
+) -> anyhow::Result<Server> {
     let data = web::Data::from(state);
     let demo = web::Data::new(http::demo::DemoState::default());
     let keep_alive = data.settings.http.keep_alive.0;
     let client_request_timeout = data.settings.http.client_request_timeout.0;
     let server = HttpServer::new(move || {
         let dev_mode = data.settings.dev;
+        let admin_sessions =
+            admin_sessions.middleware(&data.master_key, data.settings.secure_cookies);
         App::new()
             .wrap(actix_web::middleware::from_fn(http::cors::cors))
             .wrap(http::security_headers(dev_mode))
@@ -269,7 +277,7 @@ fn run(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
             .app_data(data.clone())
             .app_data(demo.clone())
             .app_data(http::form_config())
-            .configure(|cfg| http::routes(cfg, dev_mode))
+            .configure(|cfg| http::routes(cfg, dev_mode, admin_sessions))
             .default_service(web::to(http::errors::not_found))
     })
     .keep_alive(keep_alive)

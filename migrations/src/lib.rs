@@ -37,6 +37,7 @@ mod m20261202_000202_create_recovery_codes;
 mod m20261202_000203_create_factor_failures;
 mod m20261202_000301_alter_login_transactions;
 mod m20261202_000401_alter_login_transactions;
+mod m20261203_000201_alter_users;
 
 /// Every migration of ferrid's schema, oldest first.
 pub struct Migrator;
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000203_create_factor_failures::Migration),
             Box::new(m20261202_000301_alter_login_transactions::Migration),
             Box::new(m20261202_000401_alter_login_transactions::Migration),
+            Box::new(m20261203_000201_alter_users::Migration),
         ]
     }
 }

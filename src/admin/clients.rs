@@ -89,6 +89,10 @@ pub struct CreatedClient {
 pub enum CreateClientError {
     #[error("a client with id `{0}` already exists")]
     Taken(ClientId),
+    #[error(
+        "the client id `{0}` is reserved: ids starting with `ferrid.` name ferrid's built-in clients"
+    )]
+    Reserved(ClientId),
     #[error("the authorization_code grant needs at least one --redirect-uri")]
     NoRedirectUri,
     #[error("a public client cannot use the client_credentials grant (it has no secret)")]
@@ -186,6 +190,7 @@ pub async fn create_client(
     connections.sort();
     connections.dedup();
     let client_id = match req.client_id {
+        Some(id) if id.is_reserved() => return Err(CreateClientError::Reserved(id)),
         Some(id) => id,
         // 131 random bits, letters and digits only: unguessable without being
         // a secret, and never mistaken for a flag on a command line.
@@ -240,6 +245,8 @@ pub struct ClientUpdate {
 pub enum UpdateClientError {
     #[error("no client with id `{0}`")]
     NotFound(ClientId),
+    #[error("the client `{0}` is built into ferrid and cannot be changed")]
+    Reserved(ClientId),
     #[error(transparent)]
     MfaUnservable(MfaUnservable),
     #[error(transparent)]
@@ -253,6 +260,9 @@ pub async fn update_client(
     update: ClientUpdate,
     now: DateTime<Utc>,
 ) -> Result<Client, UpdateClientError> {
+    if client_id.is_reserved() {
+        return Err(UpdateClientError::Reserved(client_id.clone()));
+    }
     let txn = store::begin_write(db)
         .await
         .context("starting a transaction")?;
@@ -288,11 +298,16 @@ pub async fn find_client(
     Ok(store::clients::find_by_client_id(db, client_id).await?)
 }
 
-/// Removes a client; whether it existed.
+/// Removes a client; whether it existed. ferrid's built-in clients are
+/// refused.
 pub async fn delete_client(
     db: &impl ConnectionTrait,
     client_id: &ClientId,
 ) -> anyhow::Result<bool> {
+    anyhow::ensure!(
+        !client_id.is_reserved(),
+        "the client `{client_id}` is built into ferrid and cannot be deleted"
+    );
     Ok(store::clients::delete_by_client_id(db, client_id).await?)
 }
 
@@ -363,6 +378,76 @@ pub async fn delete_client_by(
     Ok(deleted)
 }
 
+/// Why a client's settings were not changed.
+#[derive(Debug, thiserror::Error)]
+pub enum EditClientError {
+    #[error("no client with id `{0}`")]
+    NotFound(ClientId),
+    #[error("the client `{0}` is built into ferrid and cannot be changed")]
+    Reserved(ClientId),
+    #[error("the authorization_code grant needs at least one redirect URI")]
+    NoRedirectUri,
+    #[error(
+        "the refresh_token grant needs a grant that issues tokens to a user (authorization_code)"
+    )]
+    RefreshWithoutCode,
+    #[error("a public client cannot use the client_credentials grant (it has no secret)")]
+    PublicClientCredentials,
+    #[error(transparent)]
+    MfaUnservable(MfaUnservable),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Replaces a registered client's settings (the dashboard's edit form),
+/// checked as a new client's are; the client as it is now.
+pub async fn edit_client(
+    db: &DatabaseConnection,
+    client_id: &ClientId,
+    mut settings: store::clients::ClientSettings,
+    now: DateTime<Utc>,
+) -> Result<Client, EditClientError> {
+    if client_id.is_reserved() {
+        return Err(EditClientError::Reserved(client_id.clone()));
+    }
+    settings.grant_types.sort();
+    settings.grant_types.dedup();
+    settings.connections.sort();
+    settings.connections.dedup();
+    let has_code = settings.grant_types.contains(&GrantType::AuthorizationCode);
+    if has_code && settings.redirect_uris.is_empty() {
+        return Err(EditClientError::NoRedirectUri);
+    }
+    if settings.grant_types.contains(&GrantType::RefreshToken) && !has_code {
+        return Err(EditClientError::RefreshWithoutCode);
+    }
+    let txn = store::begin_write(db)
+        .await
+        .context("starting a transaction")?;
+    let Some(existing) = store::clients::find_by_client_id(&txn, client_id)
+        .await
+        .map_err(anyhow::Error::from)?
+    else {
+        return Err(EditClientError::NotFound(client_id.clone()));
+    };
+    if existing.client_type == ClientType::Public
+        && settings.grant_types.contains(&GrantType::ClientCredentials)
+    {
+        return Err(EditClientError::PublicClientCredentials);
+    }
+    if settings.require_mfa
+        && let Err(unservable) = check_mfa_servable(&txn, client_id).await?
+    {
+        return Err(EditClientError::MfaUnservable(unservable));
+    }
+    let client = store::clients::update_settings(&txn, client_id, &settings, now)
+        .await
+        .map_err(anyhow::Error::from)?
+        .ok_or_else(|| EditClientError::NotFound(client_id.clone()))?;
+    txn.commit().await.context("committing the client")?;
+    Ok(client)
+}
+
 /// What became of rotating a client's secret.
 #[derive(Debug)]
 pub enum RotateSecretOutcome {
@@ -377,27 +462,41 @@ pub enum RotateSecretOutcome {
 }
 
 /// Gives a confidential client a new secret, replacing the old one at once.
+/// `by` is the management API's caller: it may rotate only a client whose
+/// API scopes it holds itself, and its rotation is audited here. The
+/// dashboard (`None`) audits its own with the admin's id.
 pub async fn rotate_secret(
     db: &impl ConnectionTrait,
-    by: &ApiClient,
+    by: Option<&ApiClient>,
     client_id: &ClientId,
     now: DateTime<Utc>,
 ) -> anyhow::Result<RotateSecretOutcome> {
+    if client_id.is_reserved() {
+        return Ok(RotateSecretOutcome::NotFound);
+    }
     let Some(client) = store::clients::find_by_client_id(db, client_id).await? else {
         return Ok(RotateSecretOutcome::NotFound);
     };
     if client.client_type == ClientType::Public {
         return Ok(RotateSecretOutcome::Public);
     }
-    if let Some(scope) = by.cannot_grant(&client.allowed_scopes) {
+    if let Some(scope) = by.and_then(|by| by.cannot_grant(&client.allowed_scopes)) {
         return Ok(RotateSecretOutcome::Forbidden(scope.to_owned()));
     }
-    let by = &by.client_id;
     let secret = random_token();
     if !store::clients::update_secret_hash(db, client_id, &sha256_hex(&secret), now).await? {
         return Ok(RotateSecretOutcome::NotFound);
     }
-    audit_by(db, now, by, "admin.client.secret_rotated", client_id).await;
+    if let Some(by) = by {
+        audit_by(
+            db,
+            now,
+            &by.client_id,
+            "admin.client.secret_rotated",
+            client_id,
+        )
+        .await;
+    }
     Ok(RotateSecretOutcome::Rotated(secret))
 }
 

@@ -1,11 +1,15 @@
 //! Use cases of the dashboard, the management API and the CLI.
 
+pub mod admins;
 pub mod audit;
 pub mod clients;
+pub mod dashboard;
 pub mod demo;
+pub mod directory;
 pub mod maintenance;
 pub mod outbox;
 pub mod policy;
+pub mod relying_party;
 pub mod sms_connection;
 pub mod templates;
 pub mod users;

@@ -70,6 +70,17 @@ pub async fn set(
     change: &PolicyChange,
     now: DateTime<Utc>,
 ) -> anyhow::Result<SetPolicyOutcome> {
+    set_as(db, signup, change, now, None).await
+}
+
+/// Like [`set`], by the dashboard's admin `admin` (the audit event's actor).
+pub async fn set_as(
+    db: &DatabaseConnection,
+    signup: bool,
+    change: &PolicyChange,
+    now: DateTime<Utc>,
+    admin: Option<uuid::Uuid>,
+) -> anyhow::Result<SetPolicyOutcome> {
     let txn = store::begin_write(db)
         .await
         .context("starting a transaction")?;
@@ -79,7 +90,11 @@ pub async fn set(
         txn.rollback().await.context("ending the transaction")?;
         return Ok(SetPolicyOutcome::Unchanged(before));
     }
-    let mfa_clients = store::clients::list_requiring_mfa(&txn).await?;
+    let mut mfa_clients = store::clients::list_requiring_mfa(&txn).await?;
+    // The dashboard asks every admin for a second factor it can enroll them
+    // in; a policy without one leaves admins an `unmet` sign-in to read,
+    // not a policy change refused for a client nobody registered.
+    mfa_clients.retain(|id| !id.is_reserved());
     let mut problems = after.validate_for(&mfa_clients).err().unwrap_or_default();
     let claims_phones = after.unique_phone && !before.unique_phone;
     if claims_phones {
@@ -110,16 +125,14 @@ pub async fn set(
         }
     }
     crate::policy::save(&txn, &after, now).await?;
-    crate::audit::record(
-        &txn,
-        now,
-        "policy.changed",
-        None,
-        None,
-        None,
-        serde_json::json!({ "before": before, "after": after }),
-    )
-    .await;
+    let details = serde_json::json!({ "before": before, "after": after });
+    match admin {
+        Some(admin) => {
+            crate::audit::record_by_admin(&txn, now, admin, "policy.changed", None, None, details)
+                .await
+        }
+        None => crate::audit::record(&txn, now, "policy.changed", None, None, None, details).await,
+    }
     txn.commit().await.context("committing the policy")?;
     tracing::info!("sign-in policy changed");
     Ok(SetPolicyOutcome::Changed { before, after })

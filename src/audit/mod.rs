@@ -72,6 +72,33 @@ pub async fn record_by_client(
     }
 }
 
+/// Records what the admin `admin` did in the dashboard: the actor is
+/// their id; `user_id` is the user the action was about, if any (it then
+/// shows on that user's activity page).
+pub async fn record_by_admin(
+    db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    admin: Uuid,
+    kind: &str,
+    subject: Option<String>,
+    user_id: Option<Uuid>,
+    details: serde_json::Value,
+) {
+    let event = AuditEvent {
+        kind: kind.to_owned(),
+        actor: Some(admin.to_string()),
+        subject,
+        client_id: None,
+        ip: None,
+        details,
+        at,
+        user_id,
+    };
+    if let Err(e) = store::audit_events::insert(db, &event).await {
+        tracing::error!(error = %e, kind, "recording an audit event failed");
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn insert(
     db: &impl ConnectionTrait,

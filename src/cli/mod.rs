@@ -1,6 +1,7 @@
 //! The command groups of `ferrid`, one module each; `main.rs` parses the
 //! command line and dispatches here.
 
+pub mod admin;
 pub mod client;
 pub mod config;
 pub mod connection;

@@ -93,6 +93,16 @@ impl MasterKey {
         mac.update(purpose.as_bytes());
         mac.finalize().into_bytes().into()
     }
+
+    /// The 64 bytes that seal the dashboard's session cookie (32 to sign,
+    /// 32 to encrypt), derived like [`derive`](Self::derive): the same on
+    /// every instance that shares the master key, never the key itself.
+    pub fn dashboard_session_key(&self) -> [u8; 64] {
+        let mut key = [0u8; 64];
+        key[..32].copy_from_slice(&self.derive("dashboard-session:signing"));
+        key[32..].copy_from_slice(&self.derive("dashboard-session:encryption"));
+        key
+    }
 }
 
 /// Dev mode only: reads the master key kept in `path`, or creates it (0600).

@@ -25,7 +25,16 @@ impl ClientId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Ids under `ferrid.` name ferrid's own built-in clients (the account
+    /// area, the dashboard): nobody registers, changes or deletes them.
+    pub fn is_reserved(&self) -> bool {
+        self.0.starts_with(RESERVED_PREFIX)
+    }
 }
+
+/// The prefix of the built-in clients' ids.
+pub const RESERVED_PREFIX: &str = "ferrid.";
 
 impl AsRef<str> for ClientId {
     fn as_ref(&self) -> &str {

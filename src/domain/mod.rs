@@ -22,7 +22,9 @@ mod usage;
 pub use auth_method::{AuthMethod, MFA_ACR};
 pub use authorization::{AcrRequest, AuthorizationRequest, CodeChallenge, Prompt, ResponseMode};
 pub use claims::{scope_claims, scope_of_claim, uncovered_claims};
-pub use client::{ClientId, ClientName, ClientType, GrantType, Origin, PASSWORDLESS_OTP_GRANT};
+pub use client::{
+    ClientId, ClientName, ClientType, GrantType, Origin, PASSWORDLESS_OTP_GRANT, RESERVED_PREFIX,
+};
 pub use connection::Connection;
 pub use email::{EmailAddress, EmailError};
 pub use factor::Factor;

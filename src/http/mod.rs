@@ -2,6 +2,7 @@
 //! to pages, redirects and JSON.
 
 mod account;
+pub mod admin;
 mod api;
 pub mod chart;
 pub mod client_ip;
@@ -27,9 +28,14 @@ use tracing_actix_web::RequestId;
 
 pub use request_span::RequestSpan;
 
-/// Every route ferrid serves; the dev outbox, the dev mail and the demo
+/// Every route ferrid serves (the dashboard under its own session
+/// middleware); the dev outbox, the dev mail and the demo
 /// only in dev mode.
-pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
+pub fn routes(
+    cfg: &mut web::ServiceConfig,
+    dev_mode: bool,
+    admin_sessions: actix_session::SessionMiddleware<admin::session::DashboardSessions>,
+) {
     cfg.route("/", web::get().to(home::home))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
@@ -86,6 +92,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, dev_mode: bool) {
         );
     account::routes(cfg);
     api::routes(cfg);
+    admin::routes(cfg, admin_sessions);
     for path in cors::CORS_PATHS {
         cfg.route(
             path,

@@ -61,7 +61,7 @@ pub async fn second_factor_page(
 
 /// The user and what their sign-in needs, through the pool; `None` when
 /// the sign-in is not at its second factor or the user may not sign in.
-async fn step_of(
+pub(super) async fn step_of(
     state: &AppState,
     tx: &LoginTransaction,
 ) -> anyhow::Result<Option<(User, SecondStep)>> {

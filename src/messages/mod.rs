@@ -4,6 +4,7 @@
 pub mod account_catalogue;
 pub mod account_email_catalogue;
 pub mod account_factors_catalogue;
+pub mod admin_catalogue;
 pub mod catalogue;
 pub mod email;
 mod language;

@@ -229,3 +229,23 @@ pub async fn list_page(
         })
         .collect())
 }
+
+/// When each event of `kind` since `since` happened, at most `limit` of
+/// them, oldest first (the dashboard counts them per day).
+pub async fn list_times_since(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    since: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<DateTime<Utc>>, StoreError> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::At)
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::At.gte(since))
+        .order_by_asc(Column::At)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?)
+}

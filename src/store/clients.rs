@@ -204,23 +204,6 @@ pub async fn update_require_mfa(
     find_by_client_id(db, client_id).await
 }
 
-/// Replaces the hash of the client's secret; whether the client exists.
-pub async fn update_secret_hash(
-    db: &impl ConnectionTrait,
-    client_id: &ClientId,
-    secret_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    use sea_orm::sea_query::Expr;
-    let res = Entity::update_many()
-        .col_expr(Column::SecretHash, Expr::value(secret_hash.to_owned()))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::ClientId.eq(client_id.as_str()))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected == 1)
-}
-
 /// The ids of the clients that require MFA, oldest first.
 pub async fn list_requiring_mfa(db: &impl ConnectionTrait) -> Result<Vec<ClientId>, StoreError> {
     let all = Entity::find()
@@ -279,4 +262,76 @@ pub async fn is_origin_allowed(
         from_json_list(&c.allowed_origins)
             .is_ok_and(|list| list.iter().any(|o| o == origin.as_str()))
     }))
+}
+
+/// What the dashboard changes on a registered client: everything but its
+/// id, type, secret, scopes and introspection.
+#[derive(Clone, Debug)]
+pub struct ClientSettings {
+    pub name: ClientName,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    pub allowed_origins: Vec<Origin>,
+    pub grant_types: Vec<GrantType>,
+    pub connections: Vec<Connection>,
+    pub first_party: bool,
+    pub require_mfa: bool,
+}
+
+/// Replaces the client's settings; the client as it is now, or `None`
+/// when there is no such client.
+pub async fn update_settings(
+    db: &impl ConnectionTrait,
+    client_id: &ClientId,
+    settings: &ClientSettings,
+    now: DateTime<Utc>,
+) -> Result<Option<Client>, StoreError> {
+    use sea_orm::sea_query::Expr;
+    let grants: Vec<&str> = settings.grant_types.iter().map(|g| g.as_str()).collect();
+    let origins: Vec<&str> = settings
+        .allowed_origins
+        .iter()
+        .map(Origin::as_str)
+        .collect();
+    Entity::update_many()
+        .col_expr(Column::Name, Expr::value(settings.name.as_str()))
+        .col_expr(
+            Column::RedirectUris,
+            Expr::value(to_json_list(&settings.redirect_uris)),
+        )
+        .col_expr(
+            Column::PostLogoutRedirectUris,
+            Expr::value(to_json_list(&settings.post_logout_redirect_uris)),
+        )
+        .col_expr(Column::AllowedOrigins, Expr::value(to_json_list(&origins)))
+        .col_expr(Column::GrantTypes, Expr::value(to_json_list(&grants)))
+        .col_expr(
+            Column::Connections,
+            Expr::value(to_json_list(&settings.connections)),
+        )
+        .col_expr(Column::FirstParty, Expr::value(settings.first_party))
+        .col_expr(Column::RequireMfa, Expr::value(settings.require_mfa))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::ClientId.eq(client_id.as_str()))
+        .exec(db)
+        .await?;
+    find_by_client_id(db, client_id).await
+}
+
+/// Replaces a confidential client's secret hash; whether there was one.
+pub async fn update_secret_hash(
+    db: &impl ConnectionTrait,
+    client_id: &ClientId,
+    secret_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    use sea_orm::sea_query::Expr;
+    let res = Entity::update_many()
+        .col_expr(Column::SecretHash, Expr::value(secret_hash))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::ClientId.eq(client_id.as_str()))
+        .filter(Column::SecretHash.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
 }

@@ -25,6 +25,8 @@ mod entity {
         pub name: Option<String>,
         pub locale: Option<String>,
         pub blocked: bool,
+        /// May sign in to the dashboard.
+        pub admin: bool,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -48,6 +50,8 @@ pub struct User {
     pub name: Option<String>,
     pub locale: Option<String>,
     pub blocked: bool,
+    /// May sign in to the dashboard.
+    pub admin: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -63,6 +67,7 @@ impl From<entity::Model> for User {
             name: m.name,
             locale: m.locale,
             blocked: m.blocked,
+            admin: m.admin,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -139,6 +144,7 @@ pub async fn insert_with_verified_phone(
         name: None,
         locale: None,
         blocked: false,
+        admin: false,
         created_at: now,
         updated_at: now,
     };
@@ -176,6 +182,7 @@ pub async fn insert_with_verified_email(
         locale: None,
         phone_unique: true,
         blocked: false,
+        admin: false,
         created_at: now,
         updated_at: now,
     };
@@ -364,6 +371,7 @@ pub async fn insert(
         email: new.email.map(|e| e.as_str().to_owned()),
         name: new.name,
         locale: None,
+        admin: false,
         blocked: false,
         created_at: now,
         updated_at: now,
@@ -398,4 +406,111 @@ pub async fn update_profile(
 /// they existed.
 pub async fn delete_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreError> {
     Ok(Entity::delete_by_id(id).exec(db).await?.rows_affected == 1)
+}
+
+/// Grants (`true`) or takes away the dashboard; whether the user exists.
+pub async fn update_admin(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    admin: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = Entity::update_many()
+        .col_expr(Column::Admin, Expr::value(admin))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Blocks (`true`) or unblocks the user; whether the user exists.
+pub async fn update_blocked(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    blocked: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = Entity::update_many()
+        .col_expr(Column::Blocked, Expr::value(blocked))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Every user holding this number (more than one only where numbers may be
+/// shared), oldest first.
+pub async fn list_by_phone(
+    db: &impl ConnectionTrait,
+    phone: &PhoneNumber,
+    limit: u64,
+) -> Result<Vec<User>, StoreError> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(Entity::find()
+        .filter(Column::PhoneE164.eq(phone.as_str()))
+        .order_by_asc(Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(User::from)
+        .collect())
+}
+
+/// Every user with this address, verified or not, compared without case.
+pub async fn list_by_email(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+    limit: u64,
+) -> Result<Vec<User>, StoreError> {
+    use sea_orm::sea_query::{ExprTrait, Func};
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(Entity::find()
+        .filter(Expr::expr(Func::lower(Expr::col(Column::Email))).eq(email.as_str().to_lowercase()))
+        .order_by_asc(Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(User::from)
+        .collect())
+}
+
+/// The newest users first.
+pub async fn list_recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<User>, StoreError> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(Entity::find()
+        .order_by_desc(Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(User::from)
+        .collect())
+}
+
+/// How many users there are, and how many of them are admins and blocked.
+pub async fn count(db: &impl ConnectionTrait) -> Result<UserCounts, StoreError> {
+    use sea_orm::PaginatorTrait;
+    Ok(UserCounts {
+        all: Entity::find().count(db).await?,
+        admins: Entity::find()
+            .filter(Column::Admin.eq(true))
+            .count(db)
+            .await?,
+        blocked: Entity::find()
+            .filter(Column::Blocked.eq(true))
+            .count(db)
+            .await?,
+    })
+}
+
+/// The numbers of [`count`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UserCounts {
+    pub all: u64,
+    pub admins: u64,
+    pub blocked: u64,
 }

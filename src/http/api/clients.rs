@@ -331,7 +331,8 @@ pub async fn patch_client(
     .await
     {
         Ok(client) => Ok(HttpResponse::Ok().json(ClientView::from(client))),
-        Err(UpdateClientError::NotFound(_)) => Err(no_client()),
+        // Built-in clients are not the API's to change.
+        Err(UpdateClientError::NotFound(_) | UpdateClientError::Reserved(_)) => Err(no_client()),
         Err(UpdateClientError::MfaUnservable(why)) => Err(Problem::unprocessable(
             why.to_string(),
             why.0
@@ -387,7 +388,7 @@ pub async fn rotate_secret(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = client_id_of(&id)?;
-    match clients::rotate_secret(&state.db, &caller.0, &id, state.clock.now()).await? {
+    match clients::rotate_secret(&state.db, Some(&caller.0), &id, state.clock.now()).await? {
         RotateSecretOutcome::Rotated(secret) => Ok(HttpResponse::Ok().json(RotatedSecret {
             client_id: id.as_str().to_owned(),
             client_secret: secret,

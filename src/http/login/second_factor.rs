@@ -312,7 +312,7 @@ pub async fn continue_sign_in(
     }
 }
 
-fn sign_in_context<'a>(
+pub(super) fn sign_in_context<'a>(
     req: &'a HttpRequest,
     ip: Option<&'a str>,
     locale: &'static str,
