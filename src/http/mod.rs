@@ -4,7 +4,6 @@
 mod account;
 pub mod admin;
 mod api;
-pub mod chart;
 pub mod client_ip;
 mod consent;
 mod cookies;
