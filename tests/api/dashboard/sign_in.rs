@@ -198,7 +198,7 @@ async fn an_admin_without_a_second_factor_sets_up_an_authenticator_app_while_sig
             .unwrap()
             .contains(&totp)
     );
-    assert_eq!(events(&app, "mfa.enrolled").await[0].user_id, Some(id));
+    assert_eq!(events(&app, "factor.totp.added").await[0].user_id, Some(id));
 }
 
 #[tokio::test]
