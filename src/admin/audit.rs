@@ -52,6 +52,74 @@ pub async fn list_events(
     })
 }
 
+/// The most events one CSV export holds.
+pub const MAX_EXPORT: usize = 10_000;
+
+/// Every event matching `filter`, newest first, up to [`MAX_EXPORT`].
+pub async fn export_events(
+    db: &impl ConnectionTrait,
+    filter: &EventFilter,
+) -> anyhow::Result<Vec<StoredEvent>> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = list_events(db, filter, cursor.as_deref(), MAX_PAGE)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        all.extend(page.events);
+        match page.next_cursor {
+            Some(next) if all.len() < MAX_EXPORT => cursor = Some(next),
+            _ => break,
+        }
+    }
+    all.truncate(MAX_EXPORT);
+    Ok(all)
+}
+
+/// The events as CSV (RFC 4180: a header line, CRLF line ends, fields
+/// quoted when they hold a comma, a quote or a line break). A text field
+/// a spreadsheet would read as a formula starts with an apostrophe.
+pub fn to_csv(events: &[StoredEvent]) -> String {
+    let mut out = String::from("id,at,kind,actor,user_id,subject,client_id,ip,details\r\n");
+    for e in events {
+        let ev = &e.event;
+        let fields = [
+            e.id.to_string(),
+            ev.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            ev.kind.clone(),
+            ev.actor.clone().unwrap_or_default(),
+            ev.user_id.map(|u| u.to_string()).unwrap_or_default(),
+            ev.subject.clone().unwrap_or_default(),
+            ev.client_id.clone().unwrap_or_default(),
+            ev.ip.clone().unwrap_or_default(),
+            if ev.details.is_null() {
+                String::new()
+            } else {
+                ev.details.to_string()
+            },
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_field(value: &str) -> String {
+    let formula = value.starts_with(['=', '@', '\t', '\r'])
+        || (value.starts_with(['+', '-']) && !value[1..].chars().all(|c| c.is_ascii_digit()));
+    let value = if formula {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
 fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}.{}", at.timestamp_micros(), id.simple()))
 }
@@ -75,6 +143,16 @@ fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ListEventsError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_field("+447400123456"), "+447400123456");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
 
     #[test]
     fn a_cursor_reads_back_as_what_it_was_made_of() {

@@ -11,5 +11,6 @@ pub mod outbox;
 pub mod policy;
 pub mod relying_party;
 pub mod sms_connection;
+pub mod template_editor;
 pub mod templates;
 pub mod users;

@@ -59,7 +59,7 @@ fn line_of(message: &str) -> Option<usize> {
         .and_then(|n| n.trim().parse().ok())
 }
 
-fn sms_problem(error: &TemplateError) -> TemplateProblem {
+pub(crate) fn sms_problem(error: &TemplateError) -> TemplateProblem {
     let message = error.to_string();
     TemplateProblem::Invalid {
         line: line_of(&message),
@@ -67,7 +67,7 @@ fn sms_problem(error: &TemplateError) -> TemplateProblem {
     }
 }
 
-fn email_problem(error: &EmailTemplateError) -> TemplateProblem {
+pub(crate) fn email_problem(error: &EmailTemplateError) -> TemplateProblem {
     let line = match error {
         EmailTemplateError::NoSubject => Some(1),
         EmailTemplateError::SyntaxAt { line, .. }
@@ -89,6 +89,44 @@ fn language_key(language: &str) -> Option<&str> {
 pub async fn put_template(
     state: &AppState,
     by: &ClientId,
+    channel: Channel,
+    usage: &str,
+    language: &str,
+    source: &str,
+) -> anyhow::Result<Result<(), TemplateProblem>> {
+    let saved = save_template(state, channel, usage, language, source).await?;
+    if saved.is_ok() {
+        crate::audit::record_by_client(
+            &state.db,
+            state.clock.now(),
+            by.as_str(),
+            "admin.template.changed",
+            None,
+            None,
+            changed_details(channel, usage, language),
+        )
+        .await;
+    }
+    Ok(saved)
+}
+
+/// What the audit event of a changed template says.
+pub fn changed_details(channel: Channel, usage: &str, language: &str) -> serde_json::Value {
+    serde_json::json!({ "channel": channel.as_str(), "usage": usage, "language": language })
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Email => "email",
+        }
+    }
+}
+
+/// Validates and stores a template, without the caller's audit event.
+pub async fn save_template(
+    state: &AppState,
     channel: Channel,
     usage: &str,
     language: &str,
@@ -122,18 +160,6 @@ pub async fn put_template(
             }
         }
     };
-    if saved.is_ok() {
-        crate::audit::record_by_client(
-            &state.db,
-            now,
-            by.as_str(),
-            "admin.template.changed",
-            None,
-            None,
-            serde_json::json!({ "channel": format!("{channel:?}").to_lowercase(), "usage": usage, "language": language }),
-        )
-        .await;
-    }
     Ok(saved)
 }
 

@@ -25,6 +25,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/login.js"),
     },
+    Asset {
+        name: "template_editor.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/template_editor.js"),
+    },
 ];
 
 /// `GET /static/{file}`: a day in caches; unknown names are a 404 page.

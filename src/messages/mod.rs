@@ -15,6 +15,6 @@ mod templates;
 
 pub use language::{LanguagePreference, negotiate};
 pub use templates::{
-    DEFAULT_LANGUAGE_KEY, MessageVars, TemplateError, TemplateSet, default_template,
-    default_translations, preview_template, validate_template,
+    DEFAULT_LANGUAGE_KEY, MAX_SEGMENTS, MessageVars, TemplateError, TemplateSet, default_template,
+    default_translations, preview_template, preview_template_for, validate_template,
 };

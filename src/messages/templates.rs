@@ -136,15 +136,25 @@ pub fn validate_template(source: &str) -> Result<(), TemplateError> {
 /// The message a template makes with sample values (a code, a number, an
 /// application name), or why it cannot make one.
 pub fn preview_template(source: &str) -> Result<String, TemplateError> {
+    preview_template_for(source, "+447400123456", Some("en"))
+}
+
+/// The message a template makes for a given number and language, with a
+/// sample code and application name.
+pub fn preview_template_for(
+    source: &str,
+    phone_number: &str,
+    language: Option<&str>,
+) -> Result<String, TemplateError> {
     let parser = parser().map_err(|e| TemplateError::Syntax(e.to_string()))?;
     let template = parser
         .parse(&translate(source))
         .map_err(|e| TemplateError::Syntax(e.to_string()))?;
     let sample = MessageVars {
         code: "123456",
-        phone_number: "+447400123456",
+        phone_number,
         application_name: "Application Name",
-        request_language: Some("en"),
+        request_language: language,
         usage: MessageUsage::Login,
         revert_url: "https://id.example.com/account/revert/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         change: "changed",

@@ -177,6 +177,9 @@ pub struct EventFilter {
     pub user_id: Option<Uuid>,
     pub kind: Option<String>,
     pub since: Option<DateTime<Utc>>,
+    /// Only events strictly before this time.
+    pub until: Option<DateTime<Utc>>,
+    pub client_id: Option<String>,
 }
 
 /// Up to `limit` events matching `filter`, newest first, older than the
@@ -209,6 +212,12 @@ pub async fn list_page(
     }
     if let Some(since) = filter.since {
         query = query.filter(Column::At.gte(since));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(Column::At.lt(until));
+    }
+    if let Some(client_id) = &filter.client_id {
+        query = query.filter(Column::ClientId.eq(client_id.as_str()));
     }
     Ok(query
         .all(db)

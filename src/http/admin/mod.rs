@@ -6,9 +6,11 @@
 
 mod application_edit;
 mod applications;
+mod audit;
 mod pages;
 pub mod session;
 mod signin;
+mod templates;
 mod users;
 mod view;
 
@@ -70,7 +72,19 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: SessionMiddleware<Dashboar
                     .route("/users", web::get().to(users::search))
                     .route("/users/{id}", web::get().to(users::show))
                     .route("/users/{id}/block", web::post().to(users::block))
-                    .route("/users/{id}/unblock", web::post().to(users::unblock)),
+                    .route("/users/{id}/unblock", web::post().to(users::unblock))
+                    .route("/templates", web::get().to(templates::list))
+                    .route("/templates/preview", web::post().to(templates::preview))
+                    .route(
+                        "/templates/{channel}/{usage}/{lang}",
+                        web::get().to(templates::edit_form),
+                    )
+                    .route(
+                        "/templates/{channel}/{usage}/{lang}",
+                        web::post().to(templates::edit),
+                    )
+                    .route("/audit", web::get().to(audit::page))
+                    .route("/audit.csv", web::get().to(audit::csv)),
             ),
     );
 }

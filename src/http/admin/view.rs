@@ -91,6 +91,8 @@ pub enum Nav {
     Applications,
     Policy,
     Users,
+    Templates,
+    Audit,
 }
 
 #[derive(Template)]

@@ -96,6 +96,7 @@ pub async fn list_audit_events(
             .transpose()
             .map_err(|_| Problem::invalid("since", "not an RFC 3339 time"))?
             .map(|t| t.with_timezone(&Utc)),
+        ..EventFilter::default()
     };
     let page = audit::list_events(
         &state.db,

@@ -106,6 +106,12 @@ pub fn validate(source: &str) -> Result<(), EmailTemplateError> {
 /// The subject and text a template makes with sample values, or why it
 /// cannot make them.
 pub fn preview(source: &str) -> Result<(String, String), EmailTemplateError> {
+    preview_in(source, "en")
+}
+
+/// The subject and text a template makes with sample values for a reader
+/// of `language`.
+pub fn preview_in(source: &str, language: &str) -> Result<(String, String), EmailTemplateError> {
     let parts = split(source)?;
     let parser = parser().map_err(|e| EmailTemplateError::Syntax(e.to_string()))?;
     // Parsed whole, so that the parser's line numbers are the file's.
@@ -113,7 +119,7 @@ pub fn preview(source: &str) -> Result<(String, String), EmailTemplateError> {
     let compiled =
         compile(&parser, &parts).map_err(|e| EmailTemplateError::Syntax(e.to_string()))?;
     compiled
-        .render(&vars::sample().to_object("en"))
+        .render(&vars::sample().to_object(language))
         .map_err(|e| render_error(source, &e))
 }
 

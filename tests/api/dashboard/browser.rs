@@ -215,6 +215,7 @@ async fn an_admin_signs_in_with_a_second_factor_creates_an_application_and_block
         .unwrap();
     assert!(status.contains("Blocked"), "{status}");
     screenshot(&browser, "admin-user-blocked").await;
+    edit_a_template(&browser).await;
     browser.close().await.unwrap();
 
     // Their session ended, and signing in again does not open one.
@@ -231,4 +232,46 @@ async fn an_admin_signs_in_with_a_second_factor_creates_an_application_and_block
     assert_ne!(location(&res), "/account");
     let res = fresh.get(app.url("/account")).send().await.unwrap();
     assert_eq!(location(&res), "/account/signin");
+}
+
+/// The text of the element `css`, once it is `wanted` (the editor's script
+/// updates the preview a moment after typing).
+async fn wait_for_text(browser: &Client, css: &str, wanted: &str) {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = browser.find(Locator::Css(css)).await {
+            seen = element.text().await.unwrap_or_default();
+            if seen == wanted {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} shows {seen:?}, not {wanted:?}");
+}
+
+/// An SMS template with an unknown Liquid tag is refused with its line;
+/// a valid one previews as it is typed, with its segments, and is saved.
+async fn edit_a_template(browser: &Client) {
+    click(browser, "nav a[href='/admin/templates']").await;
+    click(browser, "a[href='/admin/templates/sms/login/default']").await;
+    fill(browser, "#source", "Hello\n{% bogus %} {{ code }}").await;
+    click(browser, "#save-template").await;
+    wait_for_text(browser, "#template-problem-line", "Line 2").await;
+    let kept = browser
+        .find(Locator::Css("#source"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("Hello\n{% bogus %} {{ code }}"));
+
+    fill(browser, "#source", "Your code is {{ code }}").await;
+    // The script previews as the admin types, before any button.
+    wait_for_text(browser, "#preview-body", "Your code is 123456").await;
+    click(browser, "#save-template").await;
+    wait_for_text(browser, "#template-notice", "Template saved.").await;
+    wait_for_text(browser, "#preview-segments", "1 segment, GSM-7, 19/160").await;
+    screenshot(browser, "templates").await;
 }

@@ -12,8 +12,10 @@ use crate::helpers::{TestApp, browser, csrf_of, location};
 use crate::mfa::{choose, mfa_page, submit};
 
 mod actions;
+mod audit_log;
 mod browser;
 mod sign_in;
+mod templates;
 
 pub const ADMIN_PHONE: &str = "+447400123456";
 pub const OTHER_PHONE: &str = "+447400123457";
