@@ -6,6 +6,9 @@
 
 mod application_edit;
 mod applications;
+mod connection;
+mod keys;
+mod outbox;
 mod pages;
 pub mod session;
 mod signin;
@@ -70,7 +73,15 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: SessionMiddleware<Dashboar
                     .route("/users", web::get().to(users::search))
                     .route("/users/{id}", web::get().to(users::show))
                     .route("/users/{id}/block", web::post().to(users::block))
-                    .route("/users/{id}/unblock", web::post().to(users::unblock)),
+                    .route("/users/{id}/unblock", web::post().to(users::unblock))
+                    .route("/connection", web::get().to(connection::show))
+                    .route("/connection", web::post().to(connection::save))
+                    .route("/connection/test", web::post().to(connection::test))
+                    .route("/outbox", web::get().to(outbox::list))
+                    .route("/outbox/{id}/retry", web::post().to(outbox::retry))
+                    .route("/outbox/{id}/abandon", web::post().to(outbox::abandon))
+                    .route("/keys", web::get().to(keys::list))
+                    .route("/keys/rotate", web::post().to(keys::rotate)),
             ),
     );
 }

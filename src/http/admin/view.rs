@@ -91,6 +91,9 @@ pub enum Nav {
     Applications,
     Policy,
     Users,
+    Connection,
+    Outbox,
+    Keys,
 }
 
 #[derive(Template)]
