@@ -13,6 +13,7 @@ use crate::mfa::{choose, mfa_page, submit};
 
 mod actions;
 mod browser;
+mod config;
 mod sign_in;
 
 pub const ADMIN_PHONE: &str = "+447400123456";
