@@ -1,10 +1,12 @@
-//! The operator's view of the email outbox (`ferrid outbox …`).
+//! The operator's view of the email outbox (`ferrid outbox …` and the
+//! dashboard's outbox page).
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::audit;
 use crate::domain::{EmailAddress, OutboxStatus};
-use crate::email::{self, RetryError, RetryOutcome};
+use crate::email::{self, AbandonError, RetryError, RetryOutcome};
 use crate::store::ConnectionTrait;
 
 /// A message as the operator sees it: the address masked, no body.
@@ -61,4 +63,47 @@ pub async fn retry(
     now: DateTime<Utc>,
 ) -> Result<RetryOutcome, RetryError> {
     email::retry(db, id, now).await
+}
+
+/// [`retry`] by an admin in the dashboard, audited with the admin's id.
+pub async fn retry_as(
+    db: &impl ConnectionTrait,
+    admin: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<RetryOutcome, RetryError> {
+    let outcome = retry(db, id, now).await?;
+    audit::record_by_admin(
+        db,
+        now,
+        admin,
+        "admin.outbox.retried",
+        None,
+        None,
+        serde_json::json!({ "outbox_id": id }),
+    )
+    .await;
+    Ok(outcome)
+}
+
+/// Gives up a queued or failed message (an admin in the dashboard): no
+/// worker sends it any more; audited with the admin's id.
+pub async fn abandon_as(
+    db: &impl ConnectionTrait,
+    admin: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AbandonError> {
+    email::abandon(db, id, now).await?;
+    audit::record_by_admin(
+        db,
+        now,
+        admin,
+        "admin.outbox.abandoned",
+        None,
+        None,
+        serde_json::json!({ "outbox_id": id }),
+    )
+    .await;
+    Ok(())
 }

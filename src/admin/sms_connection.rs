@@ -4,24 +4,23 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
-
 use secrecy::ExposeSecret;
 
 use crate::audit;
 use crate::config::Settings;
 use crate::crypto::MasterKey;
 use crate::domain::{MessageUsage, OtpCode, PhoneNumber};
-use crate::messages::{LanguagePreference, MessageVars, TemplateError, validate_template};
-use crate::otp::generate_code;
+use crate::messages::{LanguagePreference, TemplateError, validate_template};
 use crate::sms::connection::{
     ProviderSettings, TWILIO_API, check_provider_url, seal_twilio_token, seal_webhook_secret,
 };
-use crate::sms::{ConnectionSettings, LiveConnection, SmsMessage, TestNumber};
+use crate::sms::{ConnectionSettings, LiveConnection, TestNumber};
+
+pub use super::sms_test::{TestSendReport, test_send};
 use crate::store::{self, DatabaseConnection};
 
 /// The dev outbox in this database.
-fn outbox(db: &DatabaseConnection) -> std::sync::Arc<dyn crate::sms::SmsSender> {
+pub(super) fn outbox(db: &DatabaseConnection) -> std::sync::Arc<dyn crate::sms::SmsSender> {
     store::sms_outbox::DbOutbox::sender(db.clone())
 }
 
@@ -484,72 +483,24 @@ pub async fn set_template(
     Ok(())
 }
 
-/// What the provider answered to a test message.
-#[derive(Debug)]
-pub enum TestSendReport {
-    Sent {
-        provider: &'static str,
-        provider_id: Option<String>,
-    },
-    Failed {
-        provider: &'static str,
-        error: String,
-    },
-}
-
-/// Sends the generic template to `to` through the live provider.
-pub async fn test_send(
+/// [`set`] by an admin in the dashboard, audited with the admin's id.
+pub async fn set_as(
     db: &DatabaseConnection,
     master_key: &MasterKey,
-    to: &str,
-) -> Result<TestSendReport, ConnectionError> {
-    let phone = PhoneNumber::parse(to, None)
-        .ok()
-        .or_else(|| PhoneNumber::parse_e164_syntax(to))
-        .ok_or_else(|| invalid(format!("`{to}` is not a phone number in E.164 form")))?;
-    let (settings, _) = ConnectionSettings::load(db).await?;
-    let live = LiveConnection::build(settings, master_key, outbox(db))?;
-    let code = generate_code(live.settings.otp_length);
-    let body = live.templates.render(
-        &MessageVars {
-            code: code.as_str(),
-            phone_number: phone.as_str(),
-            application_name: "ferrid",
-            request_language: None,
-            usage: MessageUsage::Generic,
-            revert_url: "",
-            change: "",
-        },
-        &LanguagePreference::default(),
-    )?;
-    let message = SmsMessage {
-        to: &phone,
-        body: &body,
-        code: Some(&code),
-        usage: MessageUsage::Generic,
-        expires_at: Utc::now() + live.settings.code_policy().ttl,
-        user_id: None,
-    };
-    let provider = live.sender.provider();
-    let report = match live.sender.send(&message).await {
-        Ok(d) => TestSendReport::Sent {
-            provider,
-            provider_id: d.provider_id,
-        },
-        Err(e) => TestSendReport::Failed {
-            provider,
-            error: e.to_string(),
-        },
-    };
-    audit::record(
+    admin: uuid::Uuid,
+    change: ConnectionChange,
+    test_numbers: TestNumbers,
+) -> Result<ConnectionSettings, ConnectionError> {
+    let settings = set(db, master_key, change, test_numbers).await?;
+    audit::record_by_admin(
         db,
         crate::clock::Clock::now(&crate::clock::SystemClock),
-        "sms.test_send",
-        Some(phone.masked()),
+        admin,
+        "admin.sms_connection.changed",
         None,
         None,
-        serde_json::json!({ "provider": provider, "ok": matches!(report, TestSendReport::Sent { .. }) }),
+        serde_json::json!({ "provider": settings.provider.name() }),
     )
     .await;
-    Ok(report)
+    Ok(settings)
 }

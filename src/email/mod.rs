@@ -20,7 +20,8 @@ mod worker;
 
 pub use capture::DevCapture;
 pub use outbox::{
-    DevMail, EnqueueError, NewMail, RetryError, RetryOutcome, dev_mail, enqueue, list, retry,
+    AbandonError, DevMail, EnqueueError, NewMail, RetryError, RetryOutcome, abandon, dev_mail,
+    enqueue, list, retry,
 };
 pub use smtp::SmtpMailer;
 pub use worker::{DeliveryRules, OutboxWorker};

@@ -149,6 +149,59 @@ pub async fn retry(
     Ok(RetryOutcome::Queued)
 }
 
+/// Why a message cannot be abandoned.
+#[derive(Debug, thiserror::Error)]
+pub enum AbandonError {
+    #[error("there is no message {0} in the outbox")]
+    Unknown(Uuid),
+    #[error("message {0} was already sent")]
+    AlreadySent(Uuid),
+    #[error("message {0} is being sent right now")]
+    Sending(Uuid),
+    #[error("message {0} was already given up")]
+    AlreadyAbandoned(Uuid),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Gives up a queued or failed message: no worker sends it any more.
+pub async fn abandon(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AbandonError> {
+    let message = rows::find_by_id(conn, id)
+        .await?
+        .ok_or(AbandonError::Unknown(id))?;
+    match message.status {
+        OutboxStatus::Sent => return Err(AbandonError::AlreadySent(id)),
+        OutboxStatus::Sending => return Err(AbandonError::Sending(id)),
+        OutboxStatus::Abandoned => return Err(AbandonError::AlreadyAbandoned(id)),
+        OutboxStatus::Queued | OutboxStatus::Failed => {}
+    }
+    let from = [OutboxStatus::Queued, OutboxStatus::Failed];
+    if !rows::update_abandon(conn, id, &from, "abandoned by an operator").await? {
+        // Taken by a worker between the read and the update.
+        return Err(AbandonError::Sending(id));
+    }
+    audit::record_for(
+        conn,
+        now,
+        message.user_id,
+        "notification.abandoned",
+        Some(EmailAddress::from_trusted(&message.recipient).masked()),
+        serde_json::json!({
+            "channel": message.channel,
+            "outbox_id": id,
+            "to": EmailAddress::from_trusted(&message.recipient).masked(),
+            "previous_status": message.status,
+            "by": "operator",
+        }),
+    )
+    .await;
+    Ok(())
+}
+
 /// A message as dev mode lists it at `/dev/mail`: whole, address and body
 /// included (dev mode only).
 #[derive(Clone, Debug, serde::Serialize)]

@@ -342,6 +342,32 @@ pub async fn update_requeue(
     Ok(res.rows_affected == 1)
 }
 
+/// Gives a message up, with `reason` as its last error, if it is in one
+/// of `from`; whether it was.
+pub async fn update_abandon(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    from: &[OutboxStatus],
+    reason: &str,
+) -> Result<bool, StoreError> {
+    let res = Entity::update_many()
+        .col_expr(
+            Column::Status,
+            Expr::value(OutboxStatus::Abandoned.as_str()),
+        )
+        .col_expr(Column::LastError, Expr::value(reason))
+        .col_expr(
+            Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(Column::ClaimToken, Expr::value(Option::<Uuid>::None))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in(from.iter().map(|s| s.as_str())))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 /// Deletes finished messages (sent, failed, abandoned) created before
 /// `before`: their bodies may hold codes and links.
 pub async fn delete_finished_before(

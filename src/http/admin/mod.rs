@@ -7,6 +7,9 @@
 mod application_edit;
 mod applications;
 mod audit;
+mod connection;
+mod keys;
+mod outbox;
 mod pages;
 pub mod session;
 mod signin;
@@ -84,7 +87,15 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: SessionMiddleware<Dashboar
                         web::post().to(templates::edit),
                     )
                     .route("/audit", web::get().to(audit::page))
-                    .route("/audit.csv", web::get().to(audit::csv)),
+                    .route("/audit.csv", web::get().to(audit::csv))
+                    .route("/connection", web::get().to(connection::show))
+                    .route("/connection", web::post().to(connection::save))
+                    .route("/connection/test", web::post().to(connection::test))
+                    .route("/outbox", web::get().to(outbox::list))
+                    .route("/outbox/{id}/retry", web::post().to(outbox::retry))
+                    .route("/outbox/{id}/abandon", web::post().to(outbox::abandon))
+                    .route("/keys", web::get().to(keys::list))
+                    .route("/keys/rotate", web::post().to(keys::rotate)),
             ),
     );
 }

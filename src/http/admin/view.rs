@@ -93,6 +93,9 @@ pub enum Nav {
     Users,
     Templates,
     Audit,
+    Connection,
+    Outbox,
+    Keys,
 }
 
 #[derive(Template)]

@@ -14,6 +14,7 @@ use crate::mfa::{choose, mfa_page, submit};
 mod actions;
 mod audit_log;
 mod browser;
+mod config;
 mod sign_in;
 mod templates;
 
