@@ -9,6 +9,7 @@ mod applications;
 mod pages;
 pub mod session;
 mod signin;
+mod user_actions;
 mod users;
 mod view;
 
@@ -70,7 +71,21 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: SessionMiddleware<Dashboar
                     .route("/users", web::get().to(users::search))
                     .route("/users/{id}", web::get().to(users::show))
                     .route("/users/{id}/block", web::post().to(users::block))
-                    .route("/users/{id}/unblock", web::post().to(users::unblock)),
+                    .route("/users/{id}/unblock", web::post().to(users::unblock))
+                    .route(
+                        "/users/{id}/signout",
+                        web::post().to(user_actions::sign_out_everywhere),
+                    )
+                    .route(
+                        "/users/{id}/factors/{factor}/remove",
+                        web::post().to(user_actions::remove_factor),
+                    )
+                    .route("/users/{id}/phone", web::post().to(user_actions::set_phone))
+                    .route(
+                        "/users/{id}/phone/verify",
+                        web::post().to(user_actions::verify_phone),
+                    )
+                    .route("/users/{id}/delete", web::post().to(user_actions::delete)),
             ),
     );
 }

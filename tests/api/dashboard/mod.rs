@@ -14,6 +14,7 @@ use crate::mfa::{choose, mfa_page, submit};
 mod actions;
 mod browser;
 mod sign_in;
+mod user_actions;
 
 pub const ADMIN_PHONE: &str = "+447400123456";
 pub const OTHER_PHONE: &str = "+447400123457";
