@@ -6,6 +6,47 @@ use uuid::Uuid;
 
 use crate::store::{self, ConnectionTrait, audit_events::AuditEvent};
 
+/// Who did an administrative action: a client of the management API or
+/// an admin in the dashboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    Client(String),
+    Admin(Uuid),
+}
+
+impl Actor {
+    /// The client a code sent for the action belongs to: the API caller,
+    /// or the dashboard's own client.
+    pub fn client_id(&self) -> &str {
+        match self {
+            Self::Client(id) => id,
+            Self::Admin(_) => crate::admin::dashboard::ADMIN_CLIENT_ID,
+        }
+    }
+}
+
+/// Records what `by` did: a client is the actor and the event's client
+/// (as [`record_by_client`]); an admin is the actor (as
+/// [`record_by_admin`]). `user_id` is the user it was done to, if any.
+pub async fn record_by(
+    db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    by: &Actor,
+    kind: &str,
+    user_id: Option<Uuid>,
+    subject: Option<String>,
+    details: serde_json::Value,
+) {
+    match by {
+        Actor::Client(client_id) => {
+            record_by_client(db, at, client_id, kind, user_id, subject, details).await
+        }
+        Actor::Admin(admin) => {
+            record_by_admin(db, at, *admin, kind, subject, user_id, details).await
+        }
+    }
+}
+
 /// Records an event that happened at `at` (the caller's clock).
 pub async fn record(
     db: &impl ConnectionTrait,

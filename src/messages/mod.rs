@@ -5,6 +5,7 @@ pub mod account_catalogue;
 pub mod account_email_catalogue;
 pub mod account_factors_catalogue;
 pub mod admin_catalogue;
+pub mod admin_user_catalogue;
 pub mod catalogue;
 pub mod email;
 mod language;

@@ -2,6 +2,7 @@
 //! authenticator app, recovery codes, the phone number and the email
 //! address. The user hears of each removal as from the account page.
 
+use crate::audit::Actor;
 use anyhow::Context;
 use uuid::Uuid;
 
@@ -9,7 +10,7 @@ use crate::account::{
     About, Change, SecondFactorChange, deliver, notify_change, notify_second_factor,
 };
 use crate::app::AppState;
-use crate::domain::{ClientId, Factor};
+use crate::domain::Factor;
 use crate::messages::LanguagePreference;
 use crate::store;
 
@@ -71,7 +72,7 @@ pub enum RemoveFactorOutcome {
 /// Removes the user's `factor`, with the user's notices and the audit event.
 pub async fn remove_factor(
     state: &AppState,
-    by: &ClientId,
+    by: &Actor,
     user_id: Uuid,
     factor: Factor,
 ) -> anyhow::Result<RemoveFactorOutcome> {
@@ -118,10 +119,10 @@ pub async fn remove_factor(
         }
         Factor::Sms => None,
     };
-    crate::audit::record_by_client(
+    crate::audit::record_by(
         &txn,
         now,
-        by.as_str(),
+        by,
         "admin.user.factor_removed",
         Some(user_id),
         None,

@@ -5,13 +5,14 @@ mod factors;
 mod phone;
 mod sessions;
 
+use crate::audit::Actor;
 use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::domain::{ClientId, EmailAddress, PhoneNumber};
+use crate::domain::{EmailAddress, PhoneNumber};
 use crate::store::users::{NewUser, PhoneOwnership, User, UserFilter};
 use crate::store::{self, StoreError};
 
@@ -113,7 +114,7 @@ pub enum CreateUserError {
 /// `unique_phone` says.
 pub async fn create_user(
     state: &AppState,
-    by: &ClientId,
+    by: &Actor,
     req: CreateUser,
 ) -> Result<User, CreateUserError> {
     let now = state.clock.now();
@@ -145,10 +146,10 @@ pub async fn create_user(
         Err(StoreError::Conflict) => return Err(CreateUserError::Taken),
         Err(StoreError::Unexpected(e)) => return Err(e.into()),
     };
-    crate::audit::record_by_client(
+    crate::audit::record_by(
         &txn,
         now,
-        by.as_str(),
+        by,
         "admin.user.created",
         Some(user.id),
         user.phone.as_ref().map(PhoneNumber::masked),
@@ -171,7 +172,7 @@ pub struct UserUpdate {
 /// Changes a user; the user as they are now, `None` when there is none.
 pub async fn update_user(
     state: &AppState,
-    by: &ClientId,
+    by: &Actor,
     id: Uuid,
     update: UserUpdate,
 ) -> anyhow::Result<Option<User>> {
@@ -184,10 +185,10 @@ pub async fn update_user(
     else {
         return Ok(None);
     };
-    crate::audit::record_by_client(
+    crate::audit::record_by(
         &txn,
         now,
-        by.as_str(),
+        by,
         match update.blocked {
             Some(true) => "admin.user.blocked",
             Some(false) => "admin.user.unblocked",
@@ -220,7 +221,7 @@ async fn end_sessions(state: &AppState, user_id: Uuid, sid: Option<&str>) -> any
 }
 
 /// Deletes a user and everything that is theirs; whether they existed.
-pub async fn delete_user(state: &AppState, by: &ClientId, id: Uuid) -> anyhow::Result<bool> {
+pub async fn delete_user(state: &AppState, by: &Actor, id: Uuid) -> anyhow::Result<bool> {
     let now = state.clock.now();
     end_sessions(state, id, None).await?;
     let txn = store::begin_write(&state.db)
@@ -228,10 +229,10 @@ pub async fn delete_user(state: &AppState, by: &ClientId, id: Uuid) -> anyhow::R
         .context("starting a transaction")?;
     let deleted = store::users::delete_by_id(&txn, id).await?;
     if deleted {
-        crate::audit::record_by_client(
+        crate::audit::record_by(
             &txn,
             now,
-            by.as_str(),
+            by,
             "admin.user.deleted",
             None,
             Some(id.to_string()),

@@ -3,13 +3,14 @@
 //! code sent to it (the `verify` message, through the one pipeline) is
 //! given back. Either way the user gets the enrollment notice.
 
+use crate::audit::Actor;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::account::{About, Change, deliver, notify_change};
 use crate::app::AppState;
-use crate::domain::{ClientId, Connection, OtpCode, PhoneError, PhoneNumber, Recipient};
+use crate::domain::{Connection, OtpCode, PhoneError, PhoneNumber, Recipient};
 use crate::messages::LanguagePreference;
 use crate::otp::{Purpose, Refusal, SendCode, SendOutcome, To, VerifyOutcome};
 use crate::store::users::{PhoneOwnership, User};
@@ -94,7 +95,7 @@ fn languages_of(user: &User) -> LanguagePreference {
 /// `POST /api/v1/users/{id}/phone-numbers`.
 pub async fn add_phone(
     state: &AppState,
-    by: &ClientId,
+    by: &Actor,
     user_id: Uuid,
     input: &str,
     verification: PhoneVerification,
@@ -122,7 +123,7 @@ pub async fn add_phone(
 /// Sends the `verify` code to the number and remembers what it is for.
 async fn send(
     state: &AppState,
-    by: &ClientId,
+    by: &Actor,
     user: &User,
     phone: &PhoneNumber,
 ) -> anyhow::Result<AddPhoneOutcome> {
@@ -134,7 +135,7 @@ async fn send(
             connection: Connection::Sms,
             input: phone.as_str(),
         },
-        client_id: by.as_str(),
+        client_id: by.client_id(),
         application_name: &name,
         ip: None,
         languages: &languages,
@@ -160,10 +161,10 @@ async fn send(
             now + PENDING_FOR,
         )
         .await?;
-        crate::audit::record_by_client(
+        crate::audit::record_by(
             &txn,
             now,
-            by.as_str(),
+            by,
             "admin.user.phone_code_sent",
             Some(user.id),
             Some(phone.masked()),
@@ -189,7 +190,7 @@ async fn send(
 /// `POST /api/v1/users/{id}/phone-numbers/verify`.
 pub async fn verify_phone(
     state: &AppState,
-    by: &ClientId,
+    by: &Actor,
     user_id: Uuid,
     input: &str,
 ) -> anyhow::Result<VerifyPhoneOutcome> {
@@ -220,10 +221,10 @@ pub async fn verify_phone(
     };
     let outcome = state.otp.verify(&txn, challenge_id, &code).await?;
     if let Some((kind, result)) = outcome.audit() {
-        crate::audit::record_by_client(
+        crate::audit::record_by(
             &txn,
             now,
-            by.as_str(),
+            by,
             kind,
             Some(user.id),
             None,
@@ -266,7 +267,7 @@ pub async fn verify_phone(
 /// user holds it and the policy keeps numbers unique.
 async fn save(
     state: &AppState,
-    by: &ClientId,
+    by: &Actor,
     user: &User,
     phone: &PhoneNumber,
 ) -> anyhow::Result<Option<User>> {
@@ -299,10 +300,10 @@ async fn save(
         Some(change) => Some(notify(state, &txn, user, change).await?),
         None => None,
     };
-    crate::audit::record_by_client(
+    crate::audit::record_by(
         &txn,
         now,
-        by.as_str(),
+        by,
         "admin.user.phone_set",
         Some(user.id),
         Some(phone.masked()),
@@ -337,7 +338,7 @@ async fn notify(
 /// `None` when there is no such user. A user without a number is left as is.
 pub async fn remove_phone(
     state: &AppState,
-    by: &ClientId,
+    by: &Actor,
     user_id: Uuid,
 ) -> anyhow::Result<Option<User>> {
     let Some(user) = store::users::find_by_id(&state.db, user_id).await? else {
@@ -355,10 +356,10 @@ pub async fn remove_phone(
         previous: previous.as_str().to_owned(),
     };
     let notices = notify(state, &txn, &user, &change).await?;
-    crate::audit::record_by_client(
+    crate::audit::record_by(
         &txn,
         now,
-        by.as_str(),
+        by,
         "admin.user.phone_removed",
         Some(user.id),
         Some(previous.masked()),

@@ -1,9 +1,9 @@
 //! A user's SSO sessions, listed and ended by an administrator.
 
+use crate::audit::Actor;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::domain::ClientId;
 use crate::store::{self, sso_sessions::ListedSession};
 
 /// The user's live sessions, newest first; `None` when there is no such user.
@@ -28,7 +28,7 @@ pub async fn list_sessions(
 /// user.
 pub async fn revoke_sessions(
     state: &AppState,
-    by: &ClientId,
+    by: &Actor,
     user_id: Uuid,
     sid: Option<&str>,
 ) -> anyhow::Result<Option<usize>> {
@@ -39,10 +39,10 @@ pub async fn revoke_sessions(
         return Ok(None);
     }
     let ended = super::end_sessions(state, user_id, sid).await?;
-    crate::audit::record_by_client(
+    crate::audit::record_by(
         &state.db,
         state.clock.now(),
-        by.as_str(),
+        by,
         "admin.user.sessions_revoked",
         Some(user_id),
         None,

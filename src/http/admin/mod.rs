@@ -14,6 +14,7 @@ mod pages;
 pub mod session;
 mod signin;
 mod templates;
+mod user_actions;
 mod users;
 mod view;
 
@@ -95,7 +96,21 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: SessionMiddleware<Dashboar
                     .route("/outbox/{id}/retry", web::post().to(outbox::retry))
                     .route("/outbox/{id}/abandon", web::post().to(outbox::abandon))
                     .route("/keys", web::get().to(keys::list))
-                    .route("/keys/rotate", web::post().to(keys::rotate)),
+                    .route("/keys/rotate", web::post().to(keys::rotate))
+                    .route(
+                        "/users/{id}/signout",
+                        web::post().to(user_actions::sign_out_everywhere),
+                    )
+                    .route(
+                        "/users/{id}/factors/{factor}/remove",
+                        web::post().to(user_actions::remove_factor),
+                    )
+                    .route("/users/{id}/phone", web::post().to(user_actions::set_phone))
+                    .route(
+                        "/users/{id}/phone/verify",
+                        web::post().to(user_actions::verify_phone),
+                    )
+                    .route("/users/{id}/delete", web::post().to(user_actions::delete)),
             ),
     );
 }

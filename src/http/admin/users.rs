@@ -11,6 +11,7 @@ use super::view::{Lang, LineRow, Nav, UserPage, UserRow, UsersPage, factor_name,
 use super::{AdminUser, see_other};
 use crate::admin::directory::{self, BlockOutcome, Blocking, UserQuery};
 use crate::app::AppState;
+use crate::messages::admin_user_catalogue::admin_user_catalogue_for;
 use crate::messages::catalogue::with_number;
 use crate::store::users::User;
 
@@ -65,7 +66,7 @@ pub struct UserQueryString {
 }
 
 /// A user's page, with a notice or a problem.
-async fn user_page(
+pub(super) async fn user_page(
     req: &HttpRequest,
     state: &AppState,
     admin: &AdminUser,
@@ -76,6 +77,7 @@ async fn user_page(
 ) -> HttpResponse {
     let lang = Lang::resolve(req, admin.user.locale.as_deref());
     let a = lang.a;
+    let u = admin_user_catalogue_for(a.t);
     let found = match Uuid::parse_str(raw_id) {
         Ok(id) => directory::user_detail(&state.db, id, state.clock.now()).await,
         Err(_) => Ok(None),
@@ -88,7 +90,14 @@ async fn user_page(
                 csrf: &admin.csrf,
                 nav: Nav::Users,
                 user: row(&d.user),
-                factors: d.factors.iter().map(|f| factor_name(a, *f)).collect(),
+                u: admin_user_catalogue_for(a.t),
+                factors: d
+                    .factors
+                    .iter()
+                    .map(|f| (f.as_str(), factor_name(a, *f)))
+                    .collect(),
+                code_pending: notice.as_deref() == Some(u.code_sent)
+                    || problem == Some(u.code_wrong),
                 sessions: d
                     .sessions
                     .iter()
@@ -135,14 +144,15 @@ pub async fn show(
             query.sessions_ended.unwrap_or(0),
         )),
         Some("unblocked") => Some(a.unblocked_notice.to_owned()),
-        _ => None,
+        Some(other) => super::user_actions::notice(a, other, query.sessions_ended),
+        None => None,
     };
     user_page(&req, &state, &admin, &path, notice, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
-    csrf: Option<String>,
+    pub(super) csrf: Option<String>,
 }
 
 /// `POST /admin/users/{id}/block`.

@@ -12,6 +12,7 @@ use crate::admin::dashboard::Overview;
 use crate::domain::{Connection, Factor, MfaMode};
 use crate::messages::LanguagePreference;
 use crate::messages::admin_catalogue::{AdminCatalogue, admin_catalogue_for};
+use crate::messages::admin_user_catalogue::AdminUserCatalogue;
 use crate::messages::catalogue::catalogue_for;
 
 /// The language of a dashboard page: the admin's own (stored on the
@@ -310,10 +311,14 @@ pub struct LineRow {
 #[template(path = "admin/user.html")]
 pub struct UserPage<'a> {
     pub a: &'static AdminCatalogue,
+    pub u: &'static AdminUserCatalogue,
     pub csrf: &'a str,
     pub nav: Nav,
     pub user: UserRow,
-    pub factors: Vec<&'static str>,
+    /// Each factor's name (for its remove form) and label.
+    pub factors: Vec<(&'static str, &'static str)>,
+    /// A number waits for the code the user received.
+    pub code_pending: bool,
     pub sessions: Vec<LineRow>,
     pub events: Vec<LineRow>,
     pub notice: Option<String>,

@@ -51,6 +51,11 @@ impl ApiCaller {
     pub fn client_id(&self) -> &ClientId {
         &self.0.client_id
     }
+
+    /// The caller as the audit trail names it.
+    pub fn actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor::Client(self.0.client_id.as_str().to_owned())
+    }
 }
 
 impl FromRequest for ApiCaller {

@@ -84,7 +84,7 @@ pub async fn delete_factor(
 ) -> Result<HttpResponse, Problem> {
     let (id, factor) = path.into_inner();
     let factor = factor_of(&factor)?;
-    match users::remove_factor(&state, caller.client_id(), id, factor).await? {
+    match users::remove_factor(&state, &caller.actor(), id, factor).await? {
         RemoveFactorOutcome::Removed => Ok(HttpResponse::NoContent().finish()),
         RemoveFactorOutcome::NotEnrolled => Err(Problem::not_found(format!(
             "The user has no {} factor",
@@ -154,7 +154,7 @@ pub async fn delete_sessions(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    match users::revoke_sessions(&state, caller.client_id(), id.into_inner(), None).await? {
+    match users::revoke_sessions(&state, &caller.actor(), id.into_inner(), None).await? {
         Some(_) => Ok(HttpResponse::NoContent().finish()),
         None => Err(no_user()),
     }
@@ -177,7 +177,7 @@ pub async fn delete_session(
     path: web::Path<(Uuid, String)>,
 ) -> Result<HttpResponse, Problem> {
     let (id, sid) = path.into_inner();
-    match users::revoke_sessions(&state, caller.client_id(), id, Some(&sid)).await? {
+    match users::revoke_sessions(&state, &caller.actor(), id, Some(&sid)).await? {
         Some(0) => Err(Problem::not_found(
             "The user has no live session with this sid",
         )),

@@ -173,7 +173,7 @@ pub async fn create_user(
         return Err(Problem::bad_request("The user is invalid", invalid));
     }
     let req = CreateUser { phone, email, name };
-    match users::create_user(&state, caller.client_id(), req).await {
+    match users::create_user(&state, &caller.actor(), req).await {
         Ok(user) => Ok(HttpResponse::Created().json(UserView::from(user))),
         Err(CreateUserError::Taken) => Err(Problem::conflict(
             "The phone number or the email address belongs to another user",
@@ -250,7 +250,7 @@ pub async fn patch_user(
         name,
         blocked: body.blocked,
     };
-    match users::update_user(&state, caller.client_id(), id.into_inner(), update).await? {
+    match users::update_user(&state, &caller.actor(), id.into_inner(), update).await? {
         Some(user) => Ok(HttpResponse::Ok().json(UserView::from(user))),
         None => Err(no_user()),
     }
@@ -269,7 +269,7 @@ pub async fn delete_user(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    if users::delete_user(&state, caller.client_id(), id.into_inner()).await? {
+    if users::delete_user(&state, &caller.actor(), id.into_inner()).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(no_user())
@@ -320,7 +320,7 @@ pub async fn add_phone(
     };
     let outcome = users::add_phone(
         &state,
-        caller.client_id(),
+        &caller.actor(),
         id.into_inner(),
         &body.phone_number,
         verification,
@@ -384,8 +384,7 @@ pub async fn verify_phone(
     id: web::Path<Uuid>,
     body: web::Json<VerifyPhoneBody>,
 ) -> Result<HttpResponse, Problem> {
-    let outcome =
-        users::verify_phone(&state, caller.client_id(), id.into_inner(), &body.code).await?;
+    let outcome = users::verify_phone(&state, &caller.actor(), id.into_inner(), &body.code).await?;
     let wrong = |detail: String| {
         Problem::unprocessable(detail.clone(), vec![InvalidParam::new("code", detail)])
     };
@@ -422,7 +421,7 @@ pub async fn remove_phone(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    match users::remove_phone(&state, caller.client_id(), id.into_inner()).await? {
+    match users::remove_phone(&state, &caller.actor(), id.into_inner()).await? {
         Some(user) => Ok(HttpResponse::Ok().json(UserView::from(user))),
         None => Err(no_user()),
     }

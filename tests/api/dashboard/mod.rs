@@ -17,6 +17,7 @@ mod browser;
 mod config;
 mod sign_in;
 mod templates;
+mod user_actions;
 
 pub const ADMIN_PHONE: &str = "+447400123456";
 pub const OTHER_PHONE: &str = "+447400123457";
