@@ -320,6 +320,8 @@ pub struct UserPage<'a> {
     /// A number waits for the code the user received.
     pub code_pending: bool,
     pub sessions: Vec<LineRow>,
+    /// The applications the user allowed: client id and scope.
+    pub consents: Vec<LineRow>,
     pub events: Vec<LineRow>,
     pub notice: Option<String>,
     pub problem: Option<&'a str>,
