@@ -135,6 +135,10 @@ pub struct Overview {
     pub sign_ins: Vec<DayCount>,
     /// SMS messages handed to the provider per day (`sms.sent`).
     pub sms_sent: Vec<DayCount>,
+    /// Sends the abuse defences refused per day (`otp.send_refused`).
+    pub refused: Vec<DayCount>,
+    /// Codes sent and verified per country, the most sent first.
+    pub countries: Vec<CountryCount>,
 }
 
 /// How many events one UTC day had.
@@ -166,7 +170,57 @@ pub async fn overview(db: &impl ConnectionTrait, now: DateTime<Utc>) -> anyhow::
         applications,
         sign_ins: per_day(db, "session.signed_in", now).await?,
         sms_sent: per_day(db, "sms.sent", now).await?,
+        refused: per_day(db, "otp.send_refused", now).await?,
+        countries: per_country(db, now).await?,
     })
+}
+
+/// Codes sent and codes verified in one country over the chart's days: a
+/// country with many sent and few verified is where SMS pumping shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountryCount {
+    /// The calling code, such as `+44`.
+    pub country: String,
+    pub sent: u64,
+    pub verified: u64,
+}
+
+/// Countries shown, the most sent first.
+const COUNTRIES_SHOWN: usize = 10;
+
+/// Codes sent and verified per country over the last [`CHART_DAYS`] days.
+async fn per_country(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<CountryCount>> {
+    let since = now - chrono::Duration::days(i64::from(CHART_DAYS));
+    let sent = store::audit_events::count_by_detail_since(
+        db,
+        "sms.sent",
+        "country",
+        since,
+        CHART_EVENTS_LIMIT,
+    )
+    .await?;
+    let verified = store::audit_events::count_by_detail_since(
+        db,
+        "otp.verified",
+        "country",
+        since,
+        CHART_EVENTS_LIMIT,
+    )
+    .await?;
+    let mut countries: Vec<CountryCount> = sent
+        .iter()
+        .map(|(country, sent)| CountryCount {
+            country: country.clone(),
+            sent: *sent,
+            verified: verified.get(country).copied().unwrap_or(0),
+        })
+        .collect();
+    countries.sort_by(|a, b| b.sent.cmp(&a.sent).then_with(|| a.country.cmp(&b.country)));
+    countries.truncate(COUNTRIES_SHOWN);
+    Ok(countries)
 }
 
 /// The events of `kind` per day over the last [`CHART_DAYS`] days.

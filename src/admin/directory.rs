@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::domain::{EmailAddress, Factor, PhoneNumber};
+use crate::store::consents::UserConsent;
 use crate::store::{
     self, ConnectionTrait, DatabaseConnection, audit_events::AuditEvent,
     sso_sessions::ListedSession, users::User,
@@ -69,10 +70,13 @@ pub struct UserDetail {
     /// Second factors set up (verified ones only).
     pub factors: Vec<Factor>,
     pub sessions: Vec<ListedSession>,
+    /// The applications the user allowed, newest first.
+    pub consents: Vec<UserConsent>,
     pub events: Vec<AuditEvent>,
 }
 
-/// The user `id`, with their factors, live sessions and recent events.
+/// The user `id`, with their factors, live sessions, consents and recent
+/// events.
 pub async fn user_detail(
     db: &impl ConnectionTrait,
     id: Uuid,
@@ -84,6 +88,7 @@ pub async fn user_detail(
     Ok(Some(UserDetail {
         factors: crate::factors::enrolled(db, id).await?,
         sessions: store::sso_sessions::list_live_for_user(db, id, now).await?,
+        consents: store::consents::list_for_user(db, id).await?,
         events: store::audit_events::list_for_user(
             db,
             id,

@@ -31,6 +31,7 @@ pub struct AdminUserCatalogue {
     pub delete: &'static str,
     pub deleted_notice: &'static str,
     pub confirm_needed: &'static str,
+    pub consents_heading: &'static str,
 }
 
 pub const EN: AdminUserCatalogue = AdminUserCatalogue {
@@ -58,6 +59,7 @@ pub const EN: AdminUserCatalogue = AdminUserCatalogue {
     delete: "Delete user",
     deleted_notice: "The user was deleted.",
     confirm_needed: "Tick the box to confirm.",
+    consents_heading: "Applications allowed",
 };
 
 pub const FR: AdminUserCatalogue = AdminUserCatalogue {
@@ -85,6 +87,7 @@ pub const FR: AdminUserCatalogue = AdminUserCatalogue {
     delete: "Supprimer l'utilisateur",
     deleted_notice: "L'utilisateur a été supprimé.",
     confirm_needed: "Cochez la case pour confirmer.",
+    consents_heading: "Applications autorisées",
 };
 
 pub const NL: AdminUserCatalogue = AdminUserCatalogue {
@@ -112,6 +115,7 @@ pub const NL: AdminUserCatalogue = AdminUserCatalogue {
     delete: "Gebruiker verwijderen",
     deleted_notice: "De gebruiker is verwijderd.",
     confirm_needed: "Vink het vakje aan om te bevestigen.",
+    consents_heading: "Toegestane applicaties",
 };
 
 pub const ES: AdminUserCatalogue = AdminUserCatalogue {
@@ -139,6 +143,7 @@ pub const ES: AdminUserCatalogue = AdminUserCatalogue {
     delete: "Eliminar usuario",
     deleted_notice: "Se eliminó el usuario.",
     confirm_needed: "Marca la casilla para confirmar.",
+    consents_heading: "Aplicaciones permitidas",
 };
 
 pub const DE: AdminUserCatalogue = AdminUserCatalogue {
@@ -166,6 +171,7 @@ pub const DE: AdminUserCatalogue = AdminUserCatalogue {
     delete: "Nutzer löschen",
     deleted_notice: "Der Nutzer wurde gelöscht.",
     confirm_needed: "Setze das Häkchen zur Bestätigung.",
+    consents_heading: "Erlaubte Anwendungen",
 };
 
 const CATALOGUES: [&AdminUserCatalogue; 5] = [&EN, &FR, &NL, &ES, &DE];

@@ -88,6 +88,18 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// The refusal's name in the audit trail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Country => "country",
+            Self::LineKind(_) => "line_kind",
+            Self::PhoneLimit => "phone_limit",
+            Self::NetworkLimit => "network_limit",
+            Self::Ceiling => "ceiling",
+            Self::Cooldown(_) => "cooldown",
+        }
+    }
+
     /// A rule about the number (400) rather than a limit (429).
     pub fn is_about_the_number(self) -> bool {
         matches!(self, Self::Country | Self::LineKind(_))
@@ -158,6 +170,44 @@ fn check_phone<'a>(
         recipient: Recipient::Phone(phone),
         source: CodeSource::Random,
     })
+}
+
+/// Records a send the abuse defences refused, with the number's country
+/// and range when the request typed one: the dashboard charts them. A
+/// cooldown is left out (a second click is not abuse).
+async fn audit_refused(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    req: &SendCode<'_>,
+    outcome: &SendOutcome,
+) {
+    let SendOutcome::Refused(reason) = outcome else {
+        return;
+    };
+    if matches!(reason, Refusal::Cooldown(_)) {
+        return;
+    }
+    let phone = match req.to {
+        To::New {
+            connection: Connection::Sms,
+            input,
+        } => PhoneNumber::parse(input, state.settings.otp.default_region.as_deref()).ok(),
+        _ => None,
+    };
+    audit::record(
+        db,
+        state.clock.now(),
+        "otp.send_refused",
+        phone.as_ref().map(PhoneNumber::masked),
+        Some(req.client_id),
+        req.ip,
+        serde_json::json!({
+            "reason": reason.as_str(),
+            "country": phone.as_ref().map(|p| p.country_prefix()),
+            "range": phone.as_ref().map(|p| p.range_prefix()),
+        }),
+    )
+    .await;
 }
 
 fn refusal(e: IssueError) -> anyhow::Result<SendOutcome> {
@@ -235,7 +285,10 @@ pub async fn issue_code<'a>(
         To::New { connection, input } => {
             let checked = match check_recipient(state, live, connection, input) {
                 Ok(checked) => checked,
-                Err(outcome) => return Ok(Err(outcome)),
+                Err(outcome) => {
+                    audit_refused(state, db, req, &outcome).await;
+                    return Ok(Err(outcome));
+                }
             };
             state
                 .otp
@@ -268,7 +321,11 @@ pub async fn issue_code<'a>(
     };
     let (issued, source) = match issued {
         Ok(issued) => issued,
-        Err(e) => return refusal(e).map(Err),
+        Err(e) => {
+            let outcome = refusal(e)?;
+            audit_refused(state, db, req, &outcome).await;
+            return Ok(Err(outcome));
+        }
     };
     let phone = match &issued.recipient {
         Recipient::Phone(phone) => phone,

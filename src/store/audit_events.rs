@@ -239,6 +239,35 @@ pub async fn list_page(
         .collect())
 }
 
+/// How many events of `kind` since `since` had each value of the string
+/// `key` of their details (events without it are left out), counting at
+/// most `limit` events.
+pub async fn count_by_detail_since(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    key: &str,
+    since: DateTime<Utc>,
+    limit: u64,
+) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+    let details: Vec<String> = Entity::find()
+        .select_only()
+        .column(Column::Details)
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::At.gte(since))
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts = std::collections::BTreeMap::new();
+    for text in details {
+        let value = serde_json::from_str::<serde_json::Value>(&text).ok();
+        if let Some(found) = value.as_ref().and_then(|v| v.get(key)?.as_str()) {
+            *counts.entry(found.to_owned()).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
+}
+
 /// When each event of `kind` since `since` happened, at most `limit` of
 /// them, oldest first (the dashboard counts them per day).
 pub async fn list_times_since(

@@ -9,7 +9,7 @@ use super::super::errors::{internal_error, render, render_with_status};
 use super::super::login::csrf_failure;
 use super::AdminUser;
 use super::view::{
-    Chart, Choice, Lang, Nav, OverviewPage, PolicyPage, connection_name, factor_name,
+    Chart, Choice, CountryChart, Lang, Nav, OverviewPage, PolicyPage, connection_name, factor_name,
 };
 use crate::admin::dashboard;
 use crate::admin::policy::{self, PolicyChange, SetPolicyOutcome};
@@ -32,7 +32,9 @@ pub async fn overview(
             charts: vec![
                 Chart::new("chart-sign-ins", a.chart_sign_ins, a, &counts.sign_ins),
                 Chart::new("chart-sms", a.chart_sms, a, &counts.sms_sent),
+                Chart::new("chart-refused", a.chart_refused, a, &counts.refused),
             ],
+            countries: CountryChart::new(a, &counts.countries),
             counts,
         }),
         Err(e) => internal_error(&req, &e),

@@ -106,6 +106,14 @@ pub(super) async fn user_page(
                         at: when(s.last_seen_at),
                     })
                     .collect(),
+                consents: d
+                    .consents
+                    .iter()
+                    .map(|c| LineRow {
+                        text: format!("{} ({})", c.client_id, c.scope),
+                        at: when(c.granted_at),
+                    })
+                    .collect(),
                 events: d
                     .events
                     .iter()

@@ -107,6 +107,57 @@ pub struct OverviewPage<'a> {
     pub nav: Nav,
     pub counts: Overview,
     pub charts: Vec<Chart>,
+    pub countries: CountryChart,
+}
+
+/// Codes sent and verified per country, as pairs of horizontal bars.
+pub struct CountryChart {
+    pub rows: Vec<CountryRow>,
+    /// The SVG's height, a row per country.
+    pub height: u32,
+}
+
+/// One country's pair of bars, in the chart's coordinates.
+pub struct CountryRow {
+    pub country: String,
+    pub y: u32,
+    pub sent_width: u32,
+    pub verified_width: u32,
+    /// "+44: 120 sent, 96 verified", the row's tooltip and label.
+    pub label: String,
+}
+
+/// The width the longest bar takes, in SVG units (the labels take the rest).
+const COUNTRY_BAR_WIDTH: u64 = 440;
+const COUNTRY_ROW: u32 = 28;
+
+impl CountryChart {
+    pub fn new(a: &AdminCatalogue, countries: &[crate::admin::dashboard::CountryCount]) -> Self {
+        let max = countries
+            .iter()
+            .map(|c| c.sent.max(c.verified))
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let width = |n: u64| u32::try_from(n.saturating_mul(COUNTRY_BAR_WIDTH) / max).unwrap_or(0);
+        let rows: Vec<CountryRow> = countries
+            .iter()
+            .zip(0u32..)
+            .map(|(c, i)| CountryRow {
+                country: c.country.clone(),
+                y: i * COUNTRY_ROW,
+                sent_width: width(c.sent),
+                verified_width: width(c.verified),
+                label: a
+                    .chart_country_row
+                    .replace("{country}", &c.country)
+                    .replace("{sent}", &c.sent.to_string())
+                    .replace("{verified}", &c.verified.to_string()),
+            })
+            .collect();
+        let height = u32::try_from(rows.len()).unwrap_or(0) * COUNTRY_ROW;
+        Self { rows, height }
+    }
 }
 
 /// A bar chart of counts per day, drawn as SVG on the server.
@@ -320,6 +371,8 @@ pub struct UserPage<'a> {
     /// A number waits for the code the user received.
     pub code_pending: bool,
     pub sessions: Vec<LineRow>,
+    /// The applications the user allowed: client id and scope.
+    pub consents: Vec<LineRow>,
     pub events: Vec<LineRow>,
     pub notice: Option<String>,
     pub problem: Option<&'a str>,

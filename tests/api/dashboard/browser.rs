@@ -1,7 +1,8 @@
 //! The dashboard in headless Chromium, driven through WebDriver: an admin
 //! signs in through the hosted SMS login and sets up an authenticator app
-//! on the way, creates an application, and blocks a user who then cannot
-//! sign in. Screenshots of the main pages go to `target/screenshots/`.
+//! on the way, creates an application, blocks a user who then cannot
+//! sign in, edits a message template and sends a test message.
+//! Screenshots of the main pages go to `target/screenshots/`.
 //!
 //! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium
 //! chromium-driver`; `.ci/run` installs them). Without them the test says
@@ -216,6 +217,7 @@ async fn an_admin_signs_in_with_a_second_factor_creates_an_application_and_block
     assert!(status.contains("Blocked"), "{status}");
     screenshot(&browser, "admin-user-blocked").await;
     edit_a_template(&browser).await;
+    send_a_test_message(&app, &browser).await;
     browser.close().await.unwrap();
 
     // Their session ended, and signing in again does not open one.
@@ -232,6 +234,26 @@ async fn an_admin_signs_in_with_a_second_factor_creates_an_application_and_block
     assert_ne!(location(&res), "/account");
     let res = fresh.get(app.url("/account")).send().await.unwrap();
     assert_eq!(location(&res), "/account/signin");
+}
+
+/// "Send test message" on the SMS connection page: the provider's answer
+/// is shown, and the message is in the outbox the test's SMS sender keeps.
+async fn send_a_test_message(app: &TestApp, browser: &Client) {
+    const TO: &str = "+447400123499";
+    click(browser, "nav a[href='/admin/connection']").await;
+    screenshot(browser, "admin-connection").await;
+    fill(browser, "#to", TO).await;
+    click(browser, "#send-test").await;
+    let answer = browser
+        .find(Locator::Css("#test-answer"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(answer.to_lowercase().contains("accepted"), "{answer}");
+    assert_eq!(app.sms.sent_to(TO).len(), 1, "the test message went out");
+    screenshot(browser, "admin-test-message").await;
 }
 
 /// The text of the element `css`, once it is `wanted` (the editor's script

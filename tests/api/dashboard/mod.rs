@@ -15,6 +15,7 @@ mod actions;
 mod audit_log;
 mod browser;
 mod config;
+mod overview;
 mod sign_in;
 mod templates;
 mod user_actions;

@@ -190,3 +190,20 @@ async fn an_admin_deletes_a_user_only_once_confirmed_and_never_themselves() {
     .await;
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn a_users_page_lists_the_applications_they_allowed() {
+    let app = spawn_app().await;
+    let (b, _, _) = signed_in_admin(&app).await;
+    sign_in_at_account(&app, &browser(), OTHER_PHONE).await;
+    let user = crate::account_support::owner_of(&app, OTHER_PHONE)
+        .await
+        .unwrap();
+    let html = page(&app, &b, &format!("/admin/users/{user}")).await;
+    assert!(!html.contains(r#"id="consents""#), "none yet");
+    ferrid::store::consents::upsert(&app.db, user, "shop", "openid phone", &[], app.now())
+        .await
+        .unwrap();
+    let html = page(&app, &b, &format!("/admin/users/{user}")).await;
+    assert!(html.contains("shop (openid phone)"), "{html}");
+}
