@@ -67,7 +67,13 @@ impl AuditQuery {
 
     /// The query string of these filters, without a cursor.
     fn filters_query(&self) -> String {
-        serde_urlencoded::to_string(self).unwrap_or_default()
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("user", &self.user)
+            .append_pair("client", &self.client)
+            .append_pair("kind", &self.kind)
+            .append_pair("from", &self.from)
+            .append_pair("to", &self.to)
+            .finish()
     }
 }
 
@@ -144,7 +150,9 @@ pub async fn page(
         Ok(events) => {
             page.events = events.events.iter().map(row).collect();
             page.older = events.next_cursor.map(|c| {
-                let cursor = serde_urlencoded::to_string([("cursor", c)]).unwrap_or_default();
+                let cursor = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("cursor", &c)
+                    .finish();
                 format!("/admin/audit?{filters}&{cursor}")
             });
             render(&page)

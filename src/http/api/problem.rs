@@ -183,11 +183,13 @@ impl ResponseError for Problem {
         }
         if self.status == 503 {
             crate::http::errors::with_retry_after(
-                res.body(serde_json::to_string(self).unwrap_or_default()),
+                res.json(self),
                 crate::http::errors::RETRY_AFTER_SECS,
             )
         } else {
-            res.body(serde_json::to_string(self).unwrap_or_default())
+            // The content type set above stays; a body that cannot be
+            // serialized answers 500 rather than an empty problem.
+            res.json(self)
         }
     }
 }
