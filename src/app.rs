@@ -11,7 +11,7 @@ use crate::crypto::{MasterKey, Pepper, load_or_create_dev_master_key};
 use crate::email::MailOutbox;
 use crate::otp::{OtpEngine, RateLimiter, SharedRedis};
 use crate::sms::ConnectionCache;
-use crate::store::{self, DatabaseConnection};
+use crate::store::{self, DatabaseConnection, client_cache::ClientCache};
 
 /// What every request handler may use; passed explicitly, never global.
 pub struct AppState {
@@ -19,6 +19,8 @@ pub struct AppState {
     /// Where every rule reads the time from.
     pub clock: SharedClock,
     pub db: DatabaseConnection,
+    /// Registered clients as the sign-in and token paths read them.
+    pub clients: ClientCache,
     pub master_key: MasterKey,
     pub keys: KeyRing,
     pub otp: OtpEngine,

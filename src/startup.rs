@@ -20,7 +20,7 @@ use crate::otp::{
     SharedRedis,
 };
 use crate::sms::{ConnectionCache, ConnectionSettings, SmsSender};
-use crate::store::{self, DatabaseConnection};
+use crate::store::{self, DatabaseConnection, client_cache::ClientCache};
 use crate::{admin, http, oidc};
 use secrecy::ExposeSecret;
 
@@ -119,6 +119,7 @@ impl Application {
             csrf_key: Pepper::new(master_key.derive("csrf")),
             settings,
             db,
+            clients: ClientCache::default(),
             master_key,
             keys,
             otp,

@@ -224,6 +224,7 @@ pub async fn create_client(
     match store::clients::insert(&txn, new).await {
         Ok(client) => {
             txn.commit().await.context("committing the client")?;
+            store::clients::note_change();
             Ok(CreatedClient {
                 client,
                 client_secret,
@@ -282,6 +283,7 @@ pub async fn update_client(
             .ok_or_else(|| UpdateClientError::NotFound(client_id.clone()))?;
     }
     txn.commit().await.context("committing the client")?;
+    store::clients::note_change();
     Ok(client)
 }
 
@@ -445,6 +447,7 @@ pub async fn edit_client(
         .map_err(anyhow::Error::from)?
         .ok_or_else(|| EditClientError::NotFound(client_id.clone()))?;
     txn.commit().await.context("committing the client")?;
+    store::clients::note_change();
     Ok(client)
 }
 

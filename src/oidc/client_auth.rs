@@ -2,10 +2,13 @@
 //! endpoints (RFC 6749 §2.3): exactly one method; confidential clients prove
 //! their secret (compared in constant time), public clients send their id.
 
+use std::sync::Arc;
+
 use super::error::{ErrorCode, OAuthError};
+use crate::app::AppState;
 use crate::crypto::verify_sha256_hex;
 use crate::domain::{ClientId, ClientType};
-use crate::store::{self, ConnectionTrait, clients::Client};
+use crate::store::clients::Client;
 
 /// The credentials a request carried.
 #[derive(Debug, Default, Clone)]
@@ -31,10 +34,10 @@ fn invalid_client() -> OAuthError {
 
 /// The authenticated client, or `invalid_client` / `invalid_request`.
 pub async fn authenticate(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     creds: &ClientCredentials,
     public: PublicClients,
-) -> Result<Client, ClientAuthError> {
+) -> Result<Arc<Client>, ClientAuthError> {
     let (client_id, secret) = match (&creds.basic, &creds.client_secret) {
         (Some(_), Some(_)) => {
             return Err(OAuthError::new(
@@ -63,7 +66,9 @@ pub async fn authenticate(
         },
     };
     let client_id = ClientId::parse(client_id).map_err(|_| invalid_client())?;
-    let client = store::clients::find_by_client_id(db, &client_id)
+    let client = state
+        .clients
+        .find(&state.db, &client_id)
         .await
         .map_err(|e| ClientAuthError::Unexpected(e.into()))?
         .ok_or_else(invalid_client)?;

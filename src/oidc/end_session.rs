@@ -70,7 +70,7 @@ pub async fn end_session(
         Some(id) => {
             let parsed = ClientId::parse(&id).ok();
             let found = match parsed {
-                Some(id) => store::clients::find_by_client_id(&state.db, &id).await?,
+                Some(id) => state.clients.find(&state.db, &id).await?,
                 None => None,
             };
             match found {

@@ -71,7 +71,7 @@ pub async fn start(
         client_secret: req.client_secret.clone(),
         basic: None,
     };
-    let client = authenticate(&state.db, &credentials, PublicClients::Allowed)
+    let client = authenticate(state, &credentials, PublicClients::Allowed)
         .await
         .map_err(|e| match e {
             super::client_auth::ClientAuthError::OAuth(e) => StartError::OAuth(e),

@@ -34,7 +34,7 @@ pub async fn revoke(
     creds: &ClientCredentials,
     token: &str,
 ) -> Result<(), ClientAuthError> {
-    let client = authenticate(&state.db, creds, PublicClients::Allowed).await?;
+    let client = authenticate(state, creds, PublicClients::Allowed).await?;
     let not_yours = || {
         OAuthError::new(
             ErrorCode::UnauthorizedClient,
@@ -83,7 +83,7 @@ pub async fn introspect(
     creds: &ClientCredentials,
     token: &str,
 ) -> Result<serde_json::Value, ClientAuthError> {
-    let caller = authenticate(&state.db, creds, PublicClients::Refused).await?;
+    let caller = authenticate(state, creds, PublicClients::Refused).await?;
     let may_see = |client_id: &str| caller.introspect || client_id == caller.client_id.as_str();
     let inactive = serde_json::json!({ "active": false });
     let now = state.clock.now();

@@ -1,5 +1,7 @@
 //! Registered applications (OAuth clients).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
@@ -42,6 +44,23 @@ mod entity {
 }
 
 use entity::{ActiveModel, Column, Entity};
+
+/// How many times this process has written to the clients table: the
+/// [`ClientCache`](super::client_cache::ClientCache) reads a row again
+/// once it moved.
+static CHANGES_HERE: AtomicU64 = AtomicU64::new(0);
+
+/// The count of this process's writes to the clients table so far.
+pub fn changes_here() -> u64 {
+    CHANGES_HERE.load(Ordering::Acquire)
+}
+
+/// Counts a write to the clients table. The writers here count their own;
+/// a caller that wrote inside a transaction counts once more after its
+/// commit, so that no row read while the change was uncommitted is kept.
+pub fn note_change() {
+    CHANGES_HERE.fetch_add(1, Ordering::AcqRel);
+}
 
 /// A registered application, as ferrid uses it.
 #[derive(Clone, Debug)]
@@ -170,8 +189,9 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewClient) -> Result<Client,
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let model = model.insert(db).await?;
-    Ok(Client::try_from(model)?)
+    let model = model.insert(db).await;
+    note_change();
+    Ok(Client::try_from(model?)?)
 }
 
 /// The client with this public id, if any.
@@ -195,12 +215,14 @@ pub async fn update_require_mfa(
     now: DateTime<Utc>,
 ) -> Result<Option<Client>, StoreError> {
     use sea_orm::sea_query::Expr;
-    Entity::update_many()
+    let updated = Entity::update_many()
         .col_expr(Column::RequireMfa, Expr::value(require_mfa))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::ClientId.eq(client_id.as_str()))
         .exec(db)
-        .await?;
+        .await;
+    note_change();
+    updated?;
     find_by_client_id(db, client_id).await
 }
 
@@ -239,8 +261,9 @@ pub async fn delete_by_client_id(
     let result = Entity::delete_many()
         .filter(Column::ClientId.eq(client_id.as_str()))
         .exec(db)
-        .await?;
-    Ok(result.rows_affected > 0)
+        .await;
+    note_change();
+    Ok(result?.rows_affected > 0)
 }
 
 /// Whether any client registered this browser origin (CORS).
@@ -293,7 +316,7 @@ pub async fn update_settings(
         .iter()
         .map(Origin::as_str)
         .collect();
-    Entity::update_many()
+    let updated = Entity::update_many()
         .col_expr(Column::Name, Expr::value(settings.name.as_str()))
         .col_expr(
             Column::RedirectUris,
@@ -314,7 +337,9 @@ pub async fn update_settings(
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::ClientId.eq(client_id.as_str()))
         .exec(db)
-        .await?;
+        .await;
+    note_change();
+    updated?;
     find_by_client_id(db, client_id).await
 }
 
@@ -332,6 +357,7 @@ pub async fn update_secret_hash(
         .filter(Column::ClientId.eq(client_id.as_str()))
         .filter(Column::SecretHash.is_not_null())
         .exec(db)
-        .await?;
-    Ok(res.rows_affected == 1)
+        .await;
+    note_change();
+    Ok(res?.rows_affected == 1)
 }

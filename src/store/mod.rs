@@ -5,6 +5,7 @@
 pub mod account_actions;
 pub mod audit_events;
 pub mod authorization_codes;
+pub mod client_cache;
 pub mod clients;
 pub mod consents;
 pub mod factor_failures;

@@ -17,6 +17,7 @@ mod authorize;
 mod authorize_limits;
 mod cli;
 mod cli_env;
+mod client_cache;
 mod configuration;
 mod conformance;
 mod connection_cli;

@@ -11,7 +11,6 @@ use crate::domain::{
 };
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::{id_token_hint, request_limits};
-use crate::store;
 
 /// What the parameters of an authorization request amount to.
 #[derive(Debug)]
@@ -45,7 +44,7 @@ pub async fn parse(state: &AppState, params: &[(String, String)]) -> anyhow::Res
     let Ok(client_id) = ClientId::parse(raw_client_id) else {
         return Ok(Parsed::Untrusted(UntrustedRequest::UnknownClient));
     };
-    let Some(client) = store::clients::find_by_client_id(&state.db, &client_id).await? else {
+    let Some(client) = state.clients.find(&state.db, &client_id).await? else {
         return Ok(Parsed::Untrusted(UntrustedRequest::UnknownClient));
     };
     if count("redirect_uri") > 1 {

@@ -67,7 +67,7 @@ impl From<ClientAuthError> for TokenError {
 
 /// Handles a token request.
 pub async fn token(state: &AppState, req: TokenRequest) -> Result<TokenResponse, TokenError> {
-    let client = authenticate(&state.db, &req.credentials, PublicClients::Allowed).await?;
+    let client = authenticate(state, &req.credentials, PublicClients::Allowed).await?;
     let grant = match req.grant_type.as_deref() {
         None | Some("") => {
             return Err(err(
