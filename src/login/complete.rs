@@ -26,9 +26,10 @@ pub(super) async fn complete_first_factor<R>(
     context: SignInContext<'_>,
     answer: impl AsyncFnOnce(&DatabaseTransaction, &SsoSession) -> anyhow::Result<Answer<R>>,
 ) -> anyhow::Result<VerifyCodeOutcome<R>> {
-    // One read of the policy serves sign-up and the second step.
-    let policy = crate::policy::load(txn, state.settings.login.signup).await?;
-    let signup = Signup::from_policy(&policy);
+    // The policy read with the transaction serves sign-up and the second
+    // step.
+    let policy = &tx.policy;
+    let signup = Signup::from_policy(policy);
     let found = find_or_create_user_in(txn, signup, recipient, state.clock.now()).await?;
     let user = match found {
         SignInUser::Found(user) => user,
@@ -38,7 +39,7 @@ pub(super) async fn complete_first_factor<R>(
     let proven = [recipient.auth_method()];
     match session::second_step_under(
         txn,
-        &policy,
+        policy,
         tx.request.requirement(),
         Moment::SignIn,
         user.id,

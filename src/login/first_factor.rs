@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use super::{LoginTransaction, Target};
 use crate::app::AppState;
 use crate::domain::Connection;
-use crate::store;
 
 /// The first factors a sign-in offers, in the policy's order (SMS first).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,13 +42,12 @@ pub async fn first_factors(
     state: &AppState,
     tx: &LoginTransaction,
 ) -> anyhow::Result<FirstFactors> {
-    let policy = crate::policy::current(state).await?;
+    let policy = &tx.policy;
     Ok(match tx.target {
         Target::Account => FirstFactors::of(&policy.first_factors, None),
         Target::Application => {
-            let client =
-                store::clients::find_by_client_id(&state.db, &tx.request.client_id).await?;
-            let enabled = client.map(|c| c.connections).unwrap_or_default();
+            let client = state.clients.find(&state.db, &tx.request.client_id).await?;
+            let enabled = client.map(|c| c.connections.clone()).unwrap_or_default();
             FirstFactors::of(&policy.first_factors, Some(&enabled))
         }
     })

@@ -114,15 +114,10 @@ fn answer(outcome: SendOutcome) -> SendCodeOutcome {
     }
 }
 
-/// Seconds before the transaction's code may be sent again (0: now).
-pub async fn resend_cooldown(state: &AppState, tx: &LoginTransaction) -> anyhow::Result<u64> {
-    let Some(challenge_id) = tx.challenge_id else {
-        return Ok(0);
-    };
-    Ok(
-        match store::otp_challenges::find_by_id(&state.db, challenge_id).await? {
-            Some(c) => state.otp.cooldown_left(c.last_sent_at, state.clock.now()),
-            None => 0,
-        },
-    )
+/// Seconds before the transaction's code may be sent again (0: now), from
+/// the last send read with the transaction.
+pub fn resend_cooldown(state: &AppState, tx: &LoginTransaction) -> u64 {
+    tx.challenge_sent_at.map_or(0, |sent_at| {
+        state.otp.cooldown_left(sent_at, state.clock.now())
+    })
 }

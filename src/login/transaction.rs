@@ -5,7 +5,7 @@ use crate::app::AppState;
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::{
     AcrRequest, AuthMethod, AuthorizationRequest, ClientId, Prompt, Recipient, RedirectUri,
-    ResponseMode, Scope,
+    ResponseMode, Scope, SignInPolicy,
 };
 use crate::otp::Limit;
 use crate::session::SsoSession;
@@ -33,6 +33,11 @@ pub struct LoginTransaction {
     pub proven: Vec<AuthMethod>,
     /// The SSO session a step-up started from.
     pub step_up_sid: Option<String>,
+    /// The sign-in policy in force, read with the transaction: the request
+    /// that loaded it follows it throughout.
+    pub policy: SignInPolicy,
+    /// When the challenge's code was last sent, as read with the transaction.
+    pub challenge_sent_at: Option<DateTime<Utc>>,
 }
 
 /// Where a sign-in goes once the user has proved a factor.
@@ -192,16 +197,20 @@ pub async fn load(
     state: &AppState,
     transaction_id: &str,
 ) -> anyhow::Result<Option<LoginTransaction>> {
-    let Some(stored) = store::login_transactions::find_live(
+    let Some(page) = store::login_transactions::find_live_page(
         &state.db,
         &sha256_hex(transaction_id),
         state.clock.now(),
+        crate::policy::POLICY_KEY,
     )
     .await?
     else {
         return Ok(None);
     };
+    let stored = page.transaction;
     Ok(Some(LoginTransaction {
+        policy: crate::policy::from_stored(page.setting.as_deref(), state.settings.login.signup)?,
+        challenge_sent_at: page.challenge_sent_at,
         request: serde_json::from_str(&stored.request)?,
         id_hash: stored.id_hash,
         challenge_id: stored.challenge_id,

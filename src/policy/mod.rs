@@ -54,9 +54,15 @@ fn parse(
     row: Option<store::settings::StoredSetting>,
     signup: bool,
 ) -> anyhow::Result<SignInPolicy> {
-    match row {
-        Some(row) => {
-            serde_json::from_str(&row.value).context("the stored sign-in policy is not valid")
+    from_stored(row.as_ref().map(|row| row.value.as_str()), signup)
+}
+
+/// The policy from its stored value (read by a statement that also read
+/// something else), or the one seeded from `signup` when none is stored.
+pub fn from_stored(value: Option<&str>, signup: bool) -> anyhow::Result<SignInPolicy> {
+    match value {
+        Some(value) => {
+            serde_json::from_str(value).context("the stored sign-in policy is not valid")
         }
         None => Ok(SignInPolicy::seeded(signup)),
     }

@@ -145,17 +145,58 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewTransaction<'_>) -> Resul
     Ok(())
 }
 
-/// The transaction, if it exists and has not expired.
-pub async fn find_live(
+/// A live transaction as a login page reads it: with the value of a
+/// setting (the sign-in policy) and when its challenge's code was last
+/// sent.
+#[derive(Clone, Debug)]
+pub struct TransactionPage {
+    pub transaction: StoredTransaction,
+    pub setting: Option<String>,
+    pub challenge_sent_at: Option<DateTime<Utc>>,
+}
+
+/// The transaction, if it exists and has not expired, with the value of
+/// the setting `key` and its challenge's last send, all read by one
+/// statement: every login page needs them, and one statement is one trip
+/// to the database.
+pub async fn find_live_page(
     db: &impl ConnectionTrait,
     id_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<StoredTransaction>, StoreError> {
-    let found = Entity::find_by_id(id_hash.to_owned())
+    key: &str,
+) -> Result<Option<TransactionPage>, StoreError> {
+    use super::{otp_challenges, settings};
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Query;
+    use sea_orm::{FromQueryResult, QuerySelect, QueryTrait};
+    const SETTING: &str = "page_setting";
+    const SENT_AT: &str = "page_challenge_sent_at";
+    let setting = Query::select()
+        .column(settings::Column::Value)
+        .from(settings::Entity)
+        .and_where(Expr::col((settings::Entity, settings::Column::Key)).eq(key))
+        .to_owned();
+    let sent_at = Query::select()
+        .column(otp_challenges::Column::LastSentAt)
+        .from(otp_challenges::Entity)
+        .and_where(
+            Expr::col((otp_challenges::Entity, otp_challenges::Column::Id))
+                .equals((Entity, Column::ChallengeId)),
+        )
+        .to_owned();
+    let statement = Entity::find_by_id(id_hash.to_owned())
         .filter(Column::ExpiresAt.gt(now))
-        .one(db)
-        .await?;
-    Ok(found.map(StoredTransaction::try_from).transpose()?)
+        .expr_as(Expr::SubQuery(None, Box::new(setting.into())), SETTING)
+        .expr_as(Expr::SubQuery(None, Box::new(sent_at.into())), SENT_AT)
+        .build(db.get_database_backend());
+    let Some(row) = db.query_one_raw(statement).await? else {
+        return Ok(None);
+    };
+    Ok(Some(TransactionPage {
+        transaction: StoredTransaction::try_from(entity::Model::from_query_result(&row, "")?)?,
+        setting: row.try_get("", SETTING)?,
+        challenge_sent_at: row.try_get("", SENT_AT)?,
+    }))
 }
 
 /// Takes the sign-in for the one answer it gets: its challenge is done

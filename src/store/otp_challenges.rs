@@ -39,7 +39,8 @@ mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-use entity::{ActiveModel, Column, Entity};
+use entity::ActiveModel;
+pub(super) use entity::{Column, Entity};
 
 /// A challenge as stored.
 #[derive(Clone, Debug)]

@@ -25,7 +25,8 @@ mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-use entity::{ActiveModel, Column, Entity};
+use entity::ActiveModel;
+pub(super) use entity::{Column, Entity};
 
 /// A stored setting and when it last changed.
 #[derive(Clone, Debug)]

@@ -57,7 +57,7 @@ impl Page<'_> {
             .map_or(Connection::Sms, Recipient::connection)
     }
 
-    async fn code_page(
+    fn code_page(
         &self,
         error: Option<&str>,
         notice: Option<&str>,
@@ -67,10 +67,7 @@ impl Page<'_> {
         let (Some(recipient), Some(_)) = (&self.tx.recipient, self.tx.challenge_id) else {
             return see_other("/login");
         };
-        let cooldown = match login::resend_cooldown(self.state, &self.tx).await {
-            Ok(secs) => secs,
-            Err(e) => return internal_error(self.req, &e),
-        };
+        let cooldown = login::resend_cooldown(self.state, &self.tx);
         let length = self.code_length();
         let csrf = login::csrf_token(self.state, &self.id);
         let masked = recipient.masked();
@@ -142,7 +139,7 @@ pub async fn code_form(
         return see_other("/login/mfa");
     }
     let notice = query.sent.as_ref().map(|_| page.t.new_code_sent);
-    page.code_page(None, notice, false, StatusCode::OK).await
+    page.code_page(None, notice, false, StatusCode::OK)
 }
 
 /// `POST /login/code`: check the code; on success back to the application.
@@ -184,19 +181,18 @@ pub async fn code(
                 Connection::Email => page.e.malformed_code,
             };
             let message = with_number(malformed, page.code_length());
-            page.code_page(Some(&message), None, false, bad).await
+            page.code_page(Some(&message), None, false, bad)
         }
         VerifyCodeOutcome::Wrong { attempts_left } => {
             let message = wrong_code(t, attempts_left);
-            page.code_page(Some(&message), None, false, bad).await
+            page.code_page(Some(&message), None, false, bad)
         }
         VerifyCodeOutcome::TooManyAttempts => {
             page.code_page(Some(t.too_many_attempts), None, true, bad)
-                .await
         }
         // A first factor's code is never an authenticator app's.
         VerifyCodeOutcome::Expired | VerifyCodeOutcome::Replayed => {
-            page.code_page(Some(t.code_expired), None, true, bad).await
+            page.code_page(Some(t.code_expired), None, true, bad)
         }
         VerifyCodeOutcome::NoChallenge => see_other("/login"),
         VerifyCodeOutcome::NoAccount => {
@@ -220,26 +216,31 @@ pub async fn resend(
     state: web::Data<AppState>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let page = match Page::open_form(&req, &state, form.csrf.as_deref()).await {
+    let mut page = match Page::open_form(&req, &state, form.csrf.as_deref()).await {
         Ok(p) => p,
         Err(res) => return res,
     };
     let ip = client_ip(&req, &state.settings.trusted_proxies);
-    match login::resend_code(&state, &page.tx, ip.as_deref(), &page.languages).await {
+    let sent = login::resend_code(&state, &page.tx, ip.as_deref(), &page.languages).await;
+    if let Ok(SendCodeOutcome::Refused(_) | SendCodeOutcome::NotDelivered) = &sent {
+        // The page shows the code's last send as it is now.
+        page = match Page::open(&req, &state, None).await {
+            Ok(p) => p,
+            Err(res) => return res,
+        };
+    }
+    match sent {
         Ok(SendCodeOutcome::Sent { .. }) => see_other("/login/code?sent=1"),
         Ok(SendCodeOutcome::Refused(reason)) => {
             let (message, status) = page.refusal(reason, page.channel());
-            page.code_page(Some(&message), None, false, status).await
+            page.code_page(Some(&message), None, false, status)
         }
-        Ok(SendCodeOutcome::NotDelivered) => {
-            page.code_page(
-                Some(page.t.not_delivered),
-                None,
-                false,
-                StatusCode::BAD_GATEWAY,
-            )
-            .await
-        }
+        Ok(SendCodeOutcome::NotDelivered) => page.code_page(
+            Some(page.t.not_delivered),
+            None,
+            false,
+            StatusCode::BAD_GATEWAY,
+        ),
         Ok(
             SendCodeOutcome::InvalidPhone(_)
             | SendCodeOutcome::InvalidEmail(_)
