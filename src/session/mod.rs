@@ -26,14 +26,11 @@ const LAST_SEEN_EVERY: chrono::Duration = chrono::Duration::minutes(5);
 /// sign in. Records the use when "last seen" is stale.
 pub async fn current(state: &AppState, token: &str) -> anyhow::Result<Option<SsoSession>> {
     let now = state.clock.now();
-    let Some(session) = store::sso_sessions::find_live(&state.db, &sha256_hex(token), now).await?
+    let Some(session) =
+        store::sso_sessions::find_live_of_active_user(&state.db, &sha256_hex(token), now).await?
     else {
         return Ok(None);
     };
-    let user = store::users::find_by_id(&state.db, session.user_id).await?;
-    if user.as_ref().is_none_or(|u| u.blocked) {
-        return Ok(None);
-    }
     if session.last_seen_at <= now - LAST_SEEN_EVERY {
         store::sso_sessions::update_last_seen(&state.db, &session.sid, now - LAST_SEEN_EVERY, now)
             .await?;

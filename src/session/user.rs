@@ -1,13 +1,10 @@
 //! Whose account a verified code opens, at sign-in.
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use crate::app::AppState;
 use crate::domain::{Recipient, SignInPolicy};
-use crate::store::{
-    self, ConnectionTrait, DatabaseTransaction, StoreError, TransactionTrait, users::User,
-};
+use crate::store::{self, ConnectionTrait, DatabaseTransaction, StoreError, users::User};
 
 /// Whose account a verified recipient opens.
 #[derive(Debug)]
@@ -87,9 +84,8 @@ pub async fn find_or_create_user(
 
 /// Like [`find_or_create_user`], inside the sign-in's transaction `txn`,
 /// which must survive a concurrent sign-up of the same recipient: the
-/// insert runs in a savepoint (on PostgreSQL a failed insert would abort the
-/// whole transaction), and the row the other sign-up committed is read
-/// instead.
+/// insert does nothing on a conflict (so it does not abort the PostgreSQL
+/// transaction), and the row the other sign-up committed is read instead.
 pub async fn find_or_create_user_in(
     txn: &DatabaseTransaction,
     signup: Signup,
@@ -102,23 +98,14 @@ pub async fn find_or_create_user_in(
     if signup == Signup::Closed {
         return Ok(SignInUser::NoAccount);
     }
-    let savepoint = txn.begin().await.context("starting a savepoint")?;
-    let inserted = insert_with_verified(&savepoint, recipient, now).await;
-    match inserted {
+    // A conflict leaves the transaction usable (see the store's insert).
+    match insert_with_verified(txn, recipient, now).await {
         Ok(user) => {
-            savepoint
-                .commit()
-                .await
-                .context("releasing the savepoint")?;
             tracing::info!(user_id = %user.id, "new user signed up");
             Ok(classify(user))
         }
         // Someone signed up with this recipient a moment ago.
         Err(StoreError::Conflict) => {
-            savepoint
-                .rollback()
-                .await
-                .context("rolling back the savepoint")?;
             Ok(classify(find_user(txn, recipient).await?.ok_or_else(
                 || anyhow::anyhow!("user vanished after a conflict"),
             )?))

@@ -155,6 +155,32 @@ pub async fn find_live(
     Ok(found.map(SsoSession::try_from).transpose()?)
 }
 
+/// Like [`find_live`], and only while the session's user exists and is
+/// not blocked: one statement for what every request with a session
+/// cookie asks.
+pub async fn find_live_of_active_user(
+    db: &impl ConnectionTrait,
+    id_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<SsoSession>, StoreError> {
+    use super::users;
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Query;
+    let active_user = Query::select()
+        .expr(Expr::value(1))
+        .from(users::Entity)
+        .and_where(Expr::col((users::Entity, users::Column::Id)).equals((Entity, Column::UserId)))
+        .and_where(Expr::col((users::Entity, users::Column::Blocked)).eq(false))
+        .to_owned();
+    let found = Entity::find_by_id(id_hash.to_owned())
+        .filter(Column::ExpiresAt.gt(now))
+        .filter(Column::RevokedAt.is_null())
+        .filter(Expr::exists(active_user))
+        .one(db)
+        .await?;
+    Ok(found.map(SsoSession::try_from).transpose()?)
+}
+
 /// Ends a session by its public id.
 pub async fn update_revoked_by_sid(
     db: &impl ConnectionTrait,

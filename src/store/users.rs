@@ -37,7 +37,8 @@ mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-use entity::{ActiveModel, Column, Entity};
+use entity::ActiveModel;
+pub(super) use entity::{Column, Entity};
 
 /// A user account.
 #[derive(Clone, Debug)]
@@ -148,10 +149,26 @@ pub async fn insert_with_verified_phone(
         created_at: now,
         updated_at: now,
     };
-    // The row is known: no RETURNING, and on SQLite no SELECT to read it back.
-    Entity::insert(ActiveModel::from(model.clone()))
+    insert_unless_taken(db, model).await
+}
+
+/// Inserts a new user; `Conflict` when a unique rule refuses the row. The
+/// conflict is answered by `ON CONFLICT DO NOTHING`, not by an error, so
+/// that it does not abort the caller's PostgreSQL transaction (no savepoint
+/// needed). The row is known: no RETURNING, and on SQLite no SELECT to read
+/// it back.
+async fn insert_unless_taken(
+    db: &impl ConnectionTrait,
+    model: entity::Model,
+) -> Result<User, StoreError> {
+    use sea_orm::sea_query::OnConflict;
+    let inserted = Entity::insert(ActiveModel::from(model.clone()))
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
         .exec_without_returning(db)
         .await?;
+    if inserted == 0 {
+        return Err(StoreError::Conflict);
+    }
     Ok(User::from(model))
 }
 
@@ -186,10 +203,7 @@ pub async fn insert_with_verified_email(
         created_at: now,
         updated_at: now,
     };
-    Entity::insert(ActiveModel::from(model.clone()))
-        .exec_without_returning(db)
-        .await?;
-    Ok(User::from(model))
+    insert_unless_taken(db, model).await
 }
 
 /// Sets (or, with `None`, removes) the user's phone number, verified at
