@@ -148,6 +148,32 @@ pub async fn find_by_hash(
         .transpose()?)
 }
 
+/// The code, as [`find_by_hash`], with its user when the user still
+/// exists, read by one statement (the exchange needs both).
+pub async fn find_by_hash_with_user(
+    db: &impl ConnectionTrait,
+    code_hash: &str,
+) -> Result<Option<(StoredCode, Option<super::users::User>)>, StoreError> {
+    use super::users;
+    use sea_orm::{JoinType, QuerySelect};
+    let user_of_code = Entity::belongs_to(users::Entity)
+        .from(Column::UserId)
+        .to(users::Column::Id)
+        .into();
+    let Some((code, user)) = Entity::find_by_id(code_hash.to_owned())
+        .join(JoinType::LeftJoin, user_of_code)
+        .select_also(users::Entity)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        StoredCode::try_from(code)?,
+        user.map(users::User::from),
+    )))
+}
+
 /// What an exchange will issue, chosen before the code is marked used.
 #[derive(Clone, Debug)]
 pub struct Issued {

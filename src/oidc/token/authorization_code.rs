@@ -35,7 +35,9 @@ pub(super) async fn exchange_code(
     let txn = store::begin_write(&state.db)
         .await
         .context("starting a transaction")?;
-    let Some(stored) = store::authorization_codes::find_by_hash(&txn, &code_hash).await? else {
+    let Some((stored, user)) =
+        store::authorization_codes::find_by_hash_with_user(&txn, &code_hash).await?
+    else {
         return Err(invalid_grant("The authorization code is invalid"));
     };
     let grant = &stored.grant;
@@ -82,8 +84,7 @@ pub(super) async fn exchange_code(
         }
         (None, None) => {}
     }
-    let user = store::users::find_by_id(&txn, grant.user_id)
-        .await?
+    let user = user
         .filter(|u| !u.blocked)
         .ok_or_else(|| invalid_grant("The user can no longer sign in"))?;
     let scope = Scope::parse_known(&grant.scope);
