@@ -404,7 +404,10 @@ impl OtpEngine {
         db: &impl ConnectionTrait,
         recipient: &Recipient,
     ) -> anyhow::Result<()> {
-        store::otp_recipients::delete(db, recipient.as_str()).await?;
+        // Without a cooldown nothing was claimed (see `issue`).
+        if !self.rules.resend_cooldown.is_zero() {
+            store::otp_recipients::delete(db, recipient.as_str()).await?;
+        }
         Ok(())
     }
 
