@@ -2,16 +2,16 @@
 //! handlers' annotations, and a page that lists its operations.
 
 use actix_web::http::header::CONTENT_TYPE;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::problem::{InvalidParam, Problem};
 use super::{audit, clients, config, policy, user_factors, users};
 use crate::app::AppState;
-use crate::http::errors::render;
+use crate::http::errors::{internal_error, render};
 use crate::oidc::api_token::ApiScope;
 
 #[derive(OpenApi)]
@@ -140,8 +140,23 @@ struct DocsPage<'a> {
     scopes: Vec<(&'static str, &'static str)>,
 }
 
+/// The scopes the operation's `bearer` requirements name. A requirement
+/// keeps its map private, so it is read through its serialized form; one
+/// that does not serialize fails the page rather than listing no scope.
+fn bearer_scopes<'a>(
+    requirements: impl Iterator<Item = &'a SecurityRequirement>,
+) -> Result<Vec<String>, serde_json::Error> {
+    let mut scopes = Vec::new();
+    for requirement in requirements {
+        if let Some(bearer) = serde_json::to_value(requirement)?.get("bearer") {
+            scopes.extend(serde_json::from_value::<Vec<String>>(bearer.clone())?);
+        }
+    }
+    Ok(scopes)
+}
+
 /// Lists every operation of the document, server-rendered.
-pub async fn docs(state: web::Data<AppState>) -> HttpResponse {
+pub async fn docs(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let doc = document();
     let mut operations = Vec::new();
     for (path, item) in &doc.paths.paths {
@@ -154,16 +169,10 @@ pub async fn docs(state: web::Data<AppState>) -> HttpResponse {
         ];
         for (method, operation) in methods {
             let Some(operation) = operation else { continue };
-            let scopes = operation
-                .security
-                .iter()
-                .flatten()
-                .filter_map(|s| serde_json::to_value(s).ok())
-                .filter_map(|v| v.get("bearer").cloned())
-                .filter_map(|v| serde_json::from_value::<Vec<String>>(v).ok())
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(", ");
+            let scopes = match bearer_scopes(operation.security.iter().flatten()) {
+                Ok(scopes) => scopes.join(", "),
+                Err(e) => return internal_error(&req, &e.into()),
+            };
             operations.push(Operation {
                 method,
                 path: path.clone(),
@@ -187,4 +196,21 @@ pub async fn docs(state: web::Data<AppState>) -> HttpResponse {
             .map(|s| (s.as_str(), s.description()))
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_requirements_scopes_are_listed_and_others_ignored() {
+        let requirements = [
+            SecurityRequirement::new("bearer", ["users:read", "users:write"]),
+            SecurityRequirement::new("other", ["x"]),
+        ];
+        assert_eq!(
+            bearer_scopes(requirements.iter()).unwrap(),
+            ["users:read", "users:write"]
+        );
+    }
 }
