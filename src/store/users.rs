@@ -429,13 +429,7 @@ pub async fn update_admin(
     admin: bool,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let res = Entity::update_many()
-        .col_expr(Column::Admin, Expr::value(admin))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected == 1)
+    update_flag(db, id, Column::Admin, admin, now).await
 }
 
 /// Blocks (`true`) or unblocks the user; whether the user exists.
@@ -445,8 +439,18 @@ pub async fn update_blocked(
     blocked: bool,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    update_flag(db, id, Column::Blocked, blocked, now).await
+}
+
+async fn update_flag(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    flag: Column,
+    value: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     let res = Entity::update_many()
-        .col_expr(Column::Blocked, Expr::value(blocked))
+        .col_expr(flag, Expr::value(value))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
         .exec(db)
