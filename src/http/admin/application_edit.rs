@@ -7,14 +7,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::super::errors::{internal_error, render, render_with_status};
 use super::super::login::csrf_failure;
 use super::applications::{
-    ApplicationForm, ConfirmForm, detail, find, lines, not_found, values_of,
+    ApplicationForm, Basics, ConfirmForm, basics_of, detail, find, not_found, values_of,
 };
 use super::view::{AppFormValues, ApplicationPage, Lang, Nav, NewApplicationPage};
 use super::{AdminUser, see_other};
 use crate::admin::clients::{EditClientError, RotateSecretOutcome};
 use crate::admin::dashboard;
 use crate::app::AppState;
-use crate::domain::{ClientName, ClientType, Connection, GrantType, Origin, RedirectUri};
+use crate::domain::{ClientType, Connection, GrantType};
 use crate::messages::admin_catalogue::AdminCatalogue;
 use crate::store::clients::{Client, ClientSettings};
 
@@ -92,26 +92,12 @@ fn settings_of(
     existing: &Client,
     a: &AdminCatalogue,
 ) -> Result<ClientSettings, Vec<String>> {
-    let mut problems = Vec::new();
-    let name = ClientName::parse(values.name.trim()).map_err(|_| a.app_bad_name.to_owned());
-    let redirect_uris = lines(&values.redirect_uris, RedirectUri::parse, &mut problems, a);
-    let post_logout_redirect_uris = lines(
-        &values.post_logout_redirect_uris,
-        RedirectUri::parse,
-        &mut problems,
-        a,
-    );
-    let allowed_origins = lines(&values.allowed_origins, Origin::parse, &mut problems, a);
-    let name = match name {
-        Ok(name) => Some(name),
-        Err(problem) => {
-            problems.insert(0, problem);
-            None
-        }
-    };
-    let (Some(name), true) = (name, problems.is_empty()) else {
-        return Err(problems);
-    };
+    let Basics {
+        name,
+        redirect_uris,
+        post_logout_redirect_uris,
+        allowed_origins,
+    } = basics_of(values, a)?;
     let mut grant_types: Vec<GrantType> = existing
         .grant_types
         .iter()

@@ -120,8 +120,17 @@ pub(super) fn lines<T>(
         .collect()
 }
 
-/// The form read into a registration, or every problem with it.
-fn request_of(values: &AppFormValues, a: &AdminCatalogue) -> Result<CreateClient, Vec<String>> {
+/// What the registration and the edit forms share: the name and the
+/// text areas' lists.
+pub(super) struct Basics {
+    pub name: ClientName,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    pub allowed_origins: Vec<Origin>,
+}
+
+/// The shared fields read, or every problem with them (the name's first).
+pub(super) fn basics_of(values: &AppFormValues, a: &AdminCatalogue) -> Result<Basics, Vec<String>> {
     let mut problems = Vec::new();
     let name = ClientName::parse(values.name.trim()).map_err(|_| a.app_bad_name.to_owned());
     let redirect_uris = lines(&values.redirect_uris, RedirectUri::parse, &mut problems, a);
@@ -142,6 +151,22 @@ fn request_of(values: &AppFormValues, a: &AdminCatalogue) -> Result<CreateClient
     let (Some(name), true) = (name, problems.is_empty()) else {
         return Err(problems);
     };
+    Ok(Basics {
+        name,
+        redirect_uris,
+        post_logout_redirect_uris,
+        allowed_origins,
+    })
+}
+
+/// The form read into a registration, or every problem with it.
+fn request_of(values: &AppFormValues, a: &AdminCatalogue) -> Result<CreateClient, Vec<String>> {
+    let Basics {
+        name,
+        redirect_uris,
+        post_logout_redirect_uris,
+        allowed_origins,
+    } = basics_of(values, a)?;
     let mut grant_types = vec![GrantType::AuthorizationCode];
     if values.refresh {
         grant_types.push(GrantType::RefreshToken);
