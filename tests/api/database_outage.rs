@@ -191,6 +191,7 @@ async fn while_the_database_restarts_requests_get_503_and_sign_ins_work_again_af
         s.otp.max_sends_per_phone_per_hour = 1000;
         s.otp.max_sends_per_ip_per_hour = 1000;
         s.otp.max_sends_per_network_per_hour = 1000;
+        s.login.max_pending_per_ip = 1000;
         s.otp.resend_cooldown = ferrid::config::Span(Duration::ZERO);
     })
     .await;
