@@ -271,7 +271,7 @@ fn run_on(app: &crate::helpers::TestApp, args: &[&str]) -> (bool, String, String
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_created_without_connection_flags_gets_every_connection_and_signs_users_in() {
     let app = crate::helpers::spawn_app().await;
     let (ok, out, err) = run_on(

@@ -1,7 +1,13 @@
 //! The ferrid binary run as a command in a test: its own database, master
 //! key and working folder, and only the `FERRID_*` variables a test gives.
 
+use std::cell::Cell;
+use std::io::Read;
 use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::runtime::{Handle, RuntimeFlavor};
 
 use ferrid::crypto::MasterKey;
 
@@ -12,15 +18,51 @@ pub fn ferrid_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ferrid"))
 }
 
+/// How long one command may run before the test fails: far beyond any
+/// command's real time, short enough that a hung command fails its test
+/// instead of the whole run.
+const COMMAND_DEADLINE: Duration = Duration::from_secs(120);
+
+thread_local! {
+    /// Whether this test started a ferrid on a current-thread runtime. Every
+    /// test runs on a thread of its own, so this is per test.
+    static APP_ON_CURRENT_THREAD_RUNTIME: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Called by `spawn_app` and friends: the app's tasks run on this test's
+/// runtime.
+pub fn note_app_spawned() {
+    if Handle::current().runtime_flavor() == RuntimeFlavor::CurrentThread {
+        APP_ON_CURRENT_THREAD_RUNTIME.with(|spawned| spawned.set(true));
+    }
+}
+
 /// Runs the ferrid binary with only the given `FERRID_*` variables set (the
 /// test environment's own are removed), in `dir`.
+///
+/// Waiting blocks the test's thread. A test that also runs a ferrid must use
+/// a multi-thread runtime (`#[tokio::test(flavor = "multi_thread")]`): on a
+/// current-thread runtime the app stops while the command runs, with
+/// whatever it holds in the database (an unfinished transaction, a
+/// connection not yet back in its pool) held until the command ends, and a
+/// command waiting for it never ends.
 pub fn run_ferrid(
     dir: &std::path::Path,
     env: &[(&str, &str)],
     args: &[&str],
 ) -> std::process::Output {
+    assert!(
+        !APP_ON_CURRENT_THREAD_RUNTIME.with(Cell::get),
+        "this test runs a ferrid on a current-thread runtime, which stops while \
+         `ferrid {}` runs: use #[tokio::test(flavor = \"multi_thread\")]",
+        args.join(" ")
+    );
     let mut cmd = std::process::Command::new(ferrid_bin());
-    cmd.current_dir(dir).args(args);
+    cmd.current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("FERRID_")) {
         cmd.env_remove(key);
     }
@@ -28,7 +70,39 @@ pub fn run_ferrid(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().expect("run the ferrid binary")
+    let mut child = cmd.spawn().expect("run the ferrid binary");
+    let stdout = read_all(child.stdout.take().expect("piped stdout"));
+    let stderr = read_all(child.stderr.take().expect("piped stderr"));
+    let deadline = Instant::now() + COMMAND_DEADLINE;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the ferrid binary") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "`ferrid {}` did not finish within {COMMAND_DEADLINE:?}; it printed:\n{}",
+                args.join(" "),
+                String::from_utf8_lossy(&stderr.join().expect("read stderr"))
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: stdout.join().expect("read stdout"),
+        stderr: stderr.join().expect("read stderr"),
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+fn read_all(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = pipe.read_to_end(&mut out);
+        out
+    })
 }
 
 /// The ferrid binary with its own database, master key and working folder.

@@ -76,7 +76,7 @@ async fn a_secret_rotated_through_this_instance_is_refused_at_once() {
     assert_eq!(token_status(&app, &id, &rotated).await, 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_deleted_by_another_process_is_refused_within_the_reread_interval() {
     let app = spawn_app().await;
     let (id, secret) = machine_client(&app).await;

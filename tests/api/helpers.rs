@@ -194,6 +194,7 @@ async fn spawn(
         .expect("build the application");
     let db = app.db();
     let state = app.state();
+    crate::cli_env::note_app_spawned();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),

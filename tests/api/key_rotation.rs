@@ -69,7 +69,7 @@ fn line_of<'a>(listing: &'a str, kid: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{kid} not listed: {listing}"))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotated_key_is_published_at_once_and_signs_only_after_the_lead() {
     let app = spawn_app_with(|_| {}).await;
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
@@ -126,7 +126,7 @@ async fn a_rotated_key_is_published_at_once_and_signs_only_after_the_lead() {
     assert_eq!(status(&old_kid), "retiring");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_rotate_now_signs_with_the_new_key_at_once() {
     let app = spawn_app_with(|_| {}).await;
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;

@@ -129,7 +129,7 @@ async fn tokens_signed_before_a_rotation_verify_until_the_grace_period_ends() {
     assert!(verifies(&set, new_token, &client.client_id));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_rotate_and_list_from_the_command_line() {
     let app = spawn_app_with(|_| {}).await;
     let dir = tempfile::tempdir().unwrap();

@@ -140,7 +140,7 @@ async fn the_policy_is_changed_only_as_a_whole_that_can_be_served() {
     assert_eq!(after["first_factors"], json!(["sms", "email"]));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_made_with_the_cli_and_the_admin_scope_calls_the_api() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();

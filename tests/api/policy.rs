@@ -72,7 +72,7 @@ async fn policy_show_prints_the_seeded_policy_as_a_table_and_its_serde_form_as_j
     assert_eq!(shown, SignInPolicy::seeded(true));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn policy_set_changes_only_the_given_parts_and_audits_before_and_after() {
     let app = spawn_app().await;
     let (ok, out, err) = run_on(
@@ -185,7 +185,7 @@ async fn policy_set_names_a_bad_value() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_signup_off_in_the_policy_a_new_number_cannot_sign_up_on_the_hosted_login() {
     let app = spawn_app().await;
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
@@ -217,7 +217,7 @@ async fn with_signup_off_in_the_policy_a_new_number_cannot_sign_up_on_the_hosted
     assert!(owner_of(&app, &newcomer).await.is_some());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_policy_change_made_through_one_instance_is_in_force_on_another_at_once() {
     let one = spawn_app().await;
     let two = one.spawn_another_instance(|_| {}).await;
@@ -245,7 +245,7 @@ async fn a_policy_change_made_through_one_instance_is_in_force_on_another_at_onc
     assert_eq!(status, 303);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_requiring_mfa_is_refused_while_the_policy_cannot_serve_it_and_then_holds_the_policy()
  {
     let app = spawn_app().await;
@@ -314,7 +314,7 @@ async fn a_client_requiring_mfa_is_refused_while_the_policy_cannot_serve_it_and_
     assert!(ok, "{err}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_client_can_require_mfa_when_the_policy_serves_it() {
     let app = spawn_app().await;
     let (ok, out, err) = run_on(

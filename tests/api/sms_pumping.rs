@@ -59,7 +59,7 @@ fn row<'a>(stats: &'a str, destination: &str) -> Vec<&'a str> {
         .unwrap_or_default()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unverified_codes_to_one_range_throttle_that_range_only_and_the_stats_show_it() {
     let app = spawn_app_with(pumping).await;
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
@@ -98,7 +98,7 @@ async fn unverified_codes_to_one_range_throttle_that_range_only_and_the_stats_sh
     assert!(!throttled.contains("+44791"), "{out}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verified_codes_do_not_trip_pumping_detection() {
     let app = spawn_app_with(pumping).await;
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
@@ -120,7 +120,7 @@ async fn verified_codes_do_not_trip_pumping_detection() {
     assert!(out.contains("throttled ranges: none"), "{out}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_redis_the_counts_and_the_throttle_are_shared_and_the_stats_read_them() {
     let prefix = format!("ferrid-pump-{}:", uuid::Uuid::new_v4().simple());
     let configure = |p: String| {

@@ -49,7 +49,7 @@ async fn add_phone(app: &TestApp, b: &reqwest::Client, phone: &str) -> reqwest::
     post(app, b, "/account/phone/verify", &[("code", code.as_str())]).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_unique_phone_off_two_accounts_each_verify_the_same_number() {
     let app = spawn_app_with(crate::account_support::account_settings).await;
     let (a, b) = (browser_as(FIREFOX_LINUX), browser_as(FIREFOX_LINUX));
@@ -97,7 +97,7 @@ async fn with_unique_phone_off_two_accounts_each_verify_the_same_number() {
     assert!(!stored(&app).await.unique_phone);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn turning_unique_phone_back_on_makes_every_number_one_accounts_again() {
     let app = spawn_app_with(crate::account_support::account_settings).await;
     let (a, b) = (browser_as(FIREFOX_LINUX), browser_as(FIREFOX_LINUX));

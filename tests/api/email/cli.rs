@@ -6,7 +6,7 @@ use super::{TO, phone_changed, settle, spawn_app_with_smtp};
 use crate::helpers::{CliEnv, run_ferrid};
 use crate::smtp_server::{SmtpMode, SmtpServer};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbox_list_shows_the_messages_and_retry_sends_a_failed_one_again() {
     let smtp = SmtpServer::start().await;
     smtp.set_mode(SmtpMode::Permanent);

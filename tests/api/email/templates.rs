@@ -15,7 +15,7 @@ fn template_file(text: &str) -> (tempfile::TempDir, String) {
     (dir, path)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_french_override_is_used_for_a_french_mail_with_a_text_and_an_escaped_html_part() {
     let smtp = SmtpServer::start().await;
     let app = spawn_app_with_smtp(&smtp, |_| {}).await;
@@ -118,7 +118,7 @@ async fn a_french_override_is_used_for_a_french_mail_with_a_text_and_an_escaped_
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_template_that_does_not_parse_is_refused_with_its_line() {
     let smtp = SmtpServer::start().await;
     let app = spawn_app_with_smtp(&smtp, |_| {}).await;
