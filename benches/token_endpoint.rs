@@ -150,6 +150,7 @@ async fn run() {
     let user = store::users::insert_with_verified_phone(
         &state.db,
         &PhoneNumber::parse("+447400123456", None).unwrap(),
+        None,
         now,
     )
     .await

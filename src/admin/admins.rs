@@ -66,13 +66,13 @@ pub async fn set_role(
     let (user, created) = match (found, target, role) {
         (Some(user), _, _) => (user, Created::No),
         (None, AdminTarget::Phone(phone), AdminRole::Granted) => (
-            store::users::insert_with_verified_phone(&txn, phone, now)
+            store::users::insert_with_verified_phone(&txn, phone, None, now)
                 .await
                 .map_err(conflict)?,
             Created::Yes,
         ),
         (None, AdminTarget::Email(email), AdminRole::Granted) => (
-            store::users::insert_with_verified_email(&txn, email, now)
+            store::users::insert_with_verified_email(&txn, email, None, now)
                 .await
                 .map_err(conflict)?,
             Created::Yes,

@@ -30,7 +30,8 @@ pub(super) async fn complete_first_factor<R>(
     // step.
     let policy = &tx.policy;
     let signup = Signup::from_policy(policy);
-    let found = find_or_create_user_in(txn, signup, recipient, state.clock.now()).await?;
+    let now = state.clock.now();
+    let found = find_or_create_user_in(txn, signup, recipient, context.locale, now).await?;
     let user = match found {
         SignInUser::Found(user) => user,
         SignInUser::NoAccount => return Ok(VerifyCodeOutcome::NoAccount),
@@ -84,8 +85,8 @@ pub(super) async fn sign_in<R>(
         // The stronger session replaces the one that stepped up.
         store::sso_sessions::update_revoked_by_sid(txn, sid, state.clock.now()).await?;
     }
-    // Written only when it changed: a returning user's sign-in costs no
-    // statement for it.
+    // Written only when it changed: a returning user's sign-in, like a new
+    // user's (inserted with it), costs no statement for it.
     if let Some(locale) = context
         .locale
         .filter(|l| user.locale.as_deref() != Some(*l))

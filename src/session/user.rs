@@ -73,7 +73,7 @@ pub async fn find_or_create_user(
     let user = match find_user(db, recipient).await? {
         Some(user) => user,
         None if signup == Signup::Allowed => {
-            let user = insert_with_verified(db, recipient, now).await?;
+            let user = insert_with_verified(db, recipient, None, now).await?;
             tracing::info!(user_id = %user.id, "new user signed up");
             user
         }
@@ -86,10 +86,12 @@ pub async fn find_or_create_user(
 /// which must survive a concurrent sign-up of the same recipient: the
 /// insert does nothing on a conflict (so it does not abort the PostgreSQL
 /// transaction), and the row the other sign-up committed is read instead.
+/// A new user speaks `locale`, the language of the page they signed up on.
 pub async fn find_or_create_user_in(
     txn: &DatabaseTransaction,
     signup: Signup,
     recipient: &Recipient,
+    locale: Option<&str>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<SignInUser> {
     if let Some(user) = find_user(txn, recipient).await? {
@@ -99,7 +101,7 @@ pub async fn find_or_create_user_in(
         return Ok(SignInUser::NoAccount);
     }
     // A conflict leaves the transaction usable (see the store's insert).
-    match insert_with_verified(txn, recipient, now).await {
+    match insert_with_verified(txn, recipient, locale, now).await {
         Ok(user) => {
             tracing::info!(user_id = %user.id, "new user signed up");
             Ok(classify(user))
@@ -118,11 +120,16 @@ pub async fn find_or_create_user_in(
 async fn insert_with_verified(
     db: &impl ConnectionTrait,
     recipient: &Recipient,
+    locale: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<User, StoreError> {
     match recipient {
-        Recipient::Phone(phone) => store::users::insert_with_verified_phone(db, phone, now).await,
-        Recipient::Email(email) => store::users::insert_with_verified_email(db, email, now).await,
+        Recipient::Phone(phone) => {
+            store::users::insert_with_verified_phone(db, phone, locale, now).await
+        }
+        Recipient::Email(email) => {
+            store::users::insert_with_verified_email(db, email, locale, now).await
+        }
     }
 }
 

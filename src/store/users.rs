@@ -128,11 +128,13 @@ pub async fn find_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Us
     Ok(Entity::find_by_id(id).one(db).await?.map(User::from))
 }
 
-/// Creates a user whose phone number was just verified; `Conflict` when the
-/// number already belongs to someone.
+/// Creates a user whose phone number was just verified, speaking `locale`
+/// when the page they signed up on said; `Conflict` when the number
+/// already belongs to someone.
 pub async fn insert_with_verified_phone(
     db: &impl ConnectionTrait,
     phone: &PhoneNumber,
+    locale: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<User, StoreError> {
     let model = entity::Model {
@@ -143,7 +145,7 @@ pub async fn insert_with_verified_phone(
         email: None,
         email_verified_at: None,
         name: None,
-        locale: None,
+        locale: locale.map(str::to_owned),
         blocked: false,
         admin: false,
         created_at: now,
@@ -182,11 +184,13 @@ pub enum PhoneOwnership {
     Shared,
 }
 
-/// Creates a user whose email address was just verified; `Conflict` when
-/// the address is verified on another account (whatever its case).
+/// Creates a user whose email address was just verified, speaking `locale`
+/// when known; `Conflict` when the address is verified on another account
+/// (whatever its case).
 pub async fn insert_with_verified_email(
     db: &impl ConnectionTrait,
     email: &EmailAddress,
+    locale: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<User, StoreError> {
     let model = entity::Model {
@@ -196,7 +200,7 @@ pub async fn insert_with_verified_email(
         email: Some(email.as_str().to_owned()),
         email_verified_at: Some(now),
         name: None,
-        locale: None,
+        locale: locale.map(str::to_owned),
         phone_unique: true,
         blocked: false,
         admin: false,

@@ -332,7 +332,7 @@ async fn with_sign_up_off_an_unknown_address_cannot_sign_in_and_a_known_one_can(
 
     // A user whose verified address differs only in case signs in.
     let known = EmailAddress::parse("Ada@Example.com").unwrap();
-    let user = store::users::insert_with_verified_email(&app.db, &known, app.now())
+    let user = store::users::insert_with_verified_email(&app.db, &known, None, app.now())
         .await
         .unwrap();
     let (b, csrf, _) = open(&app, &client).await;

@@ -185,12 +185,13 @@ async fn the_migration_to_shared_numbers_keeps_every_user_and_what_points_at_the
     let number = PhoneNumber::parse(&phone, None).unwrap();
     let now = chrono::Utc::now();
     assert!(matches!(
-        store::users::insert_with_verified_phone(&db, &number, now).await,
+        store::users::insert_with_verified_phone(&db, &number, None, now).await,
         Err(StoreError::Conflict)
     ));
     let other = store::users::insert_with_verified_phone(
         &db,
         &PhoneNumber::parse(&nth_phone(72), None).unwrap(),
+        None,
         now,
     )
     .await
