@@ -37,14 +37,16 @@ pub enum MigrateOnStart {
     No,
 }
 
-/// The parts of ferrid a test replaces: the clock every rule reads the time
-/// from, and the sender behind the SMS connection's `outbox` provider.
-/// `Parts::default()` is what `ferrid serve` runs on: the system clock and
-/// the database outbox read at `/dev/outbox`.
+/// The parts of ferrid a test replaces or watches: the clock every rule
+/// reads the time from, the sender behind the SMS connection's `outbox`
+/// provider, and who sees each database statement. `Parts::default()` is
+/// what `ferrid serve` runs on: the system clock, the database outbox read
+/// at `/dev/outbox`, and nobody watching.
 #[derive(Default)]
 pub struct Parts {
     pub clock: Option<SharedClock>,
     pub sms_outbox: Option<Arc<dyn SmsSender>>,
+    pub statements: Option<store::StatementObserver>,
 }
 
 /// A bound, ready-to-run ferrid.
@@ -73,7 +75,10 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let clock = parts.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let master_key = master_key(&settings)?;
-        let db = open_database(&settings).await?;
+        let mut db = open_database(&settings).await?;
+        if let Some(observer) = parts.statements {
+            store::observe_statements(&mut db, observer);
+        }
         let sms_outbox = parts
             .sms_outbox
             .unwrap_or_else(|| store::sms_outbox::DbOutbox::sender(db.clone()));

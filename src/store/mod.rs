@@ -25,6 +25,7 @@ pub mod sms_outbox;
 pub mod sso_sessions;
 pub mod users;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -138,6 +139,16 @@ pub async fn connect(
     Database::connect(options)
         .await
         .with_context(|| format!("connecting to {}", url.redacted()))
+}
+
+/// Sees the SQL of every statement run through a connection.
+pub type StatementObserver = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Has `observer` see every statement run through `db`, its clones made
+/// from now on and the transactions they begin (tests hold the sign-in to
+/// a statement budget with it).
+pub fn observe_statements(db: &mut DatabaseConnection, observer: StatementObserver) {
+    db.set_metric_callback(move |info| observer(&info.statement.sql));
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock

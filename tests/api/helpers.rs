@@ -140,13 +140,18 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts ferrid with the test settings changed by `adjust`.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
-    spawn(adjust, Outbox::Capturing, None).await
+    spawn(adjust, Outbox::Capturing, None, None).await
+}
+
+/// Starts ferrid with `observer` seeing the SQL of every statement it runs.
+pub async fn spawn_app_observing(observer: ferrid::store::StatementObserver) -> TestApp {
+    spawn(|_| {}, Outbox::Capturing, None, Some(observer)).await
 }
 
 /// Starts ferrid whose dev outbox keeps messages in the database, as
 /// `ferrid serve --dev` does (`/dev/outbox` lists them).
 pub async fn spawn_app_with_db_outbox() -> TestApp {
-    spawn(|_| {}, Outbox::Database, None).await
+    spawn(|_| {}, Outbox::Database, None, None).await
 }
 
 /// Where the `outbox` provider's messages go.
@@ -165,7 +170,7 @@ impl TestApp {
             s.master_key = Some(key.into());
             adjust(s);
         };
-        spawn(adjust, Outbox::Capturing, Some(self.database.clone())).await
+        spawn(adjust, Outbox::Capturing, Some(self.database.clone()), None).await
     }
 }
 
@@ -173,6 +178,7 @@ async fn spawn(
     adjust: impl FnOnce(&mut RawSettings),
     outbox: Outbox,
     database: Option<Arc<TestDatabase>>,
+    statements: Option<ferrid::store::StatementObserver>,
 ) -> TestApp {
     let database = match database {
         Some(database) => database,
@@ -188,6 +194,7 @@ async fn spawn(
     let parts = Parts {
         clock: Some(clock.clone()),
         sms_outbox: (outbox == Outbox::Capturing).then(|| sms.clone() as _),
+        statements,
     };
     let app = Application::build_on(settings, listener, MigrateOnStart::Yes, parts)
         .await

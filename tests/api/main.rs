@@ -66,6 +66,7 @@ mod sms_providers;
 mod sms_pumping;
 mod sms_rules;
 mod smtp_server;
+mod statement_budget;
 mod test_number_guard;
 mod token;
 mod token_races;

@@ -1,0 +1,94 @@
+//! What one sign-in costs the database, counted statement by statement.
+//! The sign-in is ferrid's hot path: a change that adds a statement to it
+//! fails here, and whoever makes it raises the budget knowingly, with the
+//! reason and the figures in `docs/performance.md`.
+//!
+//! Counted: every statement run by the requests of one browser sign-in,
+//! from `GET /authorize` to the code exchange, on the default settings.
+//! Not counted: work that is not done once per sign-in. That is background
+//! work (the signing keys' refresh, the email outbox's worker (`outbox`), the sweeper,
+//! the SMS connection read again every 2 s: reads of the `settings` table on
+//! their own) and the registered client's read (kept in memory, read again
+//! at most once a second per instance).
+
+use std::sync::{Arc, Mutex};
+
+use ferrid::domain::ClientType;
+use ferrid::store::StatementObserver;
+
+use crate::helpers::{RP_REDIRECT, TestApp, browser, nth_phone, param, spawn_app_observing};
+
+/// A sign-in that signs the user up: the authorization request (1), the
+/// phone page (1), sending the code (the page's read, then 7 in one
+/// transaction), verifying it (the page's read, 10 in one transaction, the
+/// user inserted among them, and the cooldown's release) and the code
+/// exchange (2).
+const NEW_USER: usize = 24;
+/// A sign-in, in a new browser, of a user who signed in before: as above,
+/// with the user found instead of inserted.
+const RETURNING_USER: usize = 23;
+
+/// The SQL of the statements run since it was last taken.
+#[derive(Clone, Default)]
+struct StatementLog(Arc<Mutex<Vec<String>>>);
+
+impl StatementLog {
+    fn observer(&self) -> StatementObserver {
+        let log = self.0.clone();
+        Arc::new(move |sql: &str| log.lock().unwrap().push(sql.to_owned()))
+    }
+
+    /// The statements since the last call that a sign-in runs.
+    fn take_sign_in(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+            .into_iter()
+            .filter(|sql| once_per_sign_in(sql))
+            .collect()
+    }
+}
+
+fn once_per_sign_in(sql: &str) -> bool {
+    let elsewhere = ["\"signing_keys\"", "\"outbox\"", "FROM \"clients\""];
+    !elsewhere.iter().any(|table| sql.contains(table)) && !sql.starts_with("SELECT \"settings\".")
+}
+
+/// One browser sign-in of `phone`, its code exchanged.
+async fn sign_in(app: &TestApp, client: &crate::helpers::TestClient, phone: &str) {
+    let callback = app
+        .sign_in(
+            &browser(),
+            &app.authorize_url(&client.client_id, &[]),
+            phone,
+        )
+        .await;
+    let code = param(&callback, "code").expect("a code");
+    let tokens = app.exchange(client, &code).await;
+    assert_eq!(tokens.status(), 200, "{}", tokens.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_sign_in_runs_no_more_statements_than_its_budget() {
+    let log = StatementLog::default();
+    let app = spawn_app_observing(log.observer()).await;
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let phone = nth_phone(1);
+    log.take_sign_in();
+
+    sign_in(&app, &client, &phone).await;
+    let new_user = log.take_sign_in();
+    assert!(
+        new_user.len() <= NEW_USER,
+        "a new user's sign-in ran {} statements, over its budget of {NEW_USER}:\n{}",
+        new_user.len(),
+        new_user.join("\n")
+    );
+
+    sign_in(&app, &client, &phone).await;
+    let returning = log.take_sign_in();
+    assert!(
+        returning.len() <= RETURNING_USER,
+        "a returning user's sign-in ran {} statements, over its budget of {RETURNING_USER}:\n{}",
+        returning.len(),
+        returning.join("\n")
+    );
+}
