@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 
 use super::StoreError;
 
@@ -37,8 +37,12 @@ pub enum Claim {
 }
 
 /// Claims the recipient's cooldown: succeeds for exactly one of any number
-/// of concurrent callers (a conditional update, or the insert that wins the
-/// primary key), on every backend and every instance.
+/// of concurrent callers, on every backend and every instance. One
+/// statement: the insert of a first claim, or the update of a claim whose
+/// cooldown is over (`ON CONFLICT … DO UPDATE … WHERE`); a claim still
+/// cooling changes nothing, so no row is counted. A conflict is never an
+/// error, which on PostgreSQL would abort the transaction the claim runs
+/// in.
 pub async fn update_claim(
     db: &impl ConnectionTrait,
     recipient: &str,
@@ -47,31 +51,20 @@ pub async fn update_claim(
 ) -> Result<Claim, StoreError> {
     let cooldown = chrono::Duration::from_std(cooldown).unwrap_or(chrono::Duration::MAX);
     let free_before = now.checked_sub_signed(cooldown).unwrap_or(now);
-    let res = Entity::update_many()
-        .col_expr(Column::LastSentAt, Expr::value(now))
-        .filter(Column::Recipient.eq(recipient))
-        .filter(Column::LastSentAt.lte(free_before))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 1 {
-        return Ok(Claim::Claimed);
-    }
-    // Of concurrent inserts one wins the primary key; the others insert
-    // nothing rather than fail, which on PostgreSQL would abort the
-    // transaction the claim runs in.
-    let inserted = Entity::insert(ActiveModel {
+    let claimed = Entity::insert(ActiveModel {
         recipient: Set(recipient.to_owned()),
         last_sent_at: Set(now),
     })
     .on_conflict(
         OnConflict::column(Column::Recipient)
-            .do_nothing()
+            .update_column(Column::LastSentAt)
+            .action_and_where(Expr::col((Entity, Column::LastSentAt)).lte(free_before))
             .to_owned(),
     )
     // No row read back (on SQLite `.insert()` would add a SELECT).
     .exec_without_returning(db)
     .await?;
-    if inserted == 1 {
+    if claimed == 1 {
         return Ok(Claim::Claimed);
     }
     let last = Entity::find_by_id(recipient.to_owned())

@@ -19,14 +19,14 @@ use ferrid::store::StatementObserver;
 use crate::helpers::{RP_REDIRECT, TestApp, browser, nth_phone, param, spawn_app_observing};
 
 /// A sign-in that signs the user up: the authorization request (1), the
-/// phone page (1), sending the code (the page's read, then 7 in one
+/// phone page (1), sending the code (the page's read, then 6 in one
 /// transaction), verifying it (the page's read, 10 in one transaction, the
 /// user inserted among them, and the cooldown's release) and the code
 /// exchange (2).
-const NEW_USER: usize = 24;
+const NEW_USER: usize = 23;
 /// A sign-in, in a new browser, of a user who signed in before: as above,
 /// with the user found instead of inserted.
-const RETURNING_USER: usize = 23;
+const RETURNING_USER: usize = 22;
 
 /// The SQL of the statements run since it was last taken.
 #[derive(Clone, Default)]
