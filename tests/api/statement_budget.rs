@@ -19,10 +19,10 @@ use ferrid::store::StatementObserver;
 use crate::helpers::{RP_REDIRECT, TestApp, browser, nth_phone, param, spawn_app_observing};
 
 /// A sign-in that signs the user up: the authorization request (1), the
-/// phone page (1), sending the code (the page's read, then 6 in one
-/// transaction), verifying it (the page's read, 10 in one transaction, the
-/// user inserted among them, and the cooldown's release) and the code
-/// exchange (2).
+/// phone page (1), sending the code (the page's read, 5 in one transaction,
+/// then the `sms.sent` audit event), verifying it (the page's read, 10 in
+/// one transaction, the user inserted among them, then the cooldown's
+/// release) and the code exchange (2).
 const NEW_USER: usize = 23;
 /// A sign-in, in a new browser, of a user who signed in before: as above,
 /// with the user found instead of inserted.
