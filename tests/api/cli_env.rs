@@ -100,7 +100,8 @@ pub fn run_ferrid(
 fn read_all(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut out = Vec::new();
-        let _ = pipe.read_to_end(&mut out);
+        pipe.read_to_end(&mut out)
+            .expect("read the ferrid binary's output");
         out
     })
 }
