@@ -145,16 +145,21 @@ async fn begin_for(
     target: Target,
 ) -> anyhow::Result<Begun> {
     let ttl = state.settings.tokens.login_transaction_ttl.0;
-    if let Some(ip) = client_ip {
-        let limit = Limit {
-            key: format!("login-pending:ip:{ip}"),
-            max: state.settings.login.max_pending_per_ip,
-            window: ttl,
-        };
-        if state.limiter.try_acquire(&[limit]).await?.is_err() {
-            tracing::warn!(client_id = %request.client_id, "too many pending sign-ins from one address");
-            return Ok(Begun::TooManyPending);
-        }
+    let stored_request = serde_json::to_string(request)?;
+    let pending = client_ip.map(|ip| Limit {
+        key: format!("login-pending:ip:{ip}"),
+        max: state.settings.login.max_pending_per_ip,
+        window: ttl,
+    });
+    if let Some(limit) = &pending
+        && state
+            .limiter
+            .try_acquire(std::slice::from_ref(limit))
+            .await?
+            .is_err()
+    {
+        tracing::warn!(client_id = %request.client_id, "too many pending sign-ins from one address");
+        return Ok(Begun::TooManyPending);
     }
     let id = random_token();
     let now = state.clock.now();
@@ -174,13 +179,13 @@ async fn begin_for(
         }),
         _ => None,
     };
-    store::login_transactions::insert(
+    let stored = store::login_transactions::insert(
         &state.db,
         store::login_transactions::NewTransaction {
             id_hash: sha256_hex(&id),
             client_id: request.client_id.as_str(),
             redirect_uri: request.redirect_uri.as_str(),
-            request: serde_json::to_string(request)?,
+            request: stored_request,
             consent_sid,
             created_at: now,
             expires_at: now + ttl,
@@ -188,7 +193,17 @@ async fn begin_for(
             step_up,
         },
     )
-    .await?;
+    .await;
+    if let Err(e) = stored {
+        // Nothing is pending: the address gets its sign-in back, or an
+        // outage would lock a whole network out once it is over.
+        if let Some(limit) = &pending
+            && let Err(refund) = state.limiter.refund(std::slice::from_ref(limit)).await
+        {
+            tracing::warn!(error = %refund, "giving back a pending sign-in that was not stored failed");
+        }
+        return Err(e.into());
+    }
     Ok(Begun::Started(id))
 }
 

@@ -208,6 +208,16 @@ impl RateLimiter for FallbackRateLimiter {
         }
     }
 
+    /// Where the event was recorded is not known: Redis when it answers,
+    /// else here (an event recorded here while Redis was away stays
+    /// counted until its window ends).
+    async fn refund(&self, limits: &[Limit]) -> anyhow::Result<()> {
+        match self.redis.call(self.shared.refund(limits)).await {
+            Some(()) => Ok(()),
+            None => self.local.refund(limits).await,
+        }
+    }
+
     async fn trip(&self, name: &str, duration: Duration) -> anyhow::Result<()> {
         match self.redis.call(self.shared.trip(name, duration)).await {
             Some(()) => Ok(()),

@@ -25,6 +25,10 @@ pub trait RateLimiter: Send + Sync {
     /// Records one event under every key only when none of the limits is
     /// reached; otherwise says which limit (by index) was hit.
     async fn try_acquire(&self, limits: &[Limit]) -> anyhow::Result<Result<(), usize>>;
+    /// Takes back one event under every key of `limits`: one that
+    /// `try_acquire` recorded for a request that then failed before doing
+    /// what is counted. Only the count matters, so the newest event goes.
+    async fn refund(&self, limits: &[Limit]) -> anyhow::Result<()>;
     /// Opens the named breaker for `duration`.
     async fn trip(&self, name: &str, duration: Duration) -> anyhow::Result<()>;
     /// Whether the named breaker is open.
@@ -97,6 +101,16 @@ impl RateLimiter for InMemoryRateLimiter {
             });
         }
         Ok(Ok(()))
+    }
+
+    async fn refund(&self, limits: &[Limit]) -> anyhow::Result<()> {
+        let mut events = lock(&self.events);
+        for limit in limits {
+            if let Some(queue) = events.get_mut(&limit.key) {
+                queue.pop_back();
+            }
+        }
+        Ok(())
     }
 
     async fn trip(&self, name: &str, duration: Duration) -> anyhow::Result<()> {
@@ -229,6 +243,19 @@ impl RateLimiter for RedisRateLimiter {
             Ok(index) => Err(index),
             Err(_) => Ok(()),
         })
+    }
+
+    async fn refund(&self, limits: &[Limit]) -> anyhow::Result<()> {
+        let mut pipe = redis::pipe();
+        for limit in limits {
+            pipe.cmd("ZPOPMAX")
+                .arg(format!("{}{}", self.prefix, limit.key))
+                .ignore();
+        }
+        let mut connection = self.connection.clone();
+        pipe.query_async::<()>(&mut connection)
+            .await
+            .context("Redis rate limit refund")
     }
 
     async fn trip(&self, name: &str, duration: Duration) -> anyhow::Result<()> {

@@ -3,6 +3,7 @@
 //! sign-ins pending.
 
 use ferrid::domain::ClientType;
+use ferrid::store::ConnectionTrait;
 
 use crate::helpers::{RP_REDIRECT, browser, location, param, spawn_app, spawn_app_with};
 
@@ -142,4 +143,68 @@ async fn with_redis_two_instances_share_the_pending_limit() {
     let res = open(&one, &client_one.client_id).await;
     assert_eq!(res.status(), 429, "the other instance's sign-ins count");
     assert_eq!(open(&two, &client_two.client_id).await.status(), 429);
+}
+
+/// Opens `rounds` sign-ins at `app` for `client_id`: each response.
+async fn open_sign_ins(
+    app: &crate::helpers::TestApp,
+    client_id: &str,
+    rounds: usize,
+) -> Vec<reqwest::Response> {
+    let url = app.authorize_url(client_id, &[]);
+    let mut answers = Vec::new();
+    for _ in 0..rounds {
+        answers.push(browser().get(&url).send().await.unwrap());
+    }
+    answers
+}
+
+/// Sign-ins that could not be stored (the database failed) use up none of
+/// the address's pending sign-ins: once the database is back, the address
+/// signs in. Before, an outage left a whole network refused for the
+/// sign-in lifetime (30 minutes).
+async fn a_sign_in_that_was_not_stored_gives_its_pending_slot_back(
+    adjust: impl FnOnce(&mut ferrid::config::RawSettings),
+) {
+    let app = spawn_app_with(|s| {
+        s.login.max_pending_per_ip = 2;
+        adjust(s);
+    })
+    .await;
+    let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
+    let rename = |from: &str, to: &str| format!("ALTER TABLE {from} RENAME TO {to}");
+    app.db
+        .execute_unprepared(&rename("login_transactions", "login_transactions_away"))
+        .await
+        .unwrap();
+    for res in open_sign_ins(&app, &client.client_id, 4).await {
+        assert!(
+            res.status().is_server_error(),
+            "a sign-in that cannot be stored fails: {}",
+            res.status()
+        );
+    }
+    app.db
+        .execute_unprepared(&rename("login_transactions_away", "login_transactions"))
+        .await
+        .unwrap();
+    let answers = open_sign_ins(&app, &client.client_id, 3).await;
+    assert_eq!(location(&answers[0]), "/login");
+    assert_eq!(location(&answers[1]), "/login");
+    assert_eq!(answers[2].status(), 429, "the limit itself still holds");
+}
+
+#[tokio::test]
+async fn a_sign_in_that_was_not_stored_uses_up_no_pending_sign_in() {
+    a_sign_in_that_was_not_stored_gives_its_pending_slot_back(|_| {}).await;
+}
+
+#[tokio::test]
+async fn with_redis_a_sign_in_that_was_not_stored_uses_up_no_pending_sign_in() {
+    let prefix = format!("ferrid-test-{}:", uuid::Uuid::new_v4().simple());
+    a_sign_in_that_was_not_stored_gives_its_pending_slot_back(|s| {
+        s.redis_url = Some("redis://127.0.0.1:6379".to_owned().into());
+        s.redis_prefix = prefix;
+    })
+    .await;
 }
