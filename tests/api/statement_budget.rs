@@ -66,6 +66,16 @@ async fn sign_in(app: &TestApp, client: &crate::helpers::TestClient, phone: &str
     assert_eq!(tokens.status(), 200, "{}", tokens.text().await.unwrap());
 }
 
+/// Fails with the statements when there are more than `budget`.
+fn within_budget(whose: &str, statements: &[String], budget: usize) {
+    assert!(
+        statements.len() <= budget,
+        "{whose} sign-in ran {} statements, over its budget of {budget}:\n{}",
+        statements.len(),
+        statements.join("\n")
+    );
+}
+
 #[tokio::test]
 async fn a_sign_in_runs_no_more_statements_than_its_budget() {
     let log = StatementLog::default();
@@ -75,20 +85,7 @@ async fn a_sign_in_runs_no_more_statements_than_its_budget() {
     log.take_sign_in();
 
     sign_in(&app, &client, &phone).await;
-    let new_user = log.take_sign_in();
-    assert!(
-        new_user.len() <= NEW_USER,
-        "a new user's sign-in ran {} statements, over its budget of {NEW_USER}:\n{}",
-        new_user.len(),
-        new_user.join("\n")
-    );
-
+    within_budget("a new user's", &log.take_sign_in(), NEW_USER);
     sign_in(&app, &client, &phone).await;
-    let returning = log.take_sign_in();
-    assert!(
-        returning.len() <= RETURNING_USER,
-        "a returning user's sign-in ran {} statements, over its budget of {RETURNING_USER}:\n{}",
-        returning.len(),
-        returning.join("\n")
-    );
+    within_budget("a returning user's", &log.take_sign_in(), RETURNING_USER);
 }
