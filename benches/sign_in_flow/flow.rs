@@ -200,6 +200,8 @@ pub(crate) struct Point {
     pub(crate) sys_ms: f64,
     pub(crate) db_ms: Option<f64>,
     pub(crate) commits: Option<f64>,
+    /// The server's context switches per flow.
+    pub(crate) switches: Option<f64>,
     pub(crate) sms_connections: Option<f64>,
 }
 
@@ -278,6 +280,7 @@ pub(crate) async fn run_point(
     }
     tokio::time::sleep_until(warm_until.into()).await;
     let cpu0 = cpu_ms(pid, tick_ms).unwrap_or_default();
+    let switches0 = context_switches(pid);
     let db0 = db_cpu(server, tick_ms).await;
     let commits0 = match &server.database {
         Some(db) => Some(db.commits().await),
@@ -287,6 +290,7 @@ pub(crate) async fn run_point(
     let msg0 = target.receiver.messages.load(Ordering::Relaxed) as f64;
     tokio::time::sleep_until(measure_until.into()).await;
     let cpu1 = cpu_ms(pid, tick_ms).unwrap_or_default();
+    let switches1 = context_switches(pid);
     let db1 = db_cpu(server, tick_ms).await;
     let sms1 = target.receiver.connections.load(Ordering::Relaxed) as f64;
     let msg1 = target.receiver.messages.load(Ordering::Relaxed) as f64;
@@ -331,6 +335,10 @@ pub(crate) async fn run_point(
         sys_ms: per_flow(cpu1.1 - cpu0.1),
         db_ms,
         commits: match (commits0, commits1) {
+            (Some(a), Some(b)) => Some(per_flow(b - a)),
+            _ => None,
+        },
+        switches: match (switches0, switches1) {
             (Some(a), Some(b)) => Some(per_flow(b - a)),
             _ => None,
         },

@@ -127,7 +127,7 @@ async fn measure(
 
 fn print_header() {
     println!(
-        "{:<26} {:>9} {:>4} {:>7} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7}",
+        "{:<26} {:>9} {:>4} {:>7} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7}",
         "server",
         "users",
         "c",
@@ -140,6 +140,7 @@ fn print_header() {
         "cpu ms",
         "db ms",
         "commits",
+        "ctx sw",
         "RSS MiB"
     );
 }
@@ -149,7 +150,7 @@ fn print_row(r: &Row) {
     let failed: usize = p.failed.values().sum();
     let opt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
     println!(
-        "{:<26} {:>9} {:>4} {:>7.1} {:>8.1} {:>8.1} {:>7} {:>7.2} {:>7.2} {:>7.2} {:>7} {:>8} {:>7.1}",
+        "{:<26} {:>9} {:>4} {:>7.1} {:>8.1} {:>8.1} {:>7} {:>7.2} {:>7.2} {:>7.2} {:>7} {:>8} {:>7} {:>7.1}",
         r.server,
         r.users,
         r.concurrency,
@@ -162,6 +163,7 @@ fn print_row(r: &Row) {
         p.user_ms + p.sys_ms,
         opt(p.db_ms),
         opt(p.commits),
+        p.switches.map_or("-".to_owned(), |v| format!("{v:.0}")),
         r.rss,
     );
     if failed > 0 {

@@ -46,6 +46,23 @@ pub(crate) fn cpu_ms(pid: u32, tick_ms: f64) -> Option<(f64, f64)> {
     Some((utime * tick_ms, stime * tick_ms))
 }
 
+/// Context switches (voluntary and not) of a process's threads so far,
+/// from /proc/PID/task/*/status; a thread that ended takes its count with it.
+pub(crate) fn context_switches(pid: u32) -> Option<f64> {
+    let mut total = 0.0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let Ok(status) = std::fs::read_to_string(task.ok()?.path().join("status")) else {
+            continue;
+        };
+        total += status
+            .lines()
+            .filter(|l| l.contains("ctxt_switches:"))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            .sum::<f64>();
+    }
+    Some(total)
+}
+
 /// Peak resident set (VmHWM) in MiB.
 pub(crate) fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
