@@ -6,10 +6,10 @@
 //! Counted: every statement run by the requests of one browser sign-in,
 //! from `GET /authorize` to the code exchange, on the default settings.
 //! Not counted: work that is not done once per sign-in. That is background
-//! work (the signing keys' refresh, the email outbox's worker (`outbox`), the sweeper,
-//! the SMS connection read again every 2 s: reads of the `settings` table on
-//! their own) and the registered client's read (kept in memory, read again
-//! at most once a second per instance).
+//! work (the signing keys' refresh, the email outbox's worker on `outbox`,
+//! the sweeper, the SMS connection read again every 2 s: reads of the
+//! `settings` table on their own) and the registered client's read (kept in
+//! memory, read again at most once a second per instance).
 
 use std::sync::{Arc, Mutex};
 
