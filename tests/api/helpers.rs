@@ -434,6 +434,15 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// Signs `phone` in for `client` in a new browser and exchanges the
+    /// code it got back: the token endpoint's response.
+    pub async fn tokens_for(&self, client: &TestClient, phone: &str) -> reqwest::Response {
+        let authorize_url = self.authorize_url(&client.client_id, &[]);
+        let callback = self.sign_in(&browser(), &authorize_url, phone).await;
+        let code = param(&callback, "code").expect("a code");
+        self.exchange(client, &code).await
+    }
+
     /// Exchanges a code for a confidential client; returns the JSON body.
     pub async fn exchange(&self, client: &TestClient, code: &str) -> reqwest::Response {
         self.token(

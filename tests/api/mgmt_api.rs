@@ -5,7 +5,7 @@
 use ferrid::domain::{ClientType, GrantType};
 use serde_json::{Value, json};
 
-use crate::helpers::{PHONE, RP_REDIRECT, TestApp, browser, param, spawn_app};
+use crate::helpers::{PHONE, RP_REDIRECT, TestApp, browser, spawn_app};
 use crate::sign_in::decode_payload;
 
 /// A client of the management API allowed `scopes`, and a token of it
@@ -84,15 +84,7 @@ pub async fn create_user(app: &TestApp, token: &str, body: Value) -> Value {
 /// ID token.
 pub async fn subject_signing_in(app: &TestApp, phone: &str) -> String {
     let client = app.register(ClientType::Confidential, &[RP_REDIRECT]).await;
-    let callback = app
-        .sign_in(
-            &browser(),
-            &app.authorize_url(&client.client_id, &[]),
-            phone,
-        )
-        .await;
-    let code = param(&callback, "code").expect("a code");
-    let tokens: Value = app.exchange(&client, &code).await.json().await.unwrap();
+    let tokens: Value = app.tokens_for(&client, phone).await.json().await.unwrap();
     decode_payload(tokens["id_token"].as_str().unwrap())["sub"]
         .as_str()
         .unwrap()

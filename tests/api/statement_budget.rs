@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use ferrid::domain::ClientType;
 use ferrid::store::StatementObserver;
 
-use crate::helpers::{RP_REDIRECT, TestApp, browser, nth_phone, param, spawn_app_observing};
+use crate::helpers::{RP_REDIRECT, TestApp, nth_phone, spawn_app_observing};
 
 /// A sign-in that signs the user up: the authorization request (1), the
 /// phone page (1), sending the code (the page's read, 5 in one transaction,
@@ -54,15 +54,7 @@ fn once_per_sign_in(sql: &str) -> bool {
 
 /// One browser sign-in of `phone`, its code exchanged.
 async fn sign_in(app: &TestApp, client: &crate::helpers::TestClient, phone: &str) {
-    let callback = app
-        .sign_in(
-            &browser(),
-            &app.authorize_url(&client.client_id, &[]),
-            phone,
-        )
-        .await;
-    let code = param(&callback, "code").expect("a code");
-    let tokens = app.exchange(client, &code).await;
+    let tokens = app.tokens_for(client, phone).await;
     assert_eq!(tokens.status(), 200, "{}", tokens.text().await.unwrap());
 }
 
