@@ -80,15 +80,16 @@ pub async fn find_live(
     sid: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<StoredAction>, StoreError> {
-    Ok(Entity::find_by_id(sid.to_owned())
-        .filter(Column::ExpiresAt.gt(now))
-        .one(db)
-        .await?
-        .map(|m| StoredAction {
-            user_id: m.user_id,
-            action: m.action,
-            challenge_id: m.challenge_id,
-        }))
+    Ok(super::first(
+        Entity::find_by_id(sid.to_owned()).filter(Column::ExpiresAt.gt(now)),
+        db,
+    )
+    .await?
+    .map(|m| StoredAction {
+        user_id: m.user_id,
+        action: m.action,
+        challenge_id: m.challenge_id,
+    }))
 }
 
 pub async fn delete(db: &impl ConnectionTrait, sid: &str) -> Result<(), StoreError> {

@@ -141,8 +141,7 @@ pub async fn find_by_hash(
     db: &impl ConnectionTrait,
     code_hash: &str,
 ) -> Result<Option<StoredCode>, StoreError> {
-    Ok(Entity::find_by_id(code_hash.to_owned())
-        .one(db)
+    Ok(super::first(Entity::find_by_id(code_hash.to_owned()), db)
         .await?
         .map(StoredCode::try_from)
         .transpose()?)
@@ -160,11 +159,13 @@ pub async fn find_by_hash_with_user(
         .from(Column::UserId)
         .to(users::Column::Id)
         .into();
-    let Some((code, user)) = Entity::find_by_id(code_hash.to_owned())
-        .join(JoinType::LeftJoin, user_of_code)
-        .select_also(users::Entity)
-        .one(db)
-        .await?
+    let Some((code, user)) = super::first_pair(
+        Entity::find_by_id(code_hash.to_owned())
+            .join(JoinType::LeftJoin, user_of_code)
+            .select_also(users::Entity),
+        db,
+    )
+    .await?
     else {
         return Ok(None);
     };

@@ -199,10 +199,11 @@ pub async fn find_by_client_id(
     db: &impl ConnectionTrait,
     client_id: &ClientId,
 ) -> Result<Option<Client>, StoreError> {
-    let found = Entity::find()
-        .filter(Column::ClientId.eq(client_id.as_str()))
-        .one(db)
-        .await?;
+    let found = super::first(
+        Entity::find().filter(Column::ClientId.eq(client_id.as_str())),
+        db,
+    )
+    .await?;
     Ok(found.map(Client::try_from).transpose()?)
 }
 

@@ -45,10 +45,11 @@ pub async fn find_granted(
     user_id: Uuid,
     client_id: &str,
 ) -> Result<Option<Granted>, StoreError> {
-    let found = Entity::find_by_id((user_id, client_id.to_owned()))
-        .filter(Column::RevokedAt.is_null())
-        .one(db)
-        .await?;
+    let found = super::first(
+        Entity::find_by_id((user_id, client_id.to_owned())).filter(Column::RevokedAt.is_null()),
+        db,
+    )
+    .await?;
     Ok(match found {
         Some(m) => Some(Granted {
             claims: from_json_list(&m.claims)?,

@@ -87,7 +87,7 @@ pub async fn update_claim(
         )
         .exec(db)
         .await?;
-    let row = Entity::find_by_id(user_id).one(db).await?;
+    let row = super::first(Entity::find_by_id(user_id), db).await?;
     let (failures, started) = row.map_or((max, now), |m| (m.failures, m.window_started_at));
     Ok(if claimed.rows_affected == 1 {
         Attempt::Claimed(u32::try_from(failures).unwrap_or(0))
@@ -116,8 +116,7 @@ pub async fn find_failures(
 ) -> Result<u32, StoreError> {
     let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
     let cutoff = now.checked_sub_signed(window).unwrap_or(now);
-    Ok(Entity::find_by_id(user_id)
-        .one(db)
+    Ok(super::first(Entity::find_by_id(user_id), db)
         .await?
         .filter(|m| m.window_started_at > cutoff)
         .map_or(0, |m| u32::try_from(m.failures).unwrap_or(0)))

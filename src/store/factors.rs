@@ -70,12 +70,14 @@ pub async fn find_by_user(
     user_id: Uuid,
     kind: &str,
 ) -> Result<Option<StoredFactor>, StoreError> {
-    Ok(Entity::find()
-        .filter(Column::UserId.eq(user_id))
-        .filter(Column::Kind.eq(kind))
-        .one(db)
-        .await?
-        .map(StoredFactor::from))
+    Ok(super::first(
+        Entity::find()
+            .filter(Column::UserId.eq(user_id))
+            .filter(Column::Kind.eq(kind)),
+        db,
+    )
+    .await?
+    .map(StoredFactor::from))
 }
 
 /// Stores a pending factor; [`StoreError::Conflict`] when the user has one

@@ -30,7 +30,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DbErr, RuntimeErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, Database, DbErr, EntityTrait, RuntimeErr, Select, SelectTwo, SqlErr,
+};
 pub use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionSession, TransactionTrait,
 };
@@ -161,6 +163,27 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// The first row a lookup finds, for lookups that match one row or a
+/// handful: a key, a unique column, a recipient's open codes. Use it rather
+/// than sea-orm's `one()`, which appends `LIMIT ?` with the limit as a bound
+/// value. SQLite (3.47 and later) reads a bound `LIMIT` while it plans, so
+/// it marks the statement as depending on that value and prepares it again
+/// on every run: 5.5 % of a sign-in's CPU (`docs/performance.md`).
+async fn first<E: EntityTrait>(
+    select: Select<E>,
+    db: &impl ConnectionTrait,
+) -> Result<Option<E::Model>, DbErr> {
+    Ok(select.all(db).await?.into_iter().next())
+}
+
+/// [`first`] for a lookup that reads a second table beside the first.
+async fn first_pair<E: EntityTrait, F: EntityTrait>(
+    select: SelectTwo<E, F>,
+    db: &impl ConnectionTrait,
+) -> Result<Option<(E::Model, Option<F::Model>)>, DbErr> {
+    Ok(select.all(db).await?.into_iter().next())
 }
 
 /// Applies pending migrations; running it again changes nothing.

@@ -132,7 +132,9 @@ pub async fn find_by_id(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<Option<Challenge>, StoreError> {
-    Ok(Entity::find_by_id(id).one(db).await?.map(Challenge::from))
+    Ok(super::first(Entity::find_by_id(id), db)
+        .await?
+        .map(Challenge::from))
 }
 
 /// Replaces the code of an unconsumed challenge (a resend): the old code
@@ -209,14 +211,16 @@ pub async fn find_latest_open(
     recipient: &Recipient,
     client_id: &str,
 ) -> Result<Option<Challenge>, StoreError> {
-    let found = Entity::find()
-        .filter(Column::Purpose.eq(purpose))
-        .filter(recipient_is(recipient))
-        .filter(Column::ClientId.eq(client_id))
-        .filter(Column::ConsumedAt.is_null())
-        .order_by_desc(Column::LastSentAt)
-        .one(db)
-        .await?;
+    let found = super::first(
+        Entity::find()
+            .filter(Column::Purpose.eq(purpose))
+            .filter(recipient_is(recipient))
+            .filter(Column::ClientId.eq(client_id))
+            .filter(Column::ConsumedAt.is_null())
+            .order_by_desc(Column::LastSentAt),
+        db,
+    )
+    .await?;
     Ok(found.map(Challenge::from))
 }
 

@@ -67,8 +67,7 @@ pub async fn update_claim(
     if claimed == 1 {
         return Ok(Claim::Claimed);
     }
-    let last = Entity::find_by_id(recipient.to_owned())
-        .one(db)
+    let last = super::first(Entity::find_by_id(recipient.to_owned()), db)
         .await?
         .map_or(now, |m| m.last_sent_at);
     Ok(Claim::Cooling(last))

@@ -289,8 +289,7 @@ pub async fn find_by_id(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<Option<OutboxMessage>, StoreError> {
-    Entity::find_by_id(id)
-        .one(db)
+    super::first(Entity::find_by_id(id), db)
         .await?
         .map(OutboxMessage::try_from)
         .transpose()

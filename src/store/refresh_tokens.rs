@@ -115,8 +115,7 @@ pub async fn find_by_hash(
     db: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<Option<RefreshToken>, StoreError> {
-    Ok(Entity::find_by_id(token_hash.to_owned())
-        .one(db)
+    Ok(super::first(Entity::find_by_id(token_hash.to_owned()), db)
         .await?
         .map(RefreshToken::try_from)
         .transpose()?)

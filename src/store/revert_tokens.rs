@@ -66,8 +66,7 @@ pub async fn find_by_hash(
     db: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<Option<RevertToken>, StoreError> {
-    Ok(Entity::find_by_id(token_hash.to_owned())
-        .one(db)
+    Ok(super::first(Entity::find_by_id(token_hash.to_owned()), db)
         .await?
         .map(|m| RevertToken {
             user_id: m.user_id,

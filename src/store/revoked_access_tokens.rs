@@ -47,7 +47,9 @@ pub async fn insert(
 }
 
 pub async fn is_revoked(db: &impl ConnectionTrait, jti: &str) -> Result<bool, StoreError> {
-    Ok(Entity::find_by_id(jti.to_owned()).one(db).await?.is_some())
+    Ok(super::first(Entity::find_by_id(jti.to_owned()), db)
+        .await?
+        .is_some())
 }
 
 /// Forgets revocations of tokens that have expired anyway.

@@ -39,8 +39,7 @@ pub async fn find(
     db: &impl ConnectionTrait,
     key: &str,
 ) -> Result<Option<StoredSetting>, StoreError> {
-    Ok(Entity::find_by_id(key.to_owned())
-        .one(db)
+    Ok(super::first(Entity::find_by_id(key.to_owned()), db)
         .await?
         .map(|m| StoredSetting {
             value: m.value,
@@ -63,7 +62,7 @@ pub async fn find_locked(
         RowLock::Exclusive => query.lock_exclusive(),
         RowLock::Shared => query.lock_shared(),
     };
-    Ok(query.one(db).await?.map(|m| StoredSetting {
+    Ok(super::first(query, db).await?.map(|m| StoredSetting {
         value: m.value,
         updated_at: m.updated_at,
     }))

@@ -147,11 +147,13 @@ pub async fn find_live(
     id_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<SsoSession>, StoreError> {
-    let found = Entity::find_by_id(id_hash.to_owned())
-        .filter(Column::ExpiresAt.gt(now))
-        .filter(Column::RevokedAt.is_null())
-        .one(db)
-        .await?;
+    let found = super::first(
+        Entity::find_by_id(id_hash.to_owned())
+            .filter(Column::ExpiresAt.gt(now))
+            .filter(Column::RevokedAt.is_null()),
+        db,
+    )
+    .await?;
     Ok(found.map(SsoSession::try_from).transpose()?)
 }
 
@@ -172,12 +174,14 @@ pub async fn find_live_of_active_user(
         .and_where(Expr::col((users::Entity, users::Column::Id)).equals((Entity, Column::UserId)))
         .and_where(Expr::col((users::Entity, users::Column::Blocked)).eq(false))
         .to_owned();
-    let found = Entity::find_by_id(id_hash.to_owned())
-        .filter(Column::ExpiresAt.gt(now))
-        .filter(Column::RevokedAt.is_null())
-        .filter(Expr::exists(active_user))
-        .one(db)
-        .await?;
+    let found = super::first(
+        Entity::find_by_id(id_hash.to_owned())
+            .filter(Column::ExpiresAt.gt(now))
+            .filter(Column::RevokedAt.is_null())
+            .filter(Expr::exists(active_user)),
+        db,
+    )
+    .await?;
     Ok(found.map(SsoSession::try_from).transpose()?)
 }
 

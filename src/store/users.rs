@@ -80,10 +80,11 @@ pub async fn find_by_phone(
     db: &impl ConnectionTrait,
     phone: &PhoneNumber,
 ) -> Result<Option<User>, StoreError> {
-    let found = Entity::find()
-        .filter(Column::PhoneE164.eq(phone.as_str()))
-        .one(db)
-        .await?;
+    let found = super::first(
+        Entity::find().filter(Column::PhoneE164.eq(phone.as_str())),
+        db,
+    )
+    .await?;
     Ok(found.map(User::from))
 }
 
@@ -94,11 +95,15 @@ pub async fn find_by_verified_email(
     email: &EmailAddress,
 ) -> Result<Option<User>, StoreError> {
     use sea_orm::sea_query::{ExprTrait, Func};
-    let found = Entity::find()
-        .filter(Expr::expr(Func::lower(Expr::col(Column::Email))).eq(email.as_str().to_lowercase()))
-        .filter(Column::EmailVerifiedAt.is_not_null())
-        .one(db)
-        .await?;
+    let found = super::first(
+        Entity::find()
+            .filter(
+                Expr::expr(Func::lower(Expr::col(Column::Email))).eq(email.as_str().to_lowercase()),
+            )
+            .filter(Column::EmailVerifiedAt.is_not_null()),
+        db,
+    )
+    .await?;
     Ok(found.map(User::from))
 }
 
@@ -125,7 +130,9 @@ pub async fn update_email(
 
 /// The user with this id.
 pub async fn find_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<User>, StoreError> {
-    Ok(Entity::find_by_id(id).one(db).await?.map(User::from))
+    Ok(super::first(Entity::find_by_id(id), db)
+        .await?
+        .map(User::from))
 }
 
 /// Creates a user whose phone number was just verified, speaking `locale`
@@ -254,11 +261,13 @@ pub async fn phone_held_by_another(
     phone: &PhoneNumber,
     id: Uuid,
 ) -> Result<bool, StoreError> {
-    let found = Entity::find()
-        .filter(Column::PhoneE164.eq(phone.as_str()))
-        .filter(Column::Id.ne(id))
-        .one(db)
-        .await?;
+    let found = super::first(
+        Entity::find()
+            .filter(Column::PhoneE164.eq(phone.as_str()))
+            .filter(Column::Id.ne(id)),
+        db,
+    )
+    .await?;
     Ok(found.is_some())
 }
 

@@ -58,13 +58,23 @@ async fn sign_in(app: &TestApp, client: &crate::helpers::TestClient, phone: &str
     assert_eq!(tokens.status(), 200, "{}", tokens.text().await.unwrap());
 }
 
-/// Fails with the statements when there are more than `budget`.
+/// Fails with the statements when there are more than `budget`, or when
+/// one has a bound `LIMIT`: SQLite plans with a bound limit's value and so
+/// prepares such a statement again every time it runs (`store::first`).
 fn within_budget(whose: &str, statements: &[String], budget: usize) {
     assert!(
         statements.len() <= budget,
         "{whose} sign-in ran {} statements, over its budget of {budget}:\n{}",
         statements.len(),
         statements.join("\n")
+    );
+    let bound_limits: Vec<_> = statements
+        .iter()
+        .filter(|sql| sql.contains("LIMIT ?") || sql.contains("LIMIT $"))
+        .collect();
+    assert!(
+        bound_limits.is_empty(),
+        "{whose} sign-in ran statements with a bound LIMIT:\n{bound_limits:#?}"
     );
 }
 
