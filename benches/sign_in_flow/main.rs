@@ -122,6 +122,9 @@ async fn measure(
             rows.push(row);
         }
     }
+    if let Some(db) = &server.database {
+        println!("    ferrid's PostgreSQL: {}", db.transport().await);
+    }
     rows
 }
 

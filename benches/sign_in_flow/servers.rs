@@ -191,6 +191,35 @@ impl BenchDatabase {
         row.try_get::<f64>("", "n").unwrap()
     }
 
+    /// How ferrid reaches this database: its connections, how many of them
+    /// speak TLS and how many came through the Unix socket. A URL without
+    /// `sslmode` speaks TLS whenever the server offers it, on loopback too,
+    /// and that costs PostgreSQL about a third more CPU per flow.
+    pub(crate) async fn transport(&self) -> String {
+        let row = self
+            .admin
+            .query_one_raw(Statement::from_string(
+                self.admin.get_database_backend(),
+                format!(
+                    "SELECT count(*) AS n, count(*) FILTER (WHERE s.ssl) AS tls, \
+                     count(*) FILTER (WHERE a.client_addr IS NULL) AS socket \
+                     FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) \
+                     WHERE a.datname = '{}' AND a.pid <> pg_backend_pid()",
+                    self.name
+                ),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let count = |c: &str| row.try_get::<i64>("", c).unwrap();
+        format!(
+            "{} connections, {} over TLS, {} on the Unix socket",
+            count("n"),
+            count("tls"),
+            count("socket")
+        )
+    }
+
     /// The backends serving this database.
     pub(crate) async fn backend_pids(&self) -> Vec<u32> {
         let rows = self
