@@ -4,6 +4,7 @@ use ferrid::domain::ClientId;
 use ferrid::store;
 
 use crate::helpers::{CliEnv, run_ferrid};
+use crate::policy::run_on;
 
 /// `ferrid client …` with the exit status as success or failure.
 struct Cli(CliEnv);
@@ -250,25 +251,6 @@ async fn generated_client_ids_work_as_command_line_arguments() {
         let (ok, _, err) = cli.run(&["client", "show", &id]);
         assert!(ok, "{id}: {err}");
     }
-}
-
-/// Runs `ferrid ARGS` against the database of a running app.
-fn run_on(app: &crate::helpers::TestApp, args: &[&str]) -> (bool, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let key = ferrid::crypto::MasterKey::generate().to_base64();
-    let env = [
-        (
-            "FERRID_DATABASE_URL",
-            app.state.settings.database_url.as_str(),
-        ),
-        ("FERRID_MASTER_KEY", key.as_str()),
-    ];
-    let out = run_ferrid(dir.path(), &env, args);
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

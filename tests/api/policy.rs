@@ -263,21 +263,21 @@ async fn a_client_requiring_mfa_is_refused_while_the_policy_cannot_serve_it_and_
         "bank",
         "--require-mfa",
     ];
-    let (ok, _, err) = run_on(&app, &create);
-    assert!(!ok);
+    let (ok, out, err) = run_on(&app, &create);
+    assert!(!ok, "{out}");
     assert!(
         err.contains("cannot serve a client that requires MFA"),
         "{err}"
     );
     assert!(err.contains("sign in with sms"), "{err}");
-    let (ok, _, _) = run_on(&app, &["client", "show", "bank"]);
-    assert!(!ok, "nothing was created");
+    let (ok, out, _) = run_on(&app, &["client", "show", "bank"]);
+    assert!(!ok, "nothing was created: {out}");
 
     // Without the requirement, then asked for by update: refused the same way.
     let (ok, _, err) = run_on(&app, &create[..create.len() - 1]);
     assert!(ok, "{err}");
-    let (ok, _, err) = run_on(&app, &["client", "update", "bank", "--require-mfa"]);
-    assert!(!ok);
+    let (ok, out, err) = run_on(&app, &["client", "update", "bank", "--require-mfa"]);
+    assert!(!ok, "{out}");
     assert!(
         err.contains("cannot serve a client that requires MFA"),
         "{err}"
@@ -289,17 +289,17 @@ async fn a_client_requiring_mfa_is_refused_while_the_policy_cannot_serve_it_and_
     let (ok, out, err) = run_on(&app, &["client", "update", "bank", "--require-mfa=true"]);
     assert!(ok, "{err}");
     assert!(out.contains("require_mfa:    true"), "{out}");
-    let (ok, out, _) = run_on(&app, &["client", "show", "bank", "--json"]);
-    assert!(ok);
+    let (ok, out, err) = run_on(&app, &["client", "show", "bank", "--json"]);
+    assert!(ok, "{err}");
     let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(shown["require_mfa"], true);
-    let (ok, out, _) = run_on(&app, &["client", "list"]);
-    assert!(ok);
+    let (ok, out, err) = run_on(&app, &["client", "list"]);
+    assert!(ok, "{err}");
     assert!(out.contains("REQUIRE_MFA"), "{out}");
 
     // The policy may no longer take away what the client needs.
-    let (ok, _, err) = run_on(&app, &["policy", "set", "--second-factors", "sms"]);
-    assert!(!ok);
+    let (ok, out, err) = run_on(&app, &["policy", "set", "--second-factors", "sms"]);
+    assert!(!ok, "{out}");
     assert!(err.contains("client bank requires MFA"), "{err}");
     assert_eq!(
         stored(&app).await.second_factors,
