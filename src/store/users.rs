@@ -255,20 +255,20 @@ pub async fn update_phone_as(
     Ok(())
 }
 
-/// Whether an account other than `id` holds this number.
+/// Whether an account other than `id` holds this number: a count, so no
+/// row is read back when several accounts share it.
 pub async fn phone_held_by_another(
     db: &impl ConnectionTrait,
     phone: &PhoneNumber,
     id: Uuid,
 ) -> Result<bool, StoreError> {
-    let found = super::first(
-        Entity::find()
-            .filter(Column::PhoneE164.eq(phone.as_str()))
-            .filter(Column::Id.ne(id)),
-        db,
-    )
-    .await?;
-    Ok(found.is_some())
+    use sea_orm::PaginatorTrait;
+    let holders = Entity::find()
+        .filter(Column::PhoneE164.eq(phone.as_str()))
+        .filter(Column::Id.ne(id))
+        .count(db)
+        .await?;
+    Ok(holders > 0)
 }
 
 /// How many numbers are verified on more than one account.
