@@ -173,21 +173,27 @@ impl BenchDatabase {
         }
     }
 
+    /// The one row a statistics query on the admin connection answers.
+    async fn row(&self, sql: String) -> QueryResult {
+        self.admin
+            .query_one_raw(Statement::from_string(
+                self.admin.get_database_backend(),
+                sql,
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     /// Commits in this database so far (`pg_stat_database`, updated by the
     /// backends when they go idle).
     pub(crate) async fn commits(&self) -> f64 {
         let row = self
-            .admin
-            .query_one_raw(Statement::from_string(
-                self.admin.get_database_backend(),
-                format!(
-                    "SELECT xact_commit::float8 AS n FROM pg_stat_database WHERE datname = '{}'",
-                    self.name
-                ),
+            .row(format!(
+                "SELECT xact_commit::float8 AS n FROM pg_stat_database WHERE datname = '{}'",
+                self.name
             ))
-            .await
-            .unwrap()
-            .unwrap();
+            .await;
         row.try_get::<f64>("", "n").unwrap()
     }
 
@@ -197,20 +203,14 @@ impl BenchDatabase {
     /// and that costs PostgreSQL about a third more CPU per flow.
     pub(crate) async fn transport(&self) -> String {
         let row = self
-            .admin
-            .query_one_raw(Statement::from_string(
-                self.admin.get_database_backend(),
-                format!(
-                    "SELECT count(*) AS n, count(*) FILTER (WHERE s.ssl) AS tls, \
-                     count(*) FILTER (WHERE a.client_addr IS NULL) AS socket \
-                     FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) \
-                     WHERE a.datname = '{}' AND a.pid <> pg_backend_pid()",
-                    self.name
-                ),
+            .row(format!(
+                "SELECT count(*) AS n, count(*) FILTER (WHERE s.ssl) AS tls, \
+                 count(*) FILTER (WHERE a.client_addr IS NULL) AS socket \
+                 FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) \
+                 WHERE a.datname = '{}' AND a.pid <> pg_backend_pid()",
+                self.name
             ))
-            .await
-            .unwrap()
-            .unwrap();
+            .await;
         let count = |c: &str| row.try_get::<i64>("", c).unwrap();
         format!(
             "{} connections, {} over TLS, {} on the Unix socket",
